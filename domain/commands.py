@@ -1,0 +1,199 @@
+"""What callers ask of a case. Each command's ``action`` is its URL segment and permission name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Actor:
+    person: str
+    roles: frozenset[str]
+
+    def holds(self, roles: frozenset[str] | set[str]) -> bool:
+        return bool(self.roles & roles)
+
+
+SYSTEM = Actor("system", frozenset({"system"}))
+
+
+@dataclass(frozen=True)
+class Command:
+    action: ClassVar[str]
+
+
+@dataclass(frozen=True)
+class File(Command):
+    action: ClassVar[str] = "file"
+    received_at: datetime
+    channel: str
+    summary: str
+    details: str = ""
+    complainant: dict[str, Any] = field(default_factory=dict)
+    site: str | None = None
+    category: str | None = None
+    public_figure: bool = False
+
+
+@dataclass(frozen=True)
+class Classify(Command):
+    action: ClassVar[str] = "classify"
+    category: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Acknowledge(Command):
+    action: ClassVar[str] = "acknowledge"
+
+
+@dataclass(frozen=True)
+class Assign(Command):
+    action: ClassVar[str] = "assign"
+    person: str
+    slot: str = "handler"
+
+
+@dataclass(frozen=True)
+class HandOn(Command):
+    action: ClassVar[str] = "hand-on"
+    to_person: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Escalate(Command):
+    action: ClassVar[str] = "escalate"
+    reason: str
+
+
+@dataclass(frozen=True)
+class AddNote(Command):
+    action: ClassVar[str] = "notes"
+    text: str
+
+
+@dataclass(frozen=True)
+class AddHandover(Command):
+    action: ClassVar[str] = "handovers"
+    text: str
+
+
+@dataclass(frozen=True)
+class AttachEvidence(Command):
+    action: ClassVar[str] = "evidence"
+    description: str
+    reference: str | None = None
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class ProposeResolution(Command):
+    action: ClassVar[str] = "propose-resolution"
+    text: str
+    compensation_fen: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordResponse(Command):
+    action: ClassVar[str] = "complainant-response"
+    accepted: bool
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Resolve(Command):
+    action: ClassVar[str] = "resolve"
+    outcome: str
+
+
+@dataclass(frozen=True)
+class Close(Command):
+    action: ClassVar[str] = "close"
+    reason: str = ""
+    satisfaction: int | None = None
+
+
+@dataclass(frozen=True)
+class Reopen(Command):
+    action: ClassVar[str] = "reopen"
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReportIncident(Command):
+    action: ClassVar[str] = "incidents"
+    kind: str
+    description: str
+    police_called: bool = False
+
+
+@dataclass(frozen=True)
+class RecordContact(Command):
+    action: ClassVar[str] = "contacts"
+    kind: str  # media, inspection, government
+    name: str
+    organisation: str
+    purpose: str
+
+
+@dataclass(frozen=True)
+class ReplyInWriting(Command):
+    action: ClassVar[str] = "written-replies"
+    text: str
+
+
+@dataclass(frozen=True)
+class RecordOutcome(Command):
+    action: ClassVar[str] = "outcomes"
+    authority: str
+    target: str
+    opinion: str
+
+
+@dataclass(frozen=True)
+class NoteFeatures(Command):
+    action: ClassVar[str] = "identifying-features"
+    features: dict[str, str]
+
+
+@dataclass(frozen=True)
+class LinkToGroup(Command):
+    action: ClassVar[str] = "group"
+    group: str
+
+
+@dataclass(frozen=True)
+class RecordSatisfaction(Command):
+    action: ClassVar[str] = "satisfaction"
+    score: int
+    stage: str = "follow-up"
+
+
+@dataclass(frozen=True)
+class MeetDeadline(Command):
+    action: ClassVar[str] = "deadline-met"
+    deadline_id: str
+
+
+@dataclass(frozen=True)
+class PauseDeadline(Command):
+    action: ClassVar[str] = "deadline-paused"
+    deadline_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ResumeDeadline(Command):
+    action: ClassVar[str] = "deadline-resumed"
+    deadline_id: str
+
+
+@dataclass(frozen=True)
+class MissDeadline(Command):
+    """Issued by the deadline watcher, never by a person."""
+
+    action: ClassVar[str] = "deadline-missed"
+    deadline_id: str

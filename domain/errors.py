@@ -1,0 +1,24 @@
+"""The short hierarchy of domain exceptions."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A command broke a rule of the model."""
+
+
+class InvalidTransition(DomainError):
+    """The case is not in a state that allows this action."""
+
+
+class Refused(DomainError):
+    """The tenant's policy refuses the action; ``rule`` names the procedure rule (e.g. H12)."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(f"{rule}: {message}")
+        self.rule = rule
+        self.message = message
+
+
+class UnknownPolicy(DomainError):
+    """No policy is installed under the requested name and version."""

@@ -1,0 +1,186 @@
+"""Defaults a tenant policy builds on: a ladder, intake and incident routing, permissions.
+
+A concrete policy sets the class attributes and overrides the ``on_<action>`` hooks whose
+rules differ. Hooks return a :class:`Decision`; a refusal raises :class:`Refused`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import ClassVar
+
+from domain import commands as c
+from domain.calendar import WorkingCalendar
+from domain.complaint import Complaint, Deadline
+from domain.errors import InvalidTransition, Refused
+from domain.policy import (
+    Decision,
+    EscalateTo,
+    MeetDeadlineEffect,
+    MissDeadlineEffect,
+    Notify,
+    RecordIncident,
+    ResolveCase,
+    Rung,
+    SetClassification,
+)
+
+EMPTY: Mapping = MappingProxyType({})
+
+
+class UnknownCategory(InvalidTransition):
+    pass
+
+
+class BasePolicy:
+    name: ClassVar[str]
+    version: ClassVar[int] = 1
+    roles: ClassVar[Mapping[str, str]] = EMPTY
+    ladder: ClassVar[tuple[Rung, ...]] = ()
+    categories: ClassVar[Mapping[str, int]] = EMPTY  # category -> starting level
+    intake_roles: ClassVar[tuple[str, ...]] = ()
+    incident_roles: ClassVar[tuple[str, ...]] = ()
+    # action -> roles allowed to perform it; an action not listed is open to any staff role
+    permissions: ClassVar[Mapping[str, frozenset[str]]] = EMPTY
+    # action -> (rule ID, message) given when the caller lacks the roles
+    refusals: ClassVar[Mapping[str, tuple[str, str]]] = EMPTY
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def decide(
+        self,
+        case: Complaint | None,
+        command: c.Command,
+        actor: c.Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+    ) -> Decision:
+        self.check_permitted(command, actor)
+        hook = getattr(self, "on_" + command.action.replace("-", "_"), None)
+        if hook is None:
+            return Decision()
+        return hook(case, command, actor, now, calendar)
+
+    def check_permitted(self, command: c.Command, actor: c.Actor) -> None:
+        allowed = self.permissions.get(command.action)
+        if allowed is None or actor.holds(allowed | {"system"}):
+            return
+        rule, message = self.refusals.get(
+            command.action, ("C2", f"{command.action} needs one of {sorted(allowed)}")
+        )
+        raise Refused(rule, message)
+
+    def rung(self, level: int) -> Rung:
+        return self.ladder[level]
+
+    def classification(self, category: str, reason: str, rule: str = "C2") -> SetClassification:
+        if category not in self.categories:
+            raise UnknownCategory(
+                f"unknown category {category!r}; one of {sorted(self.categories)}"
+            )
+        rung = self.rung(self.categories[category])
+        return SetClassification(category, rung.level, rung.name, reason, rule)
+
+    # --- default hooks ------------------------------------------------------------------
+
+    def on_file(
+        self,
+        case: None,
+        command: c.File,
+        actor: c.Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+    ) -> Decision:
+        effects: list = [Notify(self.intake_roles, "complaint received", "C2")]
+        if command.category:
+            effects.append(self.classification(command.category, "classified at intake"))
+        return Decision(tuple(effects))
+
+    def on_classify(
+        self,
+        case: Complaint,
+        command: c.Classify,
+        actor: c.Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+    ) -> Decision:
+        return Decision((self.classification(command.category, command.reason),))
+
+    def on_escalate(
+        self,
+        case: Complaint,
+        command: c.Escalate,
+        actor: c.Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+    ) -> Decision:
+        if case.level + 1 >= len(self.ladder):
+            raise InvalidTransition("the case is already at the top rung of the ladder")
+        rung = self.rung(case.level + 1)
+        return Decision((EscalateTo(rung.level, rung.name, command.reason, "C2", rung.roles),))
+
+    def on_incidents(
+        self,
+        case: Complaint,
+        command: c.ReportIncident,
+        actor: c.Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+    ) -> Decision:
+        incident = RecordIncident(
+            command.kind, command.description, command.police_called, self.incident_roles, "C5"
+        )
+        return Decision((incident,))
+
+    def on_complainant_response(
+        self,
+        case: Complaint,
+        command: c.RecordResponse,
+        actor: c.Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+    ) -> Decision:
+        if not command.accepted:
+            return Decision()
+        return settle_deadlines(case, now) + Decision((ResolveCase("accepted by the complainant"),))
+
+    def on_resolve(
+        self,
+        case: Complaint,
+        command: c.Resolve,
+        actor: c.Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+    ) -> Decision:
+        return settle_deadlines(case, now)
+
+    def on_close(
+        self,
+        case: Complaint,
+        command: c.Close,
+        actor: c.Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+    ) -> Decision:
+        return settle_deadlines(case, now)
+
+    def on_deadline_missed(
+        self, case: Complaint, deadline: Deadline, now: datetime, calendar: WorkingCalendar
+    ) -> Decision:
+        return Decision(
+            (Notify(deadline.roles, f"deadline {deadline.kind} missed", deadline.rule),)
+        )
+
+
+def settle_deadlines(case: Complaint, now: datetime) -> Decision:
+    """End every pending deadline when handling ends: met if still in time, else missed."""
+    effects = tuple(
+        MeetDeadlineEffect(d.deadline_id) if now <= d.due_at else MissDeadlineEffect(d.deadline_id)
+        for d in case.deadlines.values()
+        if d.is_pending
+    )
+    return Decision(effects)

@@ -1,0 +1,166 @@
+"""The Policy protocol: a tenant's procedure as pure, deterministic decisions.
+
+A policy sees the case, the command, the actor, ``now`` and the tenant's calendar, and returns
+the effects to record: classification, the next rung, roles to notify, deadlines to start or
+meet, penalties. It refuses an action by raising :class:`Refused` with the rule's ID.
+It never performs I/O and never reads the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from domain.calendar import Unit, WorkingCalendar
+from domain.commands import Actor, Command
+from domain.complaint import Complaint, Deadline
+
+
+@dataclass(frozen=True)
+class Rung:
+    level: int
+    name: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SetClassification:
+    category: str
+    level: int
+    rung: str
+    reason: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class EscalateTo:
+    level: int
+    rung: str
+    reason: str
+    rule: str
+    notify: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Notify:
+    roles: tuple[str, ...]
+    reason: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class RecordIncident:
+    kind: str
+    description: str
+    police_called: bool
+    notify: tuple[str, ...]
+    rule: str
+
+
+@dataclass(frozen=True)
+class StartDeadline:
+    deadline_id: str
+    kind: str
+    rule: str
+    due_at: datetime
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MeetDeadlineEffect:
+    deadline_id: str
+
+
+@dataclass(frozen=True)
+class MissDeadlineEffect:
+    deadline_id: str
+
+
+@dataclass(frozen=True)
+class AssessPenalty:
+    target_role: str
+    amount_fen: int
+    reason: str
+    rule: str
+    performance: str | None = None
+    person: str | None = None
+
+
+@dataclass(frozen=True)
+class ResolveCase:
+    outcome: str
+
+
+@dataclass(frozen=True)
+class FlagCase:
+    flag: str
+    rule: str
+
+
+Effect = (
+    SetClassification
+    | EscalateTo
+    | Notify
+    | RecordIncident
+    | StartDeadline
+    | MeetDeadlineEffect
+    | MissDeadlineEffect
+    | AssessPenalty
+    | ResolveCase
+    | FlagCase
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    effects: tuple[Effect, ...] = ()
+
+    def __add__(self, other: Decision) -> Decision:
+        return Decision(self.effects + other.effects)
+
+
+@runtime_checkable
+class Policy(Protocol):
+    name: str
+    version: int
+    roles: Mapping[str, str]
+
+    @property
+    def ref(self) -> str:
+        """``name@version``, recorded on every decision event."""
+        ...
+
+    def decide(
+        self,
+        case: Complaint | None,
+        command: Command,
+        actor: Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+    ) -> Decision: ...
+
+    def on_deadline_missed(
+        self, case: Complaint, deadline: Deadline, now: datetime, calendar: WorkingCalendar
+    ) -> Decision: ...
+
+
+def deadline(
+    deadline_id: str,
+    rule: str,
+    start: datetime,
+    amount: int,
+    unit: Unit,
+    calendar: WorkingCalendar,
+    roles: tuple[str, ...],
+    kind: str | None = None,
+) -> StartDeadline:
+    """A deadline effect due ``amount`` ``unit`` after ``start`` in the tenant's calendar."""
+    return StartDeadline(
+        deadline_id=deadline_id,
+        kind=kind or deadline_id,
+        rule=rule,
+        due_at=calendar.due(start, amount, unit),
+        roles=roles,
+    )

@@ -1,0 +1,193 @@
+"""The Tenant aggregate: an organisation, its policy binding, role directory and API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.calendar import WorkingCalendar
+from domain.errors import DomainError
+
+ADMIN_ROLE = "admin"
+TENANT_NAMESPACE = uuid5(NAMESPACE_URL, "complaints:tenant")
+
+
+def tenant_id_for(slug: str) -> UUID:
+    """Deterministic: creating the same tenant twice is a conflict, not a second tenant."""
+    return uuid5(TENANT_NAMESPACE, slug)
+
+
+def hash_secret(secret: str) -> str:
+    # Keys are 256-bit random tokens, so a fast hash is enough: nothing to brute-force.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Person:
+    person_id: str
+    name: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    key_id: str
+    person_id: str
+    roles: tuple[str, ...]
+    secret_sha256: str
+    revoked: bool = False
+
+
+class Tenant(Aggregate):
+    @event("Created")
+    def __init__(
+        self,
+        *,
+        slug: str,
+        name: str,
+        country: str,
+        timezone: str,
+        language: str,
+        policy: str,
+        by: str,
+        at: datetime,
+    ) -> None:
+        self.slug = slug
+        self.name = name
+        self.country = country
+        self.timezone = timezone
+        self.language = language
+        self.policy = policy
+        self.people: dict[str, Person] = {}
+        self.keys: dict[str, ApiKey] = {}
+        self.extra_closures: list[date] = []
+        self.extra_working_days: list[date] = []
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        slug: str,
+        name: str,
+        country: str,
+        timezone: str,
+        language: str,
+        policy: str,
+        by: str,
+        at: datetime,
+    ) -> Tenant:
+        return cls._create(
+            cls.Created,
+            id=tenant_id_for(slug),
+            slug=slug,
+            name=name,
+            country=country,
+            timezone=timezone,
+            language=language,
+            policy=policy,
+            by=by,
+            at=at,
+        )
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        return WorkingCalendar(
+            country=self.country,
+            timezone=self.timezone,
+            extra_closures=frozenset(self.extra_closures),
+            extra_working_days=frozenset(self.extra_working_days),
+        )
+
+    def check_roles_held(self, person_id: str, roles: tuple[str, ...]) -> None:
+        person = self.people.get(person_id)
+        if person is None:
+            raise UnknownPerson(person_id)
+        missing = set(roles) - set(person.roles)
+        if missing:
+            raise DomainError(f"{person_id} does not hold {sorted(missing)}")
+
+    @event("PolicyBound")
+    def bind_policy(self, *, policy: str, by: str, at: datetime) -> None:
+        self.policy = policy
+
+    @event("PersonRegistered")
+    def register_person(
+        self, *, person_id: str, name: str, roles: list[str], by: str, at: datetime
+    ) -> None:
+        self.people[person_id] = Person(person_id, name, tuple(roles))
+
+    def issue_key(
+        self,
+        *,
+        key_id: str,
+        person_id: str,
+        roles: list[str],
+        secret: str,
+        by: str,
+        at: datetime,
+    ) -> None:
+        self.check_roles_held(person_id, tuple(roles))
+        self._issue_key(
+            key_id=key_id,
+            person_id=person_id,
+            roles=roles,
+            secret_sha256=hash_secret(secret),
+            by=by,
+            at=at,
+        )
+
+    @event("ApiKeyIssued")
+    def _issue_key(
+        self,
+        *,
+        key_id: str,
+        person_id: str,
+        roles: list[str],
+        secret_sha256: str,
+        by: str,
+        at: datetime,
+    ) -> None:
+        self.keys[key_id] = ApiKey(key_id, person_id, tuple(roles), secret_sha256)
+
+    def revoke_key(self, *, key_id: str, by: str, at: datetime) -> None:
+        if key_id not in self.keys:
+            raise UnknownKey(key_id)
+        self._revoke_key(key_id=key_id, by=by, at=at)
+
+    @event("ApiKeyRevoked")
+    def _revoke_key(self, *, key_id: str, by: str, at: datetime) -> None:
+        key = self.keys[key_id]
+        self.keys[key_id] = ApiKey(key.key_id, key.person_id, key.roles, key.secret_sha256, True)
+
+    @event("CalendarAdjusted")
+    def adjust_calendar(
+        self,
+        *,
+        extra_closures: list[date],
+        extra_working_days: list[date],
+        by: str,
+        at: datetime,
+    ) -> None:
+        self.extra_closures = sorted(set(self.extra_closures) | set(extra_closures))
+        self.extra_working_days = sorted(set(self.extra_working_days) | set(extra_working_days))
+
+    def authenticate(self, key_id: str, secret: str) -> ApiKey | None:
+        key = self.keys.get(key_id)
+        if key is None or key.revoked:
+            return None
+        if not hmac.compare_digest(key.secret_sha256, hash_secret(secret)):
+            return None
+        return key
+
+
+class UnknownPerson(DomainError):
+    pass
+
+
+class UnknownKey(DomainError):
+    pass
