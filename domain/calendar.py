@@ -8,7 +8,7 @@ at the end of its last day in the tenant's time zone, which is how procedures re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -63,7 +63,9 @@ class WorkingCalendar:
 
     def due(self, start: datetime, amount: int, unit: Unit) -> datetime:
         if unit is Unit.HOURS:
-            return start + timedelta(hours=amount)
+            # Elapsed hours, not wall-clock ones: aware arithmetic in a zone with summer time
+            # would otherwise make "24 hours" 23 or 25 across the change.
+            return (start.astimezone(UTC) + timedelta(hours=amount)).astimezone(start.tzinfo)
         if unit is Unit.CALENDAR_DAYS:
             return self.end_of_day(self.local_date(start) + timedelta(days=amount))
         return self.end_of_day(self.add_working_days(start, amount))

@@ -173,6 +173,16 @@ class RecordSatisfaction(Command):
 
 
 @dataclass(frozen=True)
+class AssessAccountability(Command):
+    """Hold the roles the policy names responsible for mishandling that made things worse (B6)."""
+
+    action: ClassVar[str] = "accountability"
+    reason: str
+    amount_fen: int = 0
+    performance: str | None = None
+
+
+@dataclass(frozen=True)
 class MeetDeadline(Command):
     action: ClassVar[str] = "deadline-met"
     deadline_id: str

@@ -198,7 +198,9 @@ class Complaint(Aggregate):
 
     @event("ComplainantResponded")
     def record_response(self, *, accepted: bool, text: str, by: str, at: datetime) -> None:
-        self.responses.append({"accepted": accepted, "text": text, "at": at})
+        # The rung it was given at: a policy passes a case up only past a rung whose answer
+        # the complainant declined (H6, H13).
+        self.responses.append({"accepted": accepted, "text": text, "at": at, "level": self.level})
 
     @event("Resolved")
     def resolve(self, *, outcome: str, by: str, at: datetime) -> None:

@@ -142,6 +142,8 @@ def record_command(
             case.miss_deadline(deadline_id=deadline_id, **who)
         case c.Classify() | c.Escalate() | c.ReportIncident():
             pass  # wholly decided by the policy
+        case c.AssessAccountability():
+            pass  # wholly decided by the policy: its penalties are the record
         case _:
             raise InvalidTransition(f"unsupported command {command.action}")
 

@@ -1,7 +1,8 @@
-"""The built-in tenant policies, by name and version."""
+"""The built-in tenant policies."""
 
 from __future__ import annotations
 
-from domain.policy import Policy
+from domain.policies.bank import BankPolicy
+from domain.policies.hospital import HospitalPolicy
 
-BUILTIN: dict[str, type[Policy]] = {}
+BUILTIN: tuple[type, ...] = (HospitalPolicy, BankPolicy)

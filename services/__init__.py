@@ -1,0 +1,1 @@
+"""Everything that talks to the world: HTTP API, event store, engines, CLI."""

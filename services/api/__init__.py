@@ -1,0 +1,1 @@
+"""HTTP controllers, request/response schemas and problem documents."""

@@ -1,0 +1,128 @@
+"""``POST /v1/complaints/{id}/<action>``: one route per domain command, generated from it.
+
+Each command dataclass in domain/commands.py becomes a strict request schema (every string
+bounded), so a new command needs no new controller code. The tenant's policy decides who may
+do what; a refusal names the rule.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import types
+import typing
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Request, Response, post
+from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromPath, JSONBody
+
+from domain import commands as c
+from services.api.deps import caller_tenant, write_once
+from services.api.problems import FieldError, StaleVersion
+from services.api.schemas import WrittenOut
+from services.auth import Principal, tenant_member
+from services.cases import Cases
+from services.idempotency import Answer
+from services.ledger import UnitOfWork
+from services.runtime import Runtime
+
+MAX_TEXT = 10_000
+MAX_ITEMS = 50
+# The deadline watcher issues MissDeadline; filing has its own route.
+NOT_ROUTED = {c.File, c.MissDeadline}
+
+
+def bounded(annotation: Any) -> Any:
+    """Put a length limit on every string and mapping a command accepts."""
+    if annotation is str:
+        return Annotated[str, msgspec.Meta(max_length=MAX_TEXT)]
+    origin = typing.get_origin(annotation)
+    if origin is dict:
+        key, value = typing.get_args(annotation)
+        return Annotated[dict[bounded(key), bounded(value)], msgspec.Meta(max_length=MAX_ITEMS)]
+    if origin in (typing.Union, types.UnionType):
+        return typing.Union[tuple(bounded(a) for a in typing.get_args(annotation))]  # noqa: UP007
+    return annotation
+
+
+def request_schema(command: type[c.Command]) -> type[msgspec.Struct]:
+    hints = typing.get_type_hints(command)
+    fields = []
+    for field in dataclasses.fields(command):
+        annotation = bounded(hints[field.name])
+        if field.default is not dataclasses.MISSING:
+            fields.append((field.name, annotation, field.default))
+        elif field.default_factory is not dataclasses.MISSING:
+            fields.append(
+                (field.name, annotation, msgspec.field(default_factory=field.default_factory))
+            )
+        else:
+            fields.append((field.name, annotation))
+    return msgspec.defstruct(
+        f"{command.__name__}Request", fields, kw_only=True, forbid_unknown_fields=True
+    )
+
+
+def expected_version(request: Request) -> int | None:
+    """``If-Match: 3`` or the ETag form ``"3"`` / ``W/"3"``."""
+    raw = request.headers.get("if-match")
+    if raw is None:
+        return None
+    match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', raw)
+    if match is None:
+        raise FieldError("If-Match", "must be the case version, e.g. If-Match: 3")
+    return int(match.group(1))
+
+
+def command_route(command: type[c.Command]) -> HTTPRouteHandler:
+    schema = request_schema(command)
+
+    async def handle(
+        request: Request[Principal, Any, Any], case_id: UUID, data: Any, runtime: Runtime
+    ) -> Response[WrittenOut]:
+        tenant = await caller_tenant(runtime, request.user)
+        wanted = command(**msgspec.structs.asdict(data))
+        cases = Cases(runtime.repository)
+
+        async def work(uow: UnitOfWork) -> Answer:
+            case = await cases.get(tenant.id, case_id)
+            expected = expected_version(request)
+            if expected is not None and expected != case.version:
+                raise StaleVersion(expected, case.version)
+            written = await cases.run(
+                uow, tenant, case, wanted, request.user.actor, runtime.clock.now()
+            )
+            return Answer(200, WrittenOut(written.id, written.version, written.seq))
+
+        return await write_once(request, runtime, work)
+
+    handle.__annotations__ = {
+        "request": Request[Principal, Any, Any],
+        "case_id": FromPath[UUID],
+        "data": JSONBody[schema],
+        "runtime": NamedDependency[Runtime],
+        "return": Response[WrittenOut],
+    }
+    handle.__name__ = f"command_{command.action.replace('-', '_')}"
+    operation = "".join(part.title() for part in command.action.split("-"))
+    return post(
+        f"/v1/complaints/{{case_id:uuid}}/{command.action}",
+        guards=[tenant_member],
+        operation_id=f"complaint{operation}",
+        status_code=200,
+        tags=["case actions"],
+        summary=re.sub(r"(?<!^)(?=[A-Z])", " ", command.__name__).capitalize(),
+    )(handle)
+
+
+def command_routes() -> list[HTTPRouteHandler]:
+    commands = [
+        cls
+        for cls in vars(c).values()
+        if isinstance(cls, type) and issubclass(cls, c.Command) and cls is not c.Command
+    ]
+    return [command_route(cls) for cls in commands if cls not in NOT_ROUTED]

@@ -1,0 +1,169 @@
+"""Every error leaves as an RFC 9457 problem document, translated here and nowhere else."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
+
+from domain.errors import DomainError, InvalidTransition, Refused, UnknownPolicy
+from domain.policies.base import UnknownCategory
+from services.ledger import Conflict
+from services.repository import NotFound
+
+log = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+
+class StaleVersion(Exception):
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(f"If-Match expected version {expected}, the case is at {actual}")
+
+
+class IdempotencyMismatch(Exception):
+    """The Idempotency-Key was used before for a different request."""
+
+
+class FieldError(Exception):
+    """A value that passed the schema but is wrong for this tenant (role, policy, person)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def problem(
+    status: int, title: str, detail: str, slug: str, **extra: Any
+) -> Response[dict[str, Any]]:
+    body = {
+        "type": f"urn:problem:complaints:{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def on_validation(_: Request, exc: ValidationException) -> Response:
+    errors = [
+        {"field": e.get("key") or "body", "reason": e.get("message", "invalid")}
+        for e in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(e, dict)
+    ]
+    malformed = not errors or all(e["field"] == "body" for e in errors)
+    if malformed:
+        return problem(
+            HTTP_400_BAD_REQUEST,
+            "Malformed request",
+            str(exc.detail),
+            "malformed",
+            errors=errors or [{"field": "body", "reason": str(exc.detail)}],
+        )
+    return problem(
+        HTTP_422_UNPROCESSABLE_ENTITY,
+        "Invalid request",
+        "; ".join(f"{e['field']}: {e['reason']}" for e in errors),
+        "validation",
+        errors=errors,
+    )
+
+
+def on_http(_: Request, exc: HTTPException) -> Response:
+    headers = dict(exc.headers or {})
+    response = problem(
+        exc.status_code,
+        type(exc).__name__.replace("Exception", "") or "Error",
+        str(exc.detail),
+        f"http-{exc.status_code}",
+    )
+    response.headers.update(headers)
+    return response
+
+
+def on_refused(_: Request, exc: Refused) -> Response:
+    return problem(
+        HTTP_403_FORBIDDEN, "Refused by the tenant's procedure", str(exc), "refused", rule=exc.rule
+    )
+
+
+def on_not_found(_: Request, exc: NotFound) -> Response:
+    return problem(HTTP_404_NOT_FOUND, "Not found", str(exc), "not-found")
+
+
+def on_conflict(_: Request, exc: Exception) -> Response:
+    return problem(HTTP_409_CONFLICT, "Conflict", str(exc) or "stale write", "conflict")
+
+
+def on_invalid_transition(_: Request, exc: InvalidTransition) -> Response:
+    return problem(HTTP_409_CONFLICT, "Not allowed in the case's state", str(exc), "state")
+
+
+def on_field_error(_: Request, exc: FieldError) -> Response:
+    return problem(
+        HTTP_422_UNPROCESSABLE_ENTITY,
+        "Invalid request",
+        str(exc),
+        "validation",
+        errors=[{"field": exc.field, "reason": exc.reason}],
+    )
+
+
+def on_unknown_category(request: Request, exc: UnknownCategory) -> Response:
+    return on_field_error(request, FieldError("category", str(exc)))
+
+
+def on_unknown_policy(request: Request, exc: UnknownPolicy) -> Response:
+    return on_field_error(request, FieldError("policy", str(exc)))
+
+
+def on_domain(_: Request, exc: DomainError) -> Response:
+    return problem(HTTP_422_UNPROCESSABLE_ENTITY, "Invalid request", str(exc), "domain")
+
+
+def on_idempotency(_: Request, exc: IdempotencyMismatch) -> Response:
+    return problem(
+        HTTP_422_UNPROCESSABLE_ENTITY,
+        "Idempotency-Key reused",
+        "this Idempotency-Key was used for a different request",
+        "idempotency",
+        errors=[{"field": "Idempotency-Key", "reason": "used for another request"}],
+    )
+
+
+def on_unexpected(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "Internal error",
+        "the request failed; nothing was written",
+        "internal",
+    )
+
+
+HANDLERS = {
+    ValidationException: on_validation,
+    HTTPException: on_http,
+    Refused: on_refused,
+    NotFound: on_not_found,
+    Conflict: on_conflict,
+    StaleVersion: on_conflict,
+    UnknownCategory: on_unknown_category,
+    InvalidTransition: on_invalid_transition,
+    FieldError: on_field_error,
+    UnknownPolicy: on_unknown_policy,
+    DomainError: on_domain,
+    IdempotencyMismatch: on_idempotency,
+    Exception: on_unexpected,
+}

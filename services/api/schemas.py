@@ -1,0 +1,127 @@
+"""Request and response shapes. Every field has a type, a length and, where it fits, an enum."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from msgspec import Meta, Struct
+
+Slug = Annotated[str, Meta(min_length=2, max_length=63, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+Ident = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")]
+Name = Annotated[str, Meta(min_length=1, max_length=200)]
+Short = Annotated[str, Meta(max_length=200)]
+Summary = Annotated[str, Meta(min_length=1, max_length=500)]
+Text = Annotated[str, Meta(max_length=10_000)]
+Role = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+PolicyRef = Annotated[str, Meta(min_length=3, max_length=80, pattern=r"^[a-z0-9_.-]+@\d+$")]
+Country = Annotated[str, Meta(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$")]
+TimeZone = Annotated[str, Meta(min_length=1, max_length=64)]
+AwareDatetime = Annotated[datetime, Meta(tz=True)]
+Channel = Literal["phone", "visit", "letter", "email", "web", "hotline", "wechat", "in_person"]
+Language = Literal["zh-CN", "en"]
+
+
+class Strict(Struct, forbid_unknown_fields=True, kw_only=True):
+    pass
+
+
+class AdminIn(Strict):
+    person_id: Ident
+    name: Name
+
+
+class TenantCreate(Strict):
+    slug: Slug
+    name: Name
+    policy: PolicyRef
+    admin: AdminIn
+    country: Country = "CN"
+    timezone: TimeZone = "Asia/Shanghai"
+    language: Language = "zh-CN"
+
+
+class PersonIn(Strict):
+    person_id: Ident
+    name: Name
+    roles: Annotated[list[Role], Meta(min_length=1, max_length=20)]
+
+
+class KeyCreate(Strict):
+    person_id: Ident
+    roles: Annotated[list[Role], Meta(max_length=20)] | None = None
+
+
+class ComplainantIn(Strict):
+    name: Name
+    contact: Short = ""
+
+
+class ComplaintCreate(Strict):
+    summary: Summary
+    channel: Channel
+    complainant: ComplainantIn
+    details: Text = ""
+    received_at: AwareDatetime | None = None
+    site: Name | None = None
+    category: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
+    public_figure: bool = False
+
+
+class KeyOut(Struct):
+    tenant_id: UUID
+    key_id: str
+    key: str
+    seq: int
+
+
+class WrittenOut(Struct):
+    id: UUID
+    version: int
+    seq: int
+
+
+class DeadlineOut(Struct):
+    deadline_id: str
+    kind: str
+    rule: str
+    started_at: datetime
+    due_at: datetime
+    state: str
+    roles: list[str]
+
+
+class ComplaintOut(Struct):
+    id: UUID
+    version: int
+    policy: str
+    status: str
+    summary: str
+    details: str
+    channel: str
+    complainant: dict[str, Any]
+    received_at: datetime
+    filed_at: datetime
+    filed_by: str
+    owner: str
+    category: str | None
+    level: int
+    rung: str | None
+    handlers: dict[str, str]
+    deadlines: list[DeadlineOut]
+    penalties: list[dict[str, Any]]
+    incidents: list[dict[str, Any]]
+    flags: list[str]
+    group: str | None
+    site: str | None
+
+
+class HistoryItem(Struct):
+    version: int
+    seq: int
+    event: str
+    recorded_at: datetime
+    by: str | None
+    at: datetime | None
+    data: dict[str, Any]

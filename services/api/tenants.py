@@ -1,0 +1,140 @@
+"""Tenants, their people and API keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from domain.tenant import Tenant, UnknownKey, UnknownPerson
+from services.api.deps import caller_tenant, write_once
+from services.api.problems import FieldError
+from services.api.schemas import KeyCreate, KeyOut, PersonIn, TenantCreate
+from services.auth import Principal, platform_admin, tenant_admin, tenant_member
+from services.idempotency import Answer
+from services.ledger import UnitOfWork
+from services.repository import NotFound
+from services.runtime import Runtime
+from services.tenancy import Tenancy
+
+Req = Request[Principal, Any, Any]
+
+
+class TenantController(Controller):
+    path = "/v1"
+    tags = ["tenants"]
+
+    @post("/tenants", guards=[platform_admin], operation_id="createTenant", status_code=201)
+    async def create(
+        self, request: Req, data: JSONBody[TenantCreate], runtime: NamedDependency[Runtime]
+    ) -> Response[KeyOut]:
+        async def work(uow: UnitOfWork) -> Answer:
+            issued = await Tenancy(runtime.repository).create(
+                uow,
+                slug=data.slug,
+                name=data.name,
+                country=data.country,
+                timezone=data.timezone,
+                language=data.language,
+                policy=data.policy,
+                admin_id=data.admin.person_id,
+                admin_name=data.admin.name,
+                by=request.user.person,
+                now=runtime.clock.now(),
+            )
+            return Answer(201, KeyOut(issued.tenant_id, issued.key_id, issued.key, issued.seq))
+
+        return await write_once(request, runtime, work)
+
+    @get("/tenant", guards=[tenant_member], operation_id="getTenant")
+    async def show(self, request: Req, runtime: NamedDependency[Runtime]) -> dict[str, Any]:
+        tenant = await caller_tenant(runtime, request.user)
+        return {
+            "id": tenant.id,
+            "slug": tenant.slug,
+            "name": tenant.name,
+            "policy": tenant.policy,
+            "country": tenant.country,
+            "timezone": tenant.timezone,
+            "language": tenant.language,
+            "people": [
+                {"person_id": p.person_id, "name": p.name, "roles": list(p.roles)}
+                for p in tenant.people.values()
+            ],
+            "keys": [
+                {
+                    "key_id": k.key_id,
+                    "person_id": k.person_id,
+                    "roles": list(k.roles),
+                    "revoked": k.revoked,
+                }
+                for k in tenant.keys.values()
+            ],
+            "version": tenant.version,
+        }
+
+    @post("/people", guards=[tenant_admin], operation_id="registerPerson", status_code=201)
+    async def register_person(
+        self, request: Req, data: JSONBody[PersonIn], runtime: Runtime
+    ) -> Response[dict[str, Any]]:
+        async def work(uow: UnitOfWork) -> Answer:
+            tenancy = Tenancy(runtime.repository)
+            tenant = await _fresh(runtime, request.user)
+            unknown = sorted(set(data.roles) - tenancy.valid_roles(tenant))
+            if unknown:
+                raise FieldError("roles", f"not roles of policy {tenant.policy}: {unknown}")
+            tenant.register_person(
+                person_id=data.person_id,
+                name=data.name,
+                roles=sorted(set(data.roles)),
+                by=request.user.person,
+                at=runtime.clock.now(),
+            )
+            seq = await tenancy.save(uow, tenant)
+            return Answer(
+                201, {"person_id": data.person_id, "roles": sorted(set(data.roles)), "seq": seq}
+            )
+
+        return await write_once(request, runtime, work)
+
+    @post("/keys", guards=[tenant_admin], operation_id="issueKey", status_code=201)
+    async def issue_key(
+        self, request: Req, data: JSONBody[KeyCreate], runtime: NamedDependency[Runtime]
+    ) -> Response[KeyOut]:
+        async def work(uow: UnitOfWork) -> Answer:
+            tenant = await _fresh(runtime, request.user)
+            person = tenant.people.get(data.person_id)
+            if person is None:
+                raise FieldError("person_id", f"no person {data.person_id} in the directory")
+            roles = sorted(set(data.roles)) if data.roles else list(person.roles)
+            try:
+                issued = await Tenancy(runtime.repository).issue_key(
+                    uow, tenant, data.person_id, roles, request.user.person, runtime.clock.now()
+                )
+            except UnknownPerson:
+                raise FieldError("person_id", "unknown person") from None
+            return Answer(201, KeyOut(issued.tenant_id, issued.key_id, issued.key, issued.seq))
+
+        return await write_once(request, runtime, work)
+
+    @delete("/keys/{key_id:str}", guards=[tenant_admin], operation_id="revokeKey", status_code=200)
+    async def revoke_key(
+        self, request: Req, key_id: FromPath[str], runtime: NamedDependency[Runtime]
+    ) -> dict[str, Any]:
+        tenant = await _fresh(runtime, request.user)
+        try:
+            tenant.revoke_key(key_id=key_id, by=request.user.person, at=runtime.clock.now())
+        except UnknownKey:
+            raise NotFound("key", key_id) from None
+        async with runtime.ledger.unit_of_work() as uow:
+            seq = await Tenancy(runtime.repository).save(uow, tenant)
+        return {"key_id": key_id, "revoked": True, "seq": seq}
+
+
+async def _fresh(runtime: Runtime, principal: Principal) -> Tenant:
+    """Writes start from the ledger, never from the shared cache, so a failed write leaves
+    no trace in memory."""
+    assert principal.tenant_id is not None
+    return await runtime.repository.load(principal.tenant_id, principal.tenant_id, Tenant)

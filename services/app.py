@@ -1,0 +1,57 @@
+"""Build the Litestar application around a Runtime (the composition root's product)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+
+from services.api.case_commands import command_routes
+from services.api.complaints import ComplaintController
+from services.api.deps import provide_runtime
+from services.api.health import health, ready
+from services.api.problems import HANDLERS
+from services.api.tenants import TenantController
+from services.auth import ApiKeyAuth
+from services.runtime import Runtime
+
+OPEN_PATHS = ["^/schema"]
+
+
+def create_app(runtime: Runtime) -> Litestar:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await runtime.open()
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    return Litestar(
+        route_handlers=[health, ready, TenantController, ComplaintController, *command_routes()],
+        dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False)},
+        middleware=[DefineMiddleware(ApiKeyAuth, exclude=OPEN_PATHS)],
+        exception_handlers=HANDLERS,
+        lifespan=[lifespan],
+        state=State({"runtime": runtime}),
+        request_max_body_size=runtime.settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Complaints",
+            version="1.0.0",
+            path="/schema",
+            components=Components(
+                security_schemes={
+                    "apiKey": SecurityScheme(
+                        type="http", scheme="bearer", description="Authorization: Bearer <API key>"
+                    ),
+                }
+            ),
+            security=[{"apiKey": []}],
+        ),
+    )

@@ -1,0 +1,49 @@
+"""Load aggregates from the ledger and turn their pending events into stored events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Mapper, StoredEvent
+
+from services.ledger import Ledger, RecordedEvent
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class NotFound(Exception):
+    def __init__(self, kind: str, ident: UUID | str) -> None:
+        super().__init__(f"no {kind} {ident}")
+        self.kind = kind
+        self.ident = ident
+
+
+class Repository:
+    def __init__(self, ledger: Ledger, mapper: Mapper) -> None:
+        self.ledger = ledger
+        self.mapper = mapper
+
+    async def load(
+        self, tenant_id: UUID, aggregate_id: UUID, cls: type[A], as_of: datetime | None = None
+    ) -> A:
+        recorded = await self.ledger.originator_events(tenant_id, aggregate_id, as_of=as_of)
+        aggregate = self.replay(recorded)
+        if not isinstance(aggregate, cls):
+            raise NotFound(cls.__name__.lower(), aggregate_id)
+        return aggregate
+
+    async def catch_up(self, tenant_id: UUID, aggregate: A) -> A:
+        """Apply whatever was recorded after ``aggregate.version``."""
+        recorded = await self.ledger.originator_events(tenant_id, aggregate.id, aggregate.version)
+        return self.replay(recorded, aggregate)
+
+    def replay(self, recorded: list[RecordedEvent], aggregate: A | None = None) -> A | None:
+        for item in recorded:
+            aggregate = self.mapper.to_domain_event(item.stored).mutate(aggregate)
+        return aggregate
+
+    def to_stored(self, *aggregates: Aggregate) -> list[StoredEvent]:
+        return [self.mapper.to_stored_event(e) for a in aggregates for e in a.collect_events()]

@@ -1,0 +1,62 @@
+"""The composition root: one object that owns the pools and hands out the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import asyncpg
+import nats
+from nats.aio.client import Client as NatsClient
+
+from services.auth import TenantDirectory
+from services.clock import Clock, SystemClock
+from services.codec import make_mapper
+from services.ledger import Ledger
+from services.repository import Repository
+from services.settings import APP_ROLE, Settings
+
+
+def app_role_url(owner_url: str, password: str | None) -> str:
+    """The owner's URL with the application role's credentials in it."""
+    parts = urlsplit(owner_url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = APP_ROLE + (f":{quote(password)}" if password else "") + "@" + host
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    database_url: str
+    nats_url: str
+    clock: Clock = field(default_factory=SystemClock)
+    pool: asyncpg.Pool | None = None
+    nats: NatsClient | None = None
+
+    async def open(self) -> Runtime:
+        url = app_role_url(self.database_url, self.settings.app_db_password)
+        self.pool = await asyncpg.create_pool(
+            url, min_size=1, max_size=self.settings.pool_size, command_timeout=30
+        )
+        self.ledger = Ledger(self.pool)
+        self.repository = Repository(self.ledger, make_mapper())
+        self.directory = TenantDirectory(self.repository)
+        self.nats = await nats.connect(
+            self.nats_url,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            allow_reconnect=True,
+            connect_timeout=5,
+        )
+        return self
+
+    async def close(self) -> None:
+        if self.nats is not None:
+            await self.nats.drain()
+        if self.pool is not None:
+            await self.pool.close()

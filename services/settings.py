@@ -1,0 +1,43 @@
+"""Settings from the environment; one immutable object handed to the composition root."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+APP_ROLE = "complaints_app"  # created by migration 002
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None = None  # owner connection; unset -> embedded PostgreSQL
+    nats_url: str | None = None  # unset -> embedded nats-server
+    app_db_password: str | None = None
+    platform_admin_key: str = "platform-admin-dev-key"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = field(default_factory=lambda: Path("var"))
+    embedded_pg_port: int = 54329
+    embedded_nats_port: int = 42229
+    max_body_bytes: int = 256 * 1024
+    pool_size: int = 10
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        base = cls()
+        return replace(
+            base,
+            database_url=env.get("DATABASE_URL") or None,
+            nats_url=env.get("NATS_URL") or None,
+            app_db_password=env.get("COMPLAINTS_APP_DB_PASSWORD") or None,
+            platform_admin_key=env.get("COMPLAINTS_PLATFORM_ADMIN_KEY", base.platform_admin_key),
+            host=env.get("COMPLAINTS_HOST", base.host),
+            port=int(env.get("COMPLAINTS_PORT", base.port)),
+            data_dir=Path(env.get("COMPLAINTS_DATA_DIR", str(base.data_dir))),
+            embedded_pg_port=int(env.get("COMPLAINTS_EMBEDDED_PG_PORT", base.embedded_pg_port)),
+            embedded_nats_port=int(
+                env.get("COMPLAINTS_EMBEDDED_NATS_PORT", base.embedded_nats_port)
+            ),
+        )

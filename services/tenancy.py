@@ -1,0 +1,93 @@
+"""Use cases on tenants: create one with its first administrator, people and keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from domain.tenant import ADMIN_ROLE, Tenant, tenant_id_for
+from services.auth import new_key
+from services.ledger import Conflict, UnitOfWork
+from services.policies import load_policy
+from services.repository import Repository
+
+STAFF_ROLES = frozenset({ADMIN_ROLE, "auditor"})
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    tenant_id: UUID
+    key_id: str
+    key: str
+    seq: int
+
+
+class TenantExists(Conflict):
+    pass
+
+
+class Tenancy:
+    def __init__(self, repository: Repository) -> None:
+        self.repository = repository
+
+    async def create(
+        self,
+        uow: UnitOfWork,
+        *,
+        slug: str,
+        name: str,
+        country: str,
+        timezone: str,
+        language: str,
+        policy: str,
+        admin_id: str,
+        admin_name: str,
+        by: str,
+        now: datetime,
+    ) -> IssuedKey:
+        load_policy(policy)  # refuse a binding to a policy that is not installed
+        tenant = Tenant.create(
+            slug=slug,
+            name=name,
+            country=country,
+            timezone=timezone,
+            language=language,
+            policy=policy,
+            by=by,
+            at=now,
+        )
+        tenant.register_person(
+            person_id=admin_id, name=admin_name, roles=[ADMIN_ROLE], by=by, at=now
+        )
+        key_id, secret, key = new_key(tenant.id)
+        tenant.issue_key(
+            key_id=key_id, person_id=admin_id, roles=[ADMIN_ROLE], secret=secret, by=by, at=now
+        )
+        try:
+            seqs = await uow.append(tenant.id, self.repository.to_stored(tenant))
+        except Conflict:
+            raise TenantExists(f"a tenant with slug {slug!r} exists") from None
+        return IssuedKey(tenant_id_for(slug), key_id, key, seqs[-1])
+
+    def valid_roles(self, tenant: Tenant) -> frozenset[str]:
+        return frozenset(load_policy(tenant.policy).roles) | STAFF_ROLES
+
+    async def save(self, uow: UnitOfWork, tenant: Tenant) -> int:
+        seqs = await uow.append(tenant.id, self.repository.to_stored(tenant))
+        return seqs[-1]
+
+    async def issue_key(
+        self,
+        uow: UnitOfWork,
+        tenant: Tenant,
+        person_id: str,
+        roles: list[str],
+        by: str,
+        now: datetime,
+    ) -> IssuedKey:
+        key_id, secret, key = new_key(tenant.id)
+        tenant.issue_key(
+            key_id=key_id, person_id=person_id, roles=roles, secret=secret, by=by, at=now
+        )
+        return IssuedKey(tenant.id, key_id, key, await self.save(uow, tenant))

@@ -1,0 +1,102 @@
+"""Shared fixtures: real PostgreSQL and NATS (the configured ones, or embedded), a fresh
+database per test session, and the application over an in-process HTTP client."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+
+from services.app import create_app
+from services.bootstrap import EngineUrls
+from services.engines import EmbeddedNats, EmbeddedPostgres, free_port
+from services.migrate import migrate
+from services.runtime import Runtime
+from services.settings import Settings
+
+PLATFORM_KEY = "test-platform-key"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        layer = Path(str(item.fspath)).relative_to(Path(__file__).parent).parts[0]
+        if layer in {"domain", "services", "projections", "e2e"}:
+            item.add_marker(getattr(pytest.mark, layer))
+
+
+@pytest.fixture(scope="session")
+def engine_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineUrls]:
+    """The machine's servers when DATABASE_URL / NATS_URL are set, else our own."""
+    root = tmp_path_factory.mktemp("engines")
+    started = []
+    database_url = os.environ.get("DATABASE_URL")
+    if not database_url:
+        pg = EmbeddedPostgres(root / "pg", free_port()).start()
+        started.append(pg)
+        database_url = pg.url
+    nats_url = os.environ.get("NATS_URL")
+    if not nats_url:
+        bus = EmbeddedNats(root / "nats", free_port()).start()
+        started.append(bus)
+        nats_url = bus.url
+    yield EngineUrls(database_url, nats_url)
+    for engine in started:
+        engine.stop()
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+@pytest.fixture(scope="session")
+async def database_url(engine_urls: EngineUrls) -> AsyncIterator[str]:
+    """A fresh, migrated database for this test session, dropped afterwards."""
+    name = f"complaints_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(engine_urls.database_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = with_database(engine_urls.database_url, name)
+    try:
+        await migrate(url)
+        yield url
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings(platform_admin_key=PLATFORM_KEY, max_body_bytes=256 * 1024)
+
+
+@pytest.fixture(scope="session")
+async def runtime(
+    settings: Settings, database_url: str, engine_urls: EngineUrls
+) -> AsyncIterator[Runtime]:
+    opened = await Runtime(settings, database_url, engine_urls.nats_url).open()
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture(scope="session")
+async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    """The app on the tests' own event loop, so tests may share the runtime's pool."""
+    transport = httpx.ASGITransport(app=create_app(runtime))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", timeout=30
+    ) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+async def owner(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A superuser connection, for looking below the application."""
+    conn = await asyncpg.connect(database_url)
+    yield conn
+    await conn.close()

@@ -1,0 +1,106 @@
+"""Shared drivers for the hospital policy tests: a fixed clock, the hospital's staff, helpers.
+
+A plain module rather than a conftest, so that it cannot collide with other policies' tests
+in this directory.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from itertools import count
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+from zoneinfo import ZoneInfo
+
+from domain import commands as c
+from domain.calendar import WorkingCalendar
+from domain.complaint import Complaint
+from domain.handling import execute, file_complaint
+from domain.policies.hospital import HospitalPolicy
+
+TZ = ZoneInfo("Asia/Shanghai")
+# A Monday morning, the week before the 2026 National Day holiday (1–7 October).
+NOW = datetime(2026, 9, 21, 9, 0, tzinfo=TZ)
+CALENDAR = WorkingCalendar()
+POLICY = HospitalPolicy()
+TENANT_ID = uuid5(NAMESPACE_URL, "tests:hospital")
+_case_numbers = count(1)
+
+
+def staff(person: str, *roles: str) -> c.Actor:
+    return c.Actor(person, frozenset(roles))
+
+
+CLINICIAN = staff("dr.li", "clinician")
+NURSE = staff("nurse.wang", "nurse")
+NEXT_SHIFT = staff("nurse.zhao", "nurse")
+DEPARTMENT_HEAD = staff("head.chen", "department_head")
+HEAD_NURSE = staff("headnurse.liu", "head_nurse")
+MEDICAL_AFFAIRS = staff("affairs.sun", "medical_affairs")
+VICE_PRESIDENT = staff("vp.zhou", "vice_president")
+SPOKESPERSON = staff("speaker.wu", "spokesperson")
+LAWYER = staff("lawyer.he", "lawyer")
+SECURITY = staff("guard.ma", "security")
+ADMIN = staff("admin.xu", "admin")
+WATCHER = c.SYSTEM  # the deadline watcher
+
+
+def later(hours: float = 0, days: int = 0) -> datetime:
+    return NOW + timedelta(hours=hours, days=days)
+
+
+def case_id() -> UUID:
+    return uuid5(TENANT_ID, f"case-{next(_case_numbers)}")
+
+
+def file(at: datetime = NOW, by: c.Actor = NURSE, **fields: Any) -> Complaint:
+    fields.setdefault("channel", "visit")
+    fields.setdefault("summary", "family says the wound was dressed too late")
+    fields.setdefault("category", "medical_dispute")
+    command = c.File(received_at=at, **fields)
+    return file_complaint(case_id(), TENANT_ID, command, by, POLICY, at, CALENDAR)
+
+
+def run(
+    case: Complaint, command: c.Command, by: c.Actor = MEDICAL_AFFAIRS, at: datetime = NOW
+) -> Complaint:
+    return execute(case, command, by, POLICY, at, CALENDAR)
+
+
+def decline(case: Complaint, at: datetime = NOW) -> Complaint:
+    return run(case, c.RecordResponse(accepted=False, text="we do not accept this"), at=at)
+
+
+def accept(case: Complaint, at: datetime = NOW) -> Complaint:
+    return run(case, c.RecordResponse(accepted=True, text="we accept"), at=at)
+
+
+def climb_to(case: Complaint, level: int, at: datetime = NOW) -> Complaint:
+    """Walk the ladder the way H13 allows: declined at each hospital rung, then passed up."""
+    while case.level < level:
+        if case.level <= 2:
+            decline(case, at)
+        run(case, c.Escalate(reason="still unresolved"), at=at)
+    return case
+
+
+def drain(case: Complaint) -> list[Any]:
+    return list(case.collect_events())
+
+
+def named(events: list[Any], name: str) -> list[Any]:
+    return [event for event in events if type(event).__name__ == name]
+
+
+def kinds(events: list[Any]) -> list[str]:
+    return [type(event).__name__ for event in events]
+
+
+def notified(events: list[Any], rule: str | None = None) -> set[str]:
+    """Roles told of something, by a notification, an escalation or an incident."""
+    roles: set[str] = set()
+    for event in events:
+        if rule is not None and getattr(event, "rule", None) != rule:
+            continue
+        roles.update(getattr(event, "roles", ()) or getattr(event, "notify", ()))
+    return roles
