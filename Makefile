@@ -5,11 +5,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test test-domain test-services test-projections test-e2e lint format bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml examples/iso10002/pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python >= 3.11) on PATH"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e examples/iso10002
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -12,12 +12,15 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
+from services.api.audit import AuditController, auditors_read_only, checkpoint_public_key
 from services.api.case_commands import command_routes
 from services.api.complaints import ComplaintController
 from services.api.deps import provide_runtime
 from services.api.health import health, ready
 from services.api.problems import HANDLERS
 from services.api.tenants import TenantController
+from services.api.time_travel import TimeTravelController
+from services.api.views import ViewController, metrics
 from services.auth import ApiKeyAuth
 from services.runtime import Runtime
 
@@ -28,13 +31,27 @@ def create_app(runtime: Runtime) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await runtime.open()
+        runtime.start_background()
         try:
             yield
         finally:
             await runtime.close()
 
     return Litestar(
-        route_handlers=[health, ready, TenantController, ComplaintController, *command_routes()],
+        route_handlers=[
+            health,
+            ready,
+            metrics,
+            TenantController,
+            ComplaintController,
+            ViewController,
+            *command_routes(),
+            AuditController,
+            TimeTravelController,
+            checkpoint_public_key,
+        ],
+        # app-wide, so no write route can forget it: auditor keys read (recorded) and no more
+        guards=[auditors_read_only],
         dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False)},
         middleware=[DefineMiddleware(ApiKeyAuth, exclude=OPEN_PATHS)],
         exception_handlers=HANDLERS,

@@ -1,4 +1,5 @@
-"""The ``complaints`` command: serve, migrate, tenant create, key create."""
+"""The ``complaints`` command: serve, migrate, tenant create, key create, policies docs,
+audit (export, verify, what-if, checkpoint)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,26 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import uvicorn
 
+from services import cli_projections
 from services.app import create_app
+from services.audit_cli import add_audit_commands
 from services.bootstrap import EngineUrls, engines
 from services.demo import seed_demo
 from services.engines import EngineError
 from services.migrate import migrate
+from services.policy_docs import documented_policies, sync
 from services.runtime import Runtime
 from services.settings import Settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if not getattr(args, "needs_engines", True):
+        return args.run(args)
     settings = Settings.from_env()
     if getattr(args, "port", None):
         settings = replace(settings, port=args.port)
@@ -65,7 +72,29 @@ def parser() -> argparse.ArgumentParser:
     key_create.add_argument("--name", help="register the person with this name first")
     key_create.add_argument("--roles", required=True, help="comma-separated roles")
     key_create.set_defaults(run=key_create_cmd)
+
+    cli_projections.register(commands)
+
+    policies = commands.add_parser("policies").add_subparsers(
+        required=True, dest="policies_command"
+    )
+    docs = policies.add_parser("docs", help="regenerate the diagrams in docs/policies/<name>.md")
+    docs.add_argument("--check", action="store_true", help="fail if a page is out of date")
+    docs.add_argument("--dir", type=Path, default=Path("docs/policies"))
+    docs.set_defaults(run=policies_docs, needs_engines=False)
+
+    add_audit_commands(commands)
     return root
+
+
+def policies_docs(args: argparse.Namespace) -> int:
+    if not args.dir.is_dir():
+        print(f"error: no directory {args.dir}; run from the repository root", file=sys.stderr)
+        return 2
+    stale = sync(args.dir, documented_policies(), check=args.check)
+    for path in stale:
+        print(f"{'out of date' if args.check else 'wrote'}: {path}")
+    return 1 if args.check and stale else 0
 
 
 async def run_migrate(args: argparse.Namespace, settings: Settings, urls: EngineUrls) -> int:

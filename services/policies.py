@@ -6,6 +6,7 @@ version 1) under the entry-point group, and a tenant binds to it without touchin
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from importlib.metadata import entry_points
 
@@ -14,6 +15,7 @@ from domain.policies import BUILTIN
 from domain.policy import Policy
 
 GROUP = "complaints.policies"
+log = logging.getLogger(__name__)
 
 
 def parse_ref(ref: str) -> tuple[str, int]:
@@ -27,7 +29,17 @@ def parse_ref(ref: str) -> tuple[str, int]:
 def available() -> dict[str, type]:
     found: dict[str, type] = {}
     for ep in entry_points(group=GROUP):
-        cls = ep.load()
+        try:
+            cls = ep.load()
+        except Exception:
+            # One broken plug-in must not take the built-ins and other tenants down with it.
+            log.exception("policy plug-in %s (%s) failed to load; skipped", ep.name, ep.value)
+            continue
+        if not isinstance(getattr(cls, "name", None), str) or not callable(
+            getattr(cls, "decide", None)
+        ):
+            log.error("policy plug-in %s is not a policy class; skipped", ep.name)
+            continue
         found[f"{cls.name}@{cls.version}"] = cls
     found.update({f"{cls.name}@{cls.version}": cls for cls in BUILTIN})
     return found

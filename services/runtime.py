@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -9,9 +10,12 @@ import asyncpg
 import nats
 from nats.aio.client import Client as NatsClient
 
+from projections.runner import ProjectionRunner
+from services.audit_trail import ReadLog
 from services.auth import TenantDirectory
+from services.checkpoints import Checkpoints
 from services.clock import Clock, SystemClock
-from services.codec import make_mapper
+from services.codec import envelope_decoder, make_mapper
 from services.ledger import Ledger
 from services.repository import Repository
 from services.settings import APP_ROLE, Settings
@@ -37,6 +41,7 @@ class Runtime:
     clock: Clock = field(default_factory=SystemClock)
     pool: asyncpg.Pool | None = None
     nats: NatsClient | None = None
+    _tasks: list[asyncio.Task] = field(default_factory=list)
 
     async def open(self) -> Runtime:
         url = app_role_url(self.database_url, self.settings.app_db_password)
@@ -46,6 +51,9 @@ class Runtime:
         self.ledger = Ledger(self.pool)
         self.repository = Repository(self.ledger, make_mapper())
         self.directory = TenantDirectory(self.repository)
+        self.reads = ReadLog(self.repository)
+        self.checkpoints = Checkpoints(self.pool, self.settings.checkpoint_key_path, self.clock)
+        self.projections = ProjectionRunner(self.pool, envelope_decoder(self.repository.mapper))
         self.nats = await nats.connect(
             self.nats_url,
             max_reconnect_attempts=-1,
@@ -55,7 +63,17 @@ class Runtime:
         )
         return self
 
+    def start_background(self) -> None:
+        """The workers that follow the ledger, when they run inside this process."""
+        self._tasks.append(asyncio.create_task(self.projections.run(), name="projections"))
+        signing = self.checkpoints.run(self.settings.checkpoint_interval_seconds)
+        self._tasks.append(asyncio.create_task(signing, name="checkpoints"))
+
     async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
         if self.nats is not None:
             await self.nats.drain()
         if self.pool is not None:

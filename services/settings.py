@@ -22,6 +22,12 @@ class Settings:
     embedded_nats_port: int = 42229
     max_body_bytes: int = 256 * 1024
     pool_size: int = 10
+    checkpoint_key_file: Path | None = None  # unset -> <data_dir>/checkpoint_ed25519.pem
+    checkpoint_interval_seconds: float = 60.0
+
+    @property
+    def checkpoint_key_path(self) -> Path:
+        return self.checkpoint_key_file or self.data_dir / "checkpoint_ed25519.pem"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -39,5 +45,13 @@ class Settings:
             embedded_pg_port=int(env.get("COMPLAINTS_EMBEDDED_PG_PORT", base.embedded_pg_port)),
             embedded_nats_port=int(
                 env.get("COMPLAINTS_EMBEDDED_NATS_PORT", base.embedded_nats_port)
+            ),
+            checkpoint_key_file=(
+                Path(env["COMPLAINTS_CHECKPOINT_KEY_FILE"])
+                if env.get("COMPLAINTS_CHECKPOINT_KEY_FILE")
+                else None
+            ),
+            checkpoint_interval_seconds=float(
+                env.get("COMPLAINTS_CHECKPOINT_INTERVAL", base.checkpoint_interval_seconds)
             ),
         )

@@ -19,13 +19,18 @@ from services.engines import EmbeddedNats, EmbeddedPostgres, free_port
 from services.migrate import migrate
 from services.runtime import Runtime
 from services.settings import Settings
+from tests.fakes import FakeClock
 
 PLATFORM_KEY = "test-platform-key"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
     for item in items:
-        layer = Path(str(item.fspath)).relative_to(Path(__file__).parent).parts[0]
+        path = Path(str(item.fspath))
+        if not path.is_relative_to(here):
+            continue  # e.g. a plug-in's own tests under examples/, which mark themselves
+        layer = path.relative_to(here).parts[0]
         if layer in {"domain", "services", "projections", "e2e"}:
             item.add_marker(getattr(pytest.mark, layer))
 
@@ -71,15 +76,26 @@ async def database_url(engine_urls: EngineUrls) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
-    return Settings(platform_admin_key=PLATFORM_KEY, max_body_bytes=256 * 1024)
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    # data_dir holds files the service makes (the checkpoint key): never the work tree's var/
+    return Settings(
+        platform_admin_key=PLATFORM_KEY,
+        max_body_bytes=256 * 1024,
+        data_dir=tmp_path_factory.mktemp("data"),
+    )
+
+
+@pytest.fixture(scope="session")
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture(scope="session")
 async def runtime(
-    settings: Settings, database_url: str, engine_urls: EngineUrls
+    settings: Settings, database_url: str, engine_urls: EngineUrls, clock: FakeClock
 ) -> AsyncIterator[Runtime]:
-    opened = await Runtime(settings, database_url, engine_urls.nats_url).open()
+    opened = await Runtime(settings, database_url, engine_urls.nats_url, clock=clock).open()
+    opened.start_background()
     yield opened
     await opened.close()
 

@@ -114,6 +114,24 @@ class BankPolicy(BasePolicy):
             "accountability": ("B6", "accountability is assessed by the emergency group"),
         }
     )
+    documented_deadlines = (
+        (
+            "B4",
+            f"`{LEADER_ON_SCENE}`: on the scene, {ON_SCENE_HOURS} hour(s) from reaching level 2",
+            "service_quality_leader",
+        ),
+        (
+            "B5",
+            f"`{LEADERS_ON_SCENE}`: on the scene, {ON_SCENE_HOURS} hour(s) from reaching level 3",
+            ", ".join(LEADERS),
+        ),
+        (
+            "B13",
+            f"`{ORIGINATING_BANK_REPORT}`: report to the originating bank, {REPORT_DAYS} "
+            "calendar days from handling a case with an incident",
+            "general_department",
+        ),
+    )
 
     # --- B9: who may read the restricted features ----------------------------------------
 

@@ -46,6 +46,8 @@ class BasePolicy:
     permissions: ClassVar[Mapping[str, frozenset[str]]] = EMPTY
     # action -> (rule ID, message) given when the caller lacks the roles
     refusals: ClassVar[Mapping[str, tuple[str, str]]] = EMPTY
+    # (rule ID, deadline, who holds it): read only by the generated docs, never by decisions
+    documented_deadlines: ClassVar[tuple[tuple[str, str, str], ...]] = ()
 
     @property
     def ref(self) -> str:
@@ -150,7 +152,9 @@ class BasePolicy:
     ) -> Decision:
         if not command.accepted:
             return Decision()
-        return settle_deadlines(case, now) + Decision((ResolveCase("accepted by the complainant"),))
+        return settle_deadlines(case, now, self, calendar) + Decision(
+            (ResolveCase("accepted by the complainant"),)
+        )
 
     def on_resolve(
         self,
@@ -160,7 +164,7 @@ class BasePolicy:
         now: datetime,
         calendar: WorkingCalendar,
     ) -> Decision:
-        return settle_deadlines(case, now)
+        return settle_deadlines(case, now, self, calendar)
 
     def on_close(
         self,
@@ -170,7 +174,7 @@ class BasePolicy:
         now: datetime,
         calendar: WorkingCalendar,
     ) -> Decision:
-        return settle_deadlines(case, now)
+        return settle_deadlines(case, now, self, calendar)
 
     def on_deadline_missed(
         self, case: Complaint, deadline: Deadline, now: datetime, calendar: WorkingCalendar
@@ -180,11 +184,22 @@ class BasePolicy:
         )
 
 
-def settle_deadlines(case: Complaint, now: datetime) -> Decision:
-    """End every pending deadline when handling ends: met if still in time, else missed."""
-    effects = tuple(
-        MeetDeadlineEffect(d.deadline_id) if now <= d.due_at else MissDeadlineEffect(d.deadline_id)
-        for d in case.deadlines.values()
-        if d.is_pending
-    )
-    return Decision(effects)
+def settle_deadlines(
+    case: Complaint,
+    now: datetime,
+    policy: BasePolicy | None = None,
+    calendar: WorkingCalendar | None = None,
+) -> Decision:
+    """End every pending deadline when handling ends: met if still in time, else missed. Given
+    the policy, a late one carries the consequences a watcher's miss would have had (C3)."""
+    decision = Decision()
+    for held in case.deadlines.values():
+        if not held.is_pending:
+            continue
+        if now <= held.due_at:
+            decision += Decision((MeetDeadlineEffect(held.deadline_id),))
+            continue
+        decision += Decision((MissDeadlineEffect(held.deadline_id),))
+        if policy is not None and calendar is not None:
+            decision += policy.on_deadline_missed(case, held, now, calendar)
+    return decision

@@ -180,6 +180,19 @@ class HospitalPolicy(BasePolicy):
             "deadline-missed": ("C3", "a deadline is missed by the deadline watcher, not by staff"),
         }
     )
+    documented_deadlines = (
+        (
+            "H7",
+            f"`{APPRAISAL_RECORDS}`: records for the appraisal, {RECORDS_DAYS} calendar days "
+            "from reaching medical_appraisal",
+            "department_head",
+        ),
+        (
+            "H11",
+            f"`evidence-<n>`: scene and evidence kept, {EVIDENCE_HOURS} hours from each incident",
+            "security",
+        ),
+    )
 
     # --- intake and classification ------------------------------------------------------
 

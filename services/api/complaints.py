@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, Parameter
 
 from domain import commands as c
 from domain.complaint import Complaint
+from projections import case_list, timeline
+from projections.read import reading
 from services.api.deps import caller_tenant, write_once
-from services.api.schemas import ComplaintCreate, ComplaintOut, DeadlineOut, HistoryItem, WrittenOut
+from services.api.schemas import (
+    AwareDatetime,
+    ComplaintCreate,
+    ComplaintOut,
+    DeadlineOut,
+    HistoryItem,
+    TimelineItem,
+    WrittenOut,
+)
+from services.api.views import AfterSeq, Wait, caught_up, decode_cursor, encode_cursor
 from services.auth import Principal, tenant_member
 from services.cases import Cases
 from services.idempotency import Answer
@@ -52,12 +64,74 @@ class ComplaintController(Controller):
 
         return await write_once(request, runtime, work)
 
+    @get("/", operation_id="listComplaints")
+    async def list_complaints(
+        self,
+        request: Req,
+        runtime: NamedDependency[Runtime],
+        status: Literal["open", "resolved", "closed"] | None = None,
+        category: Annotated[str | None, Parameter(max_length=64)] = None,
+        level: Annotated[int | None, Parameter(ge=0, le=20)] = None,
+        role: Annotated[str | None, Parameter(max_length=64)] = None,
+        assignee: Annotated[str | None, Parameter(max_length=64)] = None,
+        overdue: bool | None = None,
+        received_from: datetime | None = None,
+        received_to: datetime | None = None,
+        text: Annotated[str | None, Parameter(query="q", max_length=200)] = None,
+        cursor: Annotated[str | None, Parameter(max_length=400)] = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        after_seq: AfterSeq = None,
+        wait: Wait = 2.0,
+    ) -> Response[dict[str, Any]]:
+        tenant_id = request.user.tenant_id
+        headers = await caught_up(runtime, "case_list", tenant_id, after_seq, wait)
+        async with reading(runtime.pool, tenant_id) as conn:
+            rows = await case_list.list_cases(
+                conn,
+                tenant_id,
+                status=status,
+                category=category,
+                level=level,
+                role=role,
+                assignee=assignee,
+                overdue=overdue,
+                received_from=received_from,
+                received_to=received_to,
+                text=text,
+                after=decode_cursor(cursor) if cursor else None,
+                limit=limit,
+                now=runtime.clock.now(),
+            )
+        items = [dict(r) for r in rows]
+        next_cursor = (
+            encode_cursor(rows[-1]["received_at"], rows[-1]["case_id"])
+            if len(rows) == limit
+            else None
+        )
+        return Response({"items": items, "next_cursor": next_cursor}, headers=headers)
+
     @get("/{case_id:uuid}", operation_id="getComplaint")
     async def show(
-        self, request: Req, case_id: FromPath[UUID], runtime: NamedDependency[Runtime]
-    ) -> ComplaintOut:
-        case = await Cases(runtime.repository).get(request.user.tenant_id, case_id)
-        return complaint_out(case)
+        self,
+        request: Req,
+        case_id: FromPath[UUID],
+        runtime: NamedDependency[Runtime],
+        lang: Literal["zh-CN", "en"] | None = None,
+        after_seq: AfterSeq = None,
+        wait: Wait = 2.0,
+        as_of: AwareDatetime | None = None,
+    ) -> Response[ComplaintOut]:
+        tenant = await caller_tenant(runtime, request.user)
+        # as_of: the case as it stood then, replayed from the events recorded up to that time
+        case = await Cases(runtime.repository).get(tenant.id, case_id, as_of=as_of)
+        headers = await caught_up(runtime, "timeline", tenant.id, after_seq, wait)
+        async with reading(runtime.pool, tenant.id) as conn:
+            steps = await timeline.for_case(conn, tenant.id, case_id, lang or tenant.language)
+        out = complaint_out(case)
+        out.timeline = [
+            TimelineItem(**dict(step)) for step in steps if step["version"] <= case.version
+        ]
+        return Response(out, headers={**headers, "ETag": f'"{case.version}"'})
 
     @get("/{case_id:uuid}/history", operation_id="getComplaintHistory")
     async def history(

@@ -115,6 +115,16 @@ class ComplaintOut(Struct):
     flags: list[str]
     group: str | None
     site: str | None
+    timeline: list[TimelineItem] = []
+
+
+class TimelineItem(Struct):
+    seq: int
+    version: int
+    event: str
+    actor: str | None
+    at: datetime
+    text: str
 
 
 class HistoryItem(Struct):

@@ -1,0 +1,200 @@
+"""The case list and the roles each case waits on (the role inbox)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from projections.changes import Change, Delete, Envelope, First, MergeJson, Patch, Upsert, View
+
+TABLES = ("case_list", "case_roles")
+
+
+def project(e: Envelope) -> list[Change]:
+    if e.aggregate != "Complaint":
+        return []
+    key = {"tenant_id": e.tenant_id, "case_id": e.originator_id}
+    d = e.data
+    if e.name == "Filed":
+        return [
+            Upsert(
+                "case_list",
+                ("tenant_id", "case_id"),
+                {
+                    **key,
+                    "summary": d["summary"],
+                    "channel": d["channel"],
+                    "policy": d["policy"],
+                    "status": "open",
+                    "owner": d["by"],
+                    "received_at": d["received_at"],
+                    "filed_at": e.at,
+                    "updated_at": e.at,
+                    "version": e.version,
+                    "last_seq": e.seq,
+                },
+            )
+        ]
+    touched = {"updated_at": e.at, "version": e.version, "last_seq": e.seq}
+    changes: list[Change] = []
+    match e.name:
+        case "Classified":
+            touched |= {"category": d["category"], "level": d["level"], "rung": d["rung"]}
+        case "Escalated":
+            touched |= {"level": d["to_level"], "rung": d["rung"]}
+            changes += waits_on(e, d["notify"], d["reason"], d["rule"])
+        case "Acknowledged":
+            touched |= {"acknowledged_at": First(e.at)}
+        case "Assigned":
+            touched |= {"handlers": MergeJson({d["slot"]: d["person"]})}
+        case "OwnershipHandedOn":
+            touched |= {"owner": d["to_person"]}
+        case "Resolved":
+            touched |= {"status": "resolved", "resolved_at": e.at}
+            changes.append(Delete("case_roles", key))
+        case "Closed":
+            touched |= {"status": "closed", "closed_at": e.at}
+            changes.append(Delete("case_roles", key))
+        case "Reopened":
+            touched |= {"status": "open", "closed_at": None, "resolved_at": None}
+        case "RolesNotified":
+            changes += waits_on(e, d["roles"], d["reason"], d["rule"])
+        case "IncidentReported":
+            changes += waits_on(e, d["notify"], f"incident: {d['kind']}", d["rule"])
+        case "DeadlineStarted":
+            changes += waits_on(e, d["roles"], f"deadline {d['kind']}", d["rule"])
+    return [Patch("case_list", key, touched), *changes]
+
+
+def waits_on(e: Envelope, roles: list[str], reason: str, rule: str) -> list[Change]:
+    return [
+        Upsert(
+            "case_roles",
+            ("tenant_id", "case_id", "role"),
+            {
+                "tenant_id": e.tenant_id,
+                "case_id": e.originator_id,
+                "role": role,
+                "reason": reason,
+                "rule": rule,
+                "since": e.at,
+            },
+            keep=frozenset({"since"}),
+        )
+        for role in roles
+    ]
+
+
+VIEW = View("case_list", TABLES, project)
+
+
+# --- queries ---------------------------------------------------------------------------
+
+LIST_COLUMNS = """c.case_id, c.summary, c.channel, c.status, c.category, c.level, c.rung,
+c.owner, c.handlers, c.received_at, c.updated_at, c.version,
+(SELECT min(d.due_at) FROM deadlines d WHERE d.tenant_id = c.tenant_id
+   AND d.case_id = c.case_id AND d.state = 'open') AS next_due_at"""
+
+OVERDUE = """EXISTS (SELECT 1 FROM deadlines d WHERE d.tenant_id = c.tenant_id
+   AND d.case_id = c.case_id AND (d.state = 'missed' OR (d.state = 'open' AND d.due_at < {})))"""
+
+
+class Query:
+    """Builds a WHERE clause with numbered parameters."""
+
+    def __init__(self, tenant_id: UUID) -> None:
+        self.args: list[object] = [tenant_id]
+        self.conditions = ["c.tenant_id = $1"]
+
+    def add(self, condition: str, *values: object) -> None:
+        names = []
+        for value in values:
+            self.args.append(value)
+            names.append(f"${len(self.args)}")
+        self.conditions.append(condition.format(*names))
+
+    @property
+    def where(self) -> str:
+        return " AND ".join(self.conditions)
+
+
+async def list_cases(
+    conn: asyncpg.Connection,
+    tenant_id: UUID,
+    *,
+    status: str | None = None,
+    category: str | None = None,
+    level: int | None = None,
+    role: str | None = None,
+    assignee: str | None = None,
+    overdue: bool | None = None,
+    received_from: datetime | None = None,
+    received_to: datetime | None = None,
+    text: str | None = None,
+    after: tuple[datetime, UUID] | None = None,
+    limit: int = 50,
+    now: datetime | None = None,
+) -> list[asyncpg.Record]:
+    q = Query(tenant_id)
+    if status:
+        q.add("c.status = {}", status)
+    if category:
+        q.add("c.category = {}", category)
+    if level is not None:
+        q.add("c.level = {}", level)
+    if role:
+        q.add(
+            "EXISTS (SELECT 1 FROM case_roles r WHERE r.tenant_id = c.tenant_id"
+            " AND r.case_id = c.case_id AND r.role = {})",
+            role,
+        )
+    if assignee:
+        q.add(
+            "(c.owner = {0} OR EXISTS (SELECT 1 FROM jsonb_each_text(c.handlers) h"
+            " WHERE h.value = {0}))",
+            assignee,
+        )
+    if overdue is not None:
+        q.add(OVERDUE if overdue else f"NOT {OVERDUE}", now)
+    if received_from:
+        q.add("c.received_at >= {}", received_from)
+    if received_to:
+        q.add("c.received_at < {}", received_to)
+    if text:
+        q.add("c.summary ILIKE {}", "%" + text.replace("%", r"\%").replace("_", r"\_") + "%")
+    if after:
+        q.add("(c.received_at, c.case_id) < ({}, {})", *after)
+    q.args.append(limit)
+    return await conn.fetch(
+        f"SELECT {LIST_COLUMNS} FROM case_list c WHERE {q.where}"
+        f" ORDER BY c.received_at DESC, c.case_id DESC LIMIT ${len(q.args)}",
+        *q.args,
+    )
+
+
+async def inbox(
+    conn: asyncpg.Connection, tenant_id: UUID, roles: Sequence[str], limit: int = 100
+) -> list[asyncpg.Record]:
+    """What waits on these roles, most urgent first: the earliest open deadline that names
+    one of the roles, then the oldest."""
+    return await conn.fetch(
+        """
+        SELECT c.case_id, c.summary, c.status, c.category, c.level, c.rung,
+               array_agg(DISTINCT r.role) AS roles, min(r.since) AS since,
+               string_agg(DISTINCT r.reason, '; ') AS reasons,
+               (SELECT min(d.due_at) FROM deadlines d
+                 WHERE d.tenant_id = c.tenant_id AND d.case_id = c.case_id
+                   AND d.state = 'open' AND d.roles && $2::text[]) AS due_at
+          FROM case_roles r JOIN case_list c USING (tenant_id, case_id)
+         WHERE r.tenant_id = $1 AND r.role = ANY($2::text[]) AND c.status = 'open'
+         GROUP BY c.tenant_id, c.case_id
+         ORDER BY due_at NULLS LAST, since, c.case_id
+         LIMIT $3
+        """,
+        tenant_id,
+        list(roles),
+        limit,
+    )

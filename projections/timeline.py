@@ -1,0 +1,124 @@
+"""Who did what, when, in the tenant's language (English and simplified Chinese).
+
+Texts name people by their directory id and never repeat free text or restricted fields, so a
+timeline can be shown to anyone who may see the case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from projections.changes import Change, Envelope, Upsert, View
+
+TABLES = ("case_timeline",)
+
+TEXTS: Mapping[str, tuple[str, str]] = {
+    "Filed": ("{by} received the complaint by {channel}", "{by} 通过{channel}受理投诉"),
+    "Classified": (
+        "{by} classified it as {category} (level {level}, {rung})",
+        "{by} 将其归类为 {category}（第 {level} 级，{rung}）",
+    ),
+    "Acknowledged": ("{by} acknowledged it", "{by} 确认受理"),
+    "Assigned": ("{by} assigned {person} as {slot}", "{by} 指派 {person} 为 {slot}"),
+    "OwnershipHandedOn": ("{by} handed it on to {to_person}", "{by} 移交给 {to_person}"),
+    "Escalated": ("{by} escalated it to {rung} ({rule})", "{by} 上报至 {rung}（{rule}）"),
+    "NoteAdded": ("{by} added a note", "{by} 添加备注"),
+    "HandoverAdded": ("{by} wrote a shift handover", "{by} 填写交班记录"),
+    "EvidenceAttached": ("{by} attached evidence", "{by} 附加证据"),
+    "ResolutionProposed": ("{by} proposed a resolution", "{by} 提出处理方案"),
+    "ComplainantResponded": (
+        "the complainant {accepted_en} (recorded by {by})",
+        "投诉人{accepted_zh}（{by} 记录）",
+    ),
+    "Resolved": ("{by} resolved it", "{by} 处理完毕"),
+    "Closed": ("{by} closed it", "{by} 结案"),
+    "Reopened": ("{by} reopened it", "{by} 重新打开"),
+    "IncidentReported": ("{by} reported an incident: {kind}", "{by} 报告突发事件：{kind}"),
+    "RolesNotified": ("{roles} notified ({rule})", "已通知 {roles}（{rule}）"),
+    "WrittenReplyGiven": ("{by} replied in writing", "{by} 作出书面答复"),
+    "ExternalContactRecorded": ("{by} recorded a {kind} contact", "{by} 记录 {kind} 来访"),
+    "OutcomeRecorded": (
+        "{authority} gave its opinion on {target}",
+        "{authority} 对 {target} 作出处理意见",
+    ),
+    "IdentifyingFeaturesNoted": (
+        "{by} noted identifying features (restricted)",
+        "{by} 记录体貌特征（受限）",
+    ),
+    "Flagged": ("flagged {flag} ({rule})", "标记为 {flag}（{rule}）"),
+    "LinkedToGroup": ("{by} linked it to group {group}", "{by} 关联至群体投诉 {group}"),
+    "SatisfactionRecorded": ("satisfaction {score} at {stage}", "{stage} 满意度 {score}"),
+    "DeadlineStarted": (
+        "deadline {kind} due {due_at:%Y-%m-%d %H:%M} ({rule})",
+        "时限 {kind} 截止于 {due_at:%Y-%m-%d %H:%M}（{rule}）",
+    ),
+    "DeadlineMet": ("deadline {deadline_id} met", "时限 {deadline_id} 已按时完成"),
+    "DeadlineMissed": ("deadline {deadline_id} missed", "时限 {deadline_id} 已超时"),
+    "DeadlinePaused": ("deadline {deadline_id} paused", "时限 {deadline_id} 暂停计时"),
+    "DeadlineResumed": ("deadline {deadline_id} resumed", "时限 {deadline_id} 恢复计时"),
+    "PenaltyAssessed": (
+        "penalty on {target_role}: {amount_yuan} yuan ({rule})",
+        "处罚 {target_role}：{amount_yuan} 元（{rule}）",
+    ),
+}
+
+
+class _Lenient(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def render(name: str, data: Mapping[str, Any]) -> tuple[str, str]:
+    en, zh = TEXTS.get(name, ("{by}: " + name, "{by}：" + name))
+    values = _Lenient(data)
+    values.setdefault("by", "system")
+    if "accepted" in data:
+        values["accepted_en"] = "accepted" if data["accepted"] else "did not accept"
+        values["accepted_zh"] = "接受" if data["accepted"] else "不接受"
+    if "roles" in data:
+        values["roles"] = ", ".join(data["roles"])
+    if "amount_fen" in data:
+        values["amount_yuan"] = f"{data['amount_fen'] / 100:g}"
+    return en.format_map(values), zh.format_map(values)
+
+
+def project(e: Envelope) -> list[Change]:
+    if e.aggregate != "Complaint":
+        return []
+    text_en, text_zh = render(e.name, e.data)
+    return [
+        Upsert(
+            "case_timeline",
+            ("tenant_id", "case_id", "seq"),
+            {
+                "tenant_id": e.tenant_id,
+                "case_id": e.originator_id,
+                "seq": e.seq,
+                "version": e.version,
+                "event": e.name,
+                "actor": e.by,
+                "at": e.at,
+                "text_en": text_en,
+                "text_zh": text_zh,
+            },
+        )
+    ]
+
+
+VIEW = View("timeline", TABLES, project)
+
+
+async def for_case(
+    conn: asyncpg.Connection, tenant_id: UUID, case_id: UUID, language: str
+) -> list[asyncpg.Record]:
+    text = "text_zh" if language == "zh-CN" else "text_en"
+    return await conn.fetch(
+        f"SELECT seq, version, event, actor, at, {text} AS text FROM case_timeline"
+        f" WHERE tenant_id = $1 AND case_id = $2 ORDER BY seq",
+        tenant_id,
+        case_id,
+    )

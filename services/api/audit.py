@@ -1,0 +1,121 @@
+"""Auditors: read-only keys whose every read is recorded, the raw ledger, its check, and the
+signed checkpoints that let an auditor trust an export without trusting our database."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
+from litestar.exceptions import PermissionDeniedException, ServiceUnavailableException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import Parameter
+from litestar.response import Stream
+
+from domain.audit import AUDITOR_ROLE
+from services.api.audit_schemas import CheckpointOut, VerifyOut
+from services.audit_export import ndjson_lines
+from services.audit_trail import ReadNotRecorded
+from services.auth import Principal, tenant_member
+from services.checkpoint_keys import Checkpoint, public_pem
+from services.runtime import Runtime
+
+Req = Request[Principal, Any, Any]
+READS = frozenset({"GET", "HEAD"})
+NDJSON = "application/x-ndjson"
+
+
+async def auditors_read_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """App-wide guard: an auditor's key changes nothing, and each of its reads is recorded
+    in the tenant's ledger before it is answered (a read that cannot be recorded is refused)."""
+    principal = connection.scope.get("user")
+    if not isinstance(principal, Principal) or AUDITOR_ROLE not in principal.roles:
+        return
+    if connection.scope["method"] not in READS:
+        raise PermissionDeniedException("an auditor's key reads and changes nothing")
+    if principal.tenant_id is None:
+        return
+    runtime: Runtime = connection.app.state.runtime
+    query = connection.scope.get("query_string", b"").decode("latin-1")
+    what = f"{connection.scope['method']} {connection.url.path}" + (f"?{query}" if query else "")
+    try:
+        await runtime.reads.record(
+            principal.tenant_id,
+            by=principal.person,
+            key_id=principal.key_id,
+            what=what,
+            at=runtime.clock.now(),
+        )
+    except ReadNotRecorded as error:
+        raise ServiceUnavailableException(str(error), headers={"Retry-After": "1"}) from None
+
+
+def auditor(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    tenant_member(connection, handler)
+    if AUDITOR_ROLE not in connection.user.roles:
+        raise PermissionDeniedException("only a key with the auditor role may do this")
+
+
+class AuditController(Controller):
+    path = "/v1/audit"
+    guards = [auditor]
+    tags = ["audit"]
+
+    @get("/ledger", operation_id="exportLedger", media_type=NDJSON)
+    async def ledger(
+        self,
+        request: Req,
+        runtime: NamedDependency[Runtime],
+        after_seq: Annotated[int, Parameter(ge=0)] = 0,
+        limit: Annotated[int | None, Parameter(ge=1)] = None,
+    ) -> Stream:
+        """The tenant's raw ledger in seq order, one JSON object a line (docs/audit.md)."""
+        lines = ndjson_lines(runtime.pool, request.user.tenant_id, after_seq, limit)
+        return Stream(lines, media_type=NDJSON)
+
+    @get("/verify", operation_id="verifyLedger")
+    async def verify(self, request: Req, runtime: NamedDependency[Runtime]) -> VerifyOut:
+        tenant_id = request.user.tenant_id
+        report = await runtime.ledger.verify(tenant_id)
+        head = await runtime.ledger.head(tenant_id)
+        return VerifyOut(
+            ok=report.ok,
+            head_seq=report.head_seq,
+            head_hash=head[1].hex() if head else None,
+            bad_seq=report.bad_seq,
+            reason=report.reason,
+        )
+
+    @get("/checkpoints", operation_id="listCheckpoints")
+    async def checkpoints(
+        self,
+        request: Req,
+        runtime: NamedDependency[Runtime],
+        after_seq: Annotated[int, Parameter(ge=0)] = 0,
+        limit: Annotated[int, Parameter(ge=1, le=1000)] = 1000,
+    ) -> list[CheckpointOut]:
+        """The tenant's signed heads, oldest first; keep them to check later exports."""
+        found = await runtime.checkpoints.after(request.user.tenant_id, after_seq, limit)
+        return [checkpoint_out(c) for c in found]
+
+
+@get(
+    "/v1/audit/checkpoints/public-key",
+    operation_id="checkpointPublicKey",
+    exclude_from_auth=True,
+    media_type="application/x-pem-file",
+    tags=["audit"],
+)
+async def checkpoint_public_key(runtime: NamedDependency[Runtime]) -> Response[bytes]:
+    """The Ed25519 key that checks checkpoint signatures: public, so no key is needed."""
+    signer = runtime.checkpoints.signer
+    return Response(
+        public_pem(signer.public_key),
+        media_type="application/x-pem-file",
+        headers={"X-Key-Id": signer.key_id},
+    )
+
+
+def checkpoint_out(checkpoint: Checkpoint) -> CheckpointOut:
+    return CheckpointOut(**checkpoint.to_json())

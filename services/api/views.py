@@ -1,0 +1,125 @@
+"""Read screens over the view tables: case list, role inbox, deadlines, dashboard, metrics.
+
+``?after_seq=N`` (from a command's answer) waits, at most ``wait`` seconds, until the view
+has applied the tenant's seq N: read-your-writes without reading the ledger.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import Parameter
+
+from projections import case_list, deadlines, stats
+from projections.read import reading
+from services.api.deps import caller_tenant
+from services.api.problems import FieldError
+from services.auth import Principal, tenant_member
+from services.runtime import Runtime
+
+Req = Request[Principal, Any, Any]
+AfterSeq = Annotated[int | None, Parameter(ge=0, description="wait until the view has it")]
+Wait = Annotated[float, Parameter(ge=0, le=10, description="seconds to wait for after_seq")]
+
+
+def encode_cursor(received_at: datetime, case_id: UUID) -> str:
+    raw = json.dumps([received_at.isoformat(), str(case_id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        received_at, case_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(received_at), UUID(case_id)
+    except (ValueError, TypeError):
+        raise FieldError("cursor", "not a cursor this API gave out") from None
+
+
+async def caught_up(
+    runtime: Runtime, view: str, tenant_id: UUID, after_seq: int | None, wait: float
+) -> dict[str, str]:
+    if after_seq is None:
+        return {}
+    reached = await runtime.projections.wait_for(view, tenant_id, after_seq, wait)
+    return {"X-View-Seq": str(reached)}
+
+
+class ViewController(Controller):
+    path = "/v1"
+    guards = [tenant_member]
+    tags = ["views"]
+
+    @get("/inbox", operation_id="inbox")
+    async def inbox(
+        self,
+        request: Req,
+        runtime: NamedDependency[Runtime],
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+        after_seq: AfterSeq = None,
+        wait: Wait = 2.0,
+    ) -> Response[dict[str, Any]]:
+        tenant_id = request.user.tenant_id
+        headers = await caught_up(runtime, "case_list", tenant_id, after_seq, wait)
+        roles = sorted(request.user.roles)
+        async with reading(runtime.pool, tenant_id) as conn:
+            rows = await case_list.inbox(conn, tenant_id, roles, limit)
+        return Response({"roles": roles, "items": [dict(r) for r in rows]}, headers=headers)
+
+    @get("/deadlines", operation_id="listDeadlines")
+    async def list_deadlines(
+        self,
+        request: Req,
+        runtime: NamedDependency[Runtime],
+        wanted: Annotated[Literal["open", "overdue"], Parameter(query="state")] = "open",
+        limit: Annotated[int, Parameter(ge=1, le=1000)] = 200,
+        after_seq: AfterSeq = None,
+        wait: Wait = 2.0,
+    ) -> Response[dict[str, Any]]:
+        tenant_id = request.user.tenant_id
+        headers = await caught_up(runtime, "deadlines", tenant_id, after_seq, wait)
+        async with reading(runtime.pool, tenant_id) as conn:
+            rows = await deadlines.list_deadlines(
+                conn, tenant_id, wanted, runtime.clock.now(), limit
+            )
+        return Response({"state": wanted, "items": [dict(r) for r in rows]}, headers=headers)
+
+    @get("/stats", operation_id="dashboard")
+    async def dashboard(
+        self,
+        request: Req,
+        runtime: NamedDependency[Runtime],
+        after_seq: AfterSeq = None,
+        wait: Wait = 2.0,
+    ) -> Response[dict[str, Any]]:
+        tenant = await caller_tenant(runtime, request.user)
+        headers = await caught_up(runtime, "stats", tenant.id, after_seq, wait)
+        async with reading(runtime.pool, tenant.id) as conn:
+            body = await stats.dashboard(conn, tenant.id, tenant.timezone)
+        return Response(body, headers=headers)
+
+
+@get(
+    "/metrics",
+    operation_id="metrics",
+    exclude_from_auth=True,
+    tags=["health"],
+    media_type="text/plain; version=0.0.4",
+)
+async def metrics(runtime: NamedDependency[Runtime]) -> str:
+    """Prometheus text: how many events each view is behind, per tenant."""
+    lines = [
+        "# HELP complaints_projection_lag_events Events recorded but not yet applied.",
+        "# TYPE complaints_projection_lag_events gauge",
+    ]
+    for lag in await runtime.projections.lag():
+        lines.append(
+            f'complaints_projection_lag_events{{view="{lag.view}",'
+            f'tenant="{lag.tenant_id}"}} {lag.behind}'
+        )
+    return "\n".join(lines) + "\n"

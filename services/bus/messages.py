@@ -1,0 +1,87 @@
+"""What the relay publishes: which roles a recorded event goes to, and the CloudEvent it sends.
+
+The routing is in the recorded events themselves: the tenant's policy decided who is told
+when the event was written, so the relay reads that decision and never asks a policy again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from projections.changes import Envelope
+
+CONTENT_TYPE = "application/cloudevents+json"
+# Which field of which event names the roles that must act.
+ROUTING: Mapping[str, str] = {
+    "Escalated": "notify",
+    "IncidentReported": "notify",
+    "RolesNotified": "roles",
+    "DeadlineStarted": "roles",
+    "PenaltyAssessed": "target_role",
+}
+# The event's own facts a reader needs to act, beyond the common ones.
+DETAILS: Mapping[str, tuple[str, ...]] = {
+    "Escalated": ("to_level", "rung"),
+    "IncidentReported": ("kind", "description", "police_called"),
+    "RolesNotified": (),
+    "DeadlineStarted": ("deadline_id", "kind"),
+    "PenaltyAssessed": ("target_role", "person", "amount_fen", "performance"),
+}
+
+
+def routes(event: Envelope) -> tuple[str, ...]:
+    """The roles an event goes to, in the order the policy named them, each once."""
+    field = ROUTING.get(event.name) if event.aggregate == "Complaint" else None
+    if field is None:
+        return ()
+    named = event.data.get(field) or ()
+    return tuple(dict.fromkeys([named] if isinstance(named, str) else named))
+
+
+@dataclass(frozen=True)
+class CaseContext:
+    """What the case looked like when the event was recorded."""
+
+    summary: str
+    level: int
+
+
+def cloud_event(event: Envelope, role: str, roles: tuple[str, ...], case: CaseContext) -> bytes:
+    """A CloudEvents 1.0 structured-mode JSON body for one role's copy of an event."""
+    data = event.data
+    body: dict[str, Any] = {
+        "specversion": "1.0",
+        "id": f"{event.tenant_id.hex}:{event.seq}:{role}",
+        "source": f"/tenants/{event.tenant_id.hex}/complaints/{event.originator_id}",
+        "type": f"complaints.case.{event.name}",
+        "subject": str(event.originator_id),
+        "time": _iso(event.recorded_at),
+        "datacontenttype": "application/json",
+        "data": {
+            "tenant": event.tenant_id.hex,
+            "case_id": str(event.originator_id),
+            "seq": event.seq,
+            "event": event.name,
+            "role": role,
+            "roles": list(roles),
+            "level": data.get("to_level", case.level),
+            "summary": case.summary,
+            "due_at": _iso(data["due_at"]) if data.get("due_at") else None,
+            "reason": data.get("reason"),
+            "rule": data.get("rule"),
+            "policy": data.get("policy"),
+            "by": data.get("by"),
+            "at": _iso(event.at),
+            "details": {name: data.get(name) for name in DETAILS[event.name]},
+        },
+    }
+    return msgspec.json.encode(body)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()

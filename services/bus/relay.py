@@ -1,0 +1,300 @@
+"""Follow each tenant's ledger and publish its role-routed events to JetStream, losing none.
+
+Like a projection, the relay keeps its place in ``projection_tracking`` (view ``relay``) and
+works a batch in one transaction under that row's lock, so a second relay skips a tenant the
+first is working on. The position moves only after the server has acknowledged every message
+of the batch: NATS down, or the relay killed mid-batch, leaves the position where it was and
+the batch is published again; the server drops the copies it already has by ``Nats-Msg-Id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from uuid import UUID
+
+import asyncpg
+import nats.errors
+from eventsourcing.utils import get_topic
+from nats.aio.client import Client as NatsClient
+from nats.js.api import PubAck
+
+from domain.complaint import Complaint
+from projections.changes import Envelope
+from projections.runner import EVENTS_AFTER
+from services.bus.messages import CONTENT_TYPE, CaseContext, cloud_event, routes
+from services.bus.stream_config import STREAM, ensure_stream, message_id, subject
+
+log = logging.getLogger(__name__)
+
+VIEW = "relay"
+Decode = Callable[[asyncpg.Record], Envelope]
+
+BEHIND = """
+SELECT h.tenant_id FROM ledger_heads h
+  LEFT JOIN projection_tracking t ON t.view = $1 AND t.tenant_id = h.tenant_id
+ WHERE h.seq > COALESCE(t.seq, 0)
+"""
+
+# The case's first event (its summary) and every change of level, up to the batch's end.
+CONTEXT = """
+SELECT tenant_id, seq, originator_id, originator_version, topic, state, recorded_at
+  FROM events
+ WHERE tenant_id = $1 AND originator_id = ANY($2::uuid[]) AND seq <= $3
+   AND (originator_version = 1 OR topic = ANY($4::text[]))
+ ORDER BY seq
+"""
+LEVEL_TOPICS = [get_topic(Complaint.Classified), get_topic(Complaint.Escalated)]
+
+
+class BusUnavailable(Exception):
+    """NATS is not connected: publishing now would only fill the client's buffer."""
+
+
+BUS_FAILURES = (BusUnavailable, nats.errors.Error, TimeoutError)
+DB_FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    subject: str
+    msg_id: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Relayed:
+    events: int = 0
+    messages: int = 0
+    duplicates: int = 0  # already in the stream: dropped by the server's dedup window
+
+    def __add__(self, other: Relayed) -> Relayed:
+        return Relayed(
+            self.events + other.events,
+            self.messages + other.messages,
+            self.duplicates + other.duplicates,
+        )
+
+
+class Relay:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        nc: NatsClient,
+        decode: Decode,
+        replicas: int = 1,
+        batch_size: int = 500,
+        sweep_seconds: float = 2.0,
+        ack_timeout: float = 15.0,
+    ) -> None:
+        self.pool = pool
+        self.nc = nc
+        self.js = nc.jetstream()
+        self.decode = decode
+        self.replicas = replicas
+        self.batch_size = batch_size
+        self.sweep_seconds = sweep_seconds
+        self.ack_timeout = ack_timeout
+        self.failures = 0
+        self._stream_ready = False
+        self._pending: set[UUID] = set()
+        self._wake = asyncio.Event()
+
+    # --- one tenant ----------------------------------------------------------------------
+
+    async def catch_up(self, tenant_id: UUID) -> Relayed:
+        """Publish everything recorded for the tenant since the relay's position (nothing if
+        another relay holds the tenant). Raises if a batch could not be published."""
+        await self._ensure_stream()
+        done = Relayed()
+        while True:
+            async with self.pool.acquire() as conn, conn.transaction():
+                position = await self._lock(conn, tenant_id)
+                if position is None:
+                    return done
+                rows = await conn.fetch(EVENTS_AFTER, tenant_id, position, self.batch_size)
+                if not rows:
+                    return done
+                outgoing = await self._messages(conn, tenant_id, [self.decode(r) for r in rows])
+                acks = await self._publish(outgoing)
+                await conn.execute(
+                    "UPDATE projection_tracking SET seq = $3, updated_at = now()"
+                    " WHERE view = $1 AND tenant_id = $2",
+                    VIEW,
+                    tenant_id,
+                    rows[-1]["seq"],
+                )
+            done += Relayed(len(rows), len(acks), sum(1 for a in acks if a.duplicate))
+            if len(rows) < self.batch_size:
+                return done
+
+    async def _lock(self, conn: asyncpg.Connection, tenant_id: UUID) -> int | None:
+        await conn.execute(
+            "INSERT INTO projection_tracking (view, tenant_id) VALUES ($1, $2)"
+            " ON CONFLICT DO NOTHING",
+            VIEW,
+            tenant_id,
+        )
+        return await conn.fetchval(
+            "SELECT seq FROM projection_tracking WHERE view = $1 AND tenant_id = $2"
+            " FOR UPDATE SKIP LOCKED",
+            VIEW,
+            tenant_id,
+        )
+
+    async def _messages(
+        self, conn: asyncpg.Connection, tenant_id: UUID, events: list[Envelope]
+    ) -> list[Outgoing]:
+        routed = [(e, roles) for e in events if (roles := routes(e))]
+        if not routed:
+            return []
+        contexts = await self._contexts(conn, tenant_id, [e for e, _ in routed])
+        return [
+            Outgoing(
+                subject(tenant_id, role, event.name),
+                message_id(tenant_id, event.seq, role),
+                cloud_event(event, role, roles, contexts[event.seq]),
+            )
+            for event, roles in routed
+            for role in roles
+        ]
+
+    async def _contexts(
+        self, conn: asyncpg.Connection, tenant_id: UUID, events: list[Envelope]
+    ) -> dict[int, CaseContext]:
+        """Each event's case summary and level as they stood when it was recorded: read from
+        the case's own recorded events, so a replay says what was said then."""
+        cases = list({e.originator_id for e in events})
+        rows = await conn.fetch(CONTEXT, tenant_id, cases, events[-1].seq, LEVEL_TOPICS)
+        history = [self.decode(r) for r in rows]
+        return contexts_at(events, history)
+
+    async def _publish(self, outgoing: list[Outgoing]) -> list[PubAck]:
+        if not outgoing:
+            return []
+        if not self.nc.is_connected:
+            raise BusUnavailable("NATS is not connected")
+        # Pipelined in ledger order on one connection, so the stream keeps that order.
+        futures = [
+            await self.js.publish_async(
+                m.subject,
+                m.body,
+                stream=STREAM,
+                headers={"Nats-Msg-Id": m.msg_id, "Content-Type": CONTENT_TYPE},
+            )
+            for m in outgoing
+        ]
+        try:
+            results = await asyncio.wait_for(
+                asyncio.gather(*futures, return_exceptions=True), self.ack_timeout
+            )
+        except TimeoutError:
+            raise BusUnavailable(f"no ack within {self.ack_timeout}s") from None
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:
+            raise BusUnavailable(f"{len(failed)} of {len(results)} not acked: {failed[0]!r}")
+        return list(results)
+
+    async def _ensure_stream(self) -> None:
+        if self._stream_ready:
+            return
+        if not self.nc.is_connected:
+            raise BusUnavailable("NATS is not connected")
+        await ensure_stream(self.js, self.replicas)
+        self._stream_ready = True
+
+    # --- following -----------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Follow the ledger until cancelled; a lost database connection is re-opened."""
+        while True:
+            try:
+                await self._follow()
+            except DB_FAILURES:
+                log.exception("relay lost its database connection; reconnecting")
+                await asyncio.sleep(1.0)
+
+    async def _follow(self) -> None:
+        # Woken by the ledger's NOTIFY, and swept on a timer whatever the traffic, so a
+        # lost notification or a failed tenant waits one sweep at most.
+        loop = asyncio.get_running_loop()
+        listener = await self.pool.acquire()
+        try:
+            await listener.add_listener("ledger", self._on_notify)
+            next_sweep = loop.time()
+            while True:
+                if loop.time() >= next_sweep:
+                    next_sweep = loop.time() + self.sweep_seconds
+                    self._pending.update(await self._behind())
+                else:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), next_sweep - loop.time())
+                self._wake.clear()
+                woken, self._pending = self._pending, set()
+                await self._work(sorted(woken))
+        finally:
+            with contextlib.suppress(*DB_FAILURES):
+                await listener.remove_listener("ledger", self._on_notify)
+            await self.pool.release(listener)
+
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        self._pending.add(UUID(payload))
+        self._wake.set()
+
+    async def _behind(self) -> list[UUID]:
+        return [r["tenant_id"] for r in await self.pool.fetch(BEHIND, VIEW)]
+
+    async def _work(self, tenants: list[UUID]) -> None:
+        for n, tenant_id in enumerate(tenants):
+            try:
+                relayed = await self.catch_up(tenant_id)
+            except (*BUS_FAILURES, *DB_FAILURES) as error:
+                # Nothing advanced. Keep the rest for after a growing pause: while NATS is
+                # away every tenant would fail the same way.
+                self._pending.update(tenants[n:])
+                self._wake.set()
+                await self._back_off(tenant_id, error)
+                return
+            self.failures = 0
+            if relayed.duplicates:
+                log.info(
+                    "relay for %s: %d messages, %d duplicates dropped by the server",
+                    tenant_id,
+                    relayed.messages,
+                    relayed.duplicates,
+                )
+
+    async def _back_off(self, tenant_id: UUID, error: BaseException) -> None:
+        self.failures += 1
+        self._stream_ready = False  # a server that lost its store needs the stream again
+        pause = min(0.05 * 2**self.failures, 5.0)
+        log.warning("relay for %s failed (%r); retrying in %.2fs", tenant_id, error, pause)
+        await asyncio.sleep(pause)
+
+
+def contexts_at(events: list[Envelope], history: list[Envelope]) -> dict[int, CaseContext]:
+    """Each event's case context: a walk of the cases' history in ledger order, taking each
+    event's snapshot once everything recorded up to it has been applied."""
+    summary: dict[UUID, str] = {}
+    level: dict[UUID, int] = {}
+    found: dict[int, CaseContext] = {}
+    pending = iter(events)
+    upcoming = next(pending, None)
+    for earlier in [*history, None]:
+        while upcoming is not None and (earlier is None or upcoming.seq < earlier.seq):
+            case = upcoming.originator_id
+            found[upcoming.seq] = CaseContext(summary.get(case, ""), level.get(case, 0))
+            upcoming = next(pending, None)
+        if earlier is None:
+            break
+        case = earlier.originator_id
+        if earlier.name == "Filed":
+            summary[case] = earlier.data.get("summary", "")
+        elif earlier.name == "Classified":
+            level[case] = earlier.data["level"]
+        elif earlier.name == "Escalated":
+            level[case] = earlier.data["to_level"]
+    return found

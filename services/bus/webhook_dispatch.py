@@ -1,0 +1,137 @@
+"""Push each webhook's notifications to its URL: signed, retried with growing pauses, logged.
+
+Every active webhook has its own durable consumer (``wh_<webhook id>``) over its role's
+subjects, starting when the webhook was created. A delivery is acknowledged once the receiver
+answers 2xx; otherwise it is handed back to the server with the next pause of ``BACKOFF_S``,
+and after the last one it is given up. Delivery is at least once: a receiver deduplicates by
+the ``webhook-id`` header. Several dispatchers may run; the server gives each message to one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from uuid import UUID
+
+import asyncpg
+import httpx
+import nats.errors
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+
+from services.bus.consumers import role_consumer_config, role_subscription
+from services.bus.stream_config import STREAM
+from services.bus.webhooks import Webhook, WebhookStore, signed_headers
+from services.clock import Clock, SystemClock
+
+log = logging.getLogger(__name__)
+
+BACKOFF_S = (1.0, 5.0, 30.0, 120.0, 600.0, 1800.0, 3600.0)  # pauses before attempts 2..8
+FAILURES = (nats.errors.Error, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+
+
+def consumer_name(webhook_id: UUID) -> str:
+    return f"wh_{webhook_id.hex}"
+
+
+class WebhookDispatcher:
+    def __init__(
+        self,
+        store: WebhookStore,
+        nc: NatsClient,
+        clock: Clock | None = None,
+        refresh_seconds: float = 1.0,
+        backoff: tuple[float, ...] = BACKOFF_S,
+        timeout: float = 10.0,
+    ) -> None:
+        self.store = store
+        self.js = nc.jetstream()
+        self.clock = clock or SystemClock()
+        self.refresh_seconds = refresh_seconds
+        self.backoff = backoff
+        self.timeout = timeout
+        self._serving: dict[UUID, asyncio.Task] = {}
+        self._http: httpx.AsyncClient | None = None
+
+    async def run(self) -> None:
+        """Serve the active webhooks until cancelled, picking up new and removed ones."""
+        async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False) as http:
+            self._http = http
+            try:
+                while True:
+                    try:
+                        await self._refresh()
+                    except FAILURES:
+                        log.exception("webhook list could not be read; retrying")
+                    await asyncio.sleep(self.refresh_seconds)
+            finally:
+                for task in self._serving.values():
+                    task.cancel()
+                await asyncio.gather(*self._serving.values(), return_exceptions=True)
+                self._serving.clear()
+
+    async def _refresh(self) -> None:
+        hooks = {h.webhook_id: h for h in await self.store.active()}
+        for webhook_id in set(self._serving) - set(hooks):
+            self._serving.pop(webhook_id).cancel()
+            with contextlib.suppress(*FAILURES):
+                await self.js.delete_consumer(STREAM, consumer_name(webhook_id))
+        for webhook_id, hook in hooks.items():
+            task = self._serving.get(webhook_id)
+            if task is None or task.done():
+                self._serving[webhook_id] = asyncio.create_task(
+                    self._serve(hook), name=f"webhook {webhook_id}"
+                )
+
+    async def _serve(self, hook: Webhook) -> None:
+        config = role_consumer_config(
+            hook.tenant_id, hook.role, name=consumer_name(hook.webhook_id), since=hook.created_at
+        )
+        while True:
+            try:
+                sub = await role_subscription(self.js, hook.tenant_id, hook.role, config)
+                while True:
+                    with contextlib.suppress(nats.errors.TimeoutError):
+                        for msg in await sub.fetch(16, timeout=1.0):
+                            await self.deliver(hook, msg)
+            except FAILURES as error:
+                log.warning("webhook %s: %r; retrying", hook.webhook_id, error)
+                await asyncio.sleep(1.0)
+
+    async def deliver(self, hook: Webhook, msg: Msg) -> str:
+        """One attempt; returns its outcome (delivered, retrying or gave_up)."""
+        attempt = msg.metadata.num_delivered
+        message_id = (msg.headers or {}).get("Nats-Msg-Id", f"seq-{msg.metadata.sequence.stream}")
+        started = time.perf_counter()
+        status, error = await self._post(hook, message_id, msg.data)
+        took = int((time.perf_counter() - started) * 1000)
+        if status is not None and 200 <= status < 300:
+            outcome = "delivered"
+        elif attempt > len(self.backoff):
+            outcome = "gave_up"
+        else:
+            outcome = "retrying"
+        # Logged before the server hears the outcome: a crash in between redelivers, and the
+        # log keeps the first record of that attempt.
+        await self.store.log(hook, message_id, attempt, outcome, status, error, took)
+        if outcome == "delivered":
+            await msg.ack()
+        elif outcome == "gave_up":
+            await msg.term()
+        else:
+            await msg.nak(delay=self.backoff[attempt - 1])
+        return outcome
+
+    async def _post(
+        self, hook: Webhook, message_id: str, body: bytes
+    ) -> tuple[int | None, str | None]:
+        assert self._http is not None
+        timestamp = int(self.clock.now().timestamp())
+        headers = signed_headers(hook.secret, message_id, timestamp, body)
+        try:
+            response = await self._http.post(hook.url, content=body, headers=headers)
+        except httpx.HTTPError as error:
+            return None, f"{type(error).__name__}: {error}"[:500]
+        return response.status_code, None

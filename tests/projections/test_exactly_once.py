@@ -1,0 +1,116 @@
+"""Each event counts exactly once: rebuilds, crashes mid-batch and concurrent runners."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import asyncpg
+
+from projections.runner import ProjectionRunner
+from services.codec import envelope_decoder, make_mapper
+from services.runtime import Runtime, app_role_url
+from tests.projections.support import caught_up, fingerprint, hospital_with_cases
+
+
+async def test_a_rebuild_from_zero_gives_exactly_the_live_rows(
+    runtime: Runtime, owner: asyncpg.Connection
+) -> None:
+    tenant_id = await hospital_with_cases(runtime, 40)
+    await caught_up(runtime, tenant_id)
+    live = await fingerprint(owner, tenant_id)
+    assert (
+        await owner.fetchval("SELECT count(*) FROM case_list WHERE tenant_id = $1", tenant_id) == 40
+    )
+    applied = await runtime.projections.rebuild(tenant_id)
+    assert applied == (await runtime.ledger.head(tenant_id))[0]
+    assert await fingerprint(owner, tenant_id) == live
+
+
+async def test_two_runners_at_once_apply_every_event_once(
+    runtime: Runtime, owner: asyncpg.Connection, database_url: str
+) -> None:
+    tenant_id = await hospital_with_cases(runtime, 150)
+    url = app_role_url(database_url, None)
+    pools = [await asyncpg.create_pool(url, min_size=1, max_size=2) for _ in range(2)]
+    try:
+        decode = envelope_decoder(make_mapper())
+        runners = [ProjectionRunner(pool, decode, batch_size=40) for pool in pools]
+        await asyncio.gather(*(r.catch_up(tenant_id) for r in runners))
+    finally:
+        for pool in pools:
+            await pool.close()
+    await caught_up(runtime, tenant_id)
+    live = await fingerprint(owner, tenant_id)
+    timeline_rows = await owner.fetchval(
+        "SELECT count(*) FROM case_timeline WHERE tenant_id = $1", tenant_id
+    )
+    complaint_events = await owner.fetchval(
+        "SELECT count(*) FROM events WHERE tenant_id = $1 AND topic LIKE 'domain.complaint:%'",
+        tenant_id,
+    )
+    assert timeline_rows == complaint_events
+    await runtime.projections.rebuild(tenant_id)
+    assert await fingerprint(owner, tenant_id) == live
+
+
+SLOW_RUNNER = textwrap.dedent("""
+    import asyncio, sys, time
+    from uuid import UUID
+    import asyncpg
+    from projections.changes import View
+    from projections.runner import VIEWS, ProjectionRunner
+    from services.codec import envelope_decoder, make_mapper
+
+    def slow(view):
+        def project(envelope):
+            if envelope.seq > 100:  # the first batches commit; then stall inside a batch
+                print("in-batch", flush=True)
+                time.sleep(0.05)
+            return view.project(envelope)
+        return View(view.name, view.tables, project)
+
+    async def main(url, tenant):
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=2)
+        runner = ProjectionRunner(pool, envelope_decoder(make_mapper()),
+                                  [slow(v) for v in VIEWS], batch_size=50)
+        await runner.rebuild(UUID(tenant), ["case_list"])  # from zero, in one transaction
+        print("rebuilt", flush=True)
+        await runner.catch_up(UUID(tenant))
+
+    asyncio.run(main(sys.argv[1], sys.argv[2]))
+""")
+
+
+async def test_a_runner_killed_mid_batch_double_counts_nothing(
+    runtime: Runtime, owner: asyncpg.Connection, database_url: str, tmp_path: Path
+) -> None:
+    tenant_id = await hospital_with_cases(runtime, 100)
+    await caught_up(runtime, tenant_id)
+    live = await fingerprint(owner, tenant_id)
+    script = tmp_path / "slow_runner.py"
+    script.write_text(SLOW_RUNNER)
+    process = subprocess.Popen(
+        [sys.executable, str(script), app_role_url(database_url, None), str(tenant_id)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[2],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
+    )
+    try:
+        # the rebuild holds the tracking row lock mid-transaction when we kill it
+        assert process.stdout.readline().strip() == "in-batch"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    # the rebuild rolled back: the live rows are intact, and catching up changes nothing
+    await runtime.projections.catch_up(tenant_id)
+    await caught_up(runtime, tenant_id)
+    assert await fingerprint(owner, tenant_id) == live

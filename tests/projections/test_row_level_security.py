@@ -1,0 +1,52 @@
+"""Below the application: SQL that forgets its tenant sees nothing of anyone."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from services.runtime import Runtime, app_role_url
+from tests.projections.support import TABLES, caught_up, hospital_with_cases
+
+
+@pytest.fixture
+async def app_conn(database_url: str) -> asyncpg.Connection:
+    conn = await asyncpg.connect(app_role_url(database_url, None))
+    yield conn
+    await conn.close()
+
+
+async def test_tenant_a_setting_returns_zero_rows_of_tenant_b(
+    runtime: Runtime, app_conn: asyncpg.Connection
+) -> None:
+    a = await hospital_with_cases(runtime, 3)
+    b = await hospital_with_cases(runtime, 3)
+    await caught_up(runtime, a)
+    await caught_up(runtime, b)
+    for table in TABLES:
+        async with app_conn.transaction():
+            await app_conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(a))
+            # asking for B's rows by name: still nothing
+            assert (
+                await app_conn.fetchval(f"SELECT count(*) FROM {table} WHERE tenant_id = $1", b)
+                == 0
+            )
+            # asking for everything: only A's rows
+            tenants = await app_conn.fetch(f"SELECT DISTINCT tenant_id FROM {table}")
+            assert {r["tenant_id"] for r in tenants} <= {a}
+    assert (
+        await app_conn.fetchval("SELECT count(*) FROM case_list WHERE tenant_id = $1", a) == 0
+    )  # no setting at all
+
+
+async def test_a_tenant_cannot_write_rows_for_another(
+    runtime: Runtime, app_conn: asyncpg.Connection
+) -> None:
+    a = await hospital_with_cases(runtime, 1)
+    b = await hospital_with_cases(runtime, 1)
+    async with app_conn.transaction():
+        await app_conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(a))
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+            await app_conn.execute(
+                "INSERT INTO case_roles VALUES ($1, gen_random_uuid(), 'x', 'r', 'C2', now())", b
+            )
