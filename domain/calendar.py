@@ -70,6 +70,26 @@ class WorkingCalendar:
             return self.end_of_day(self.local_date(start) + timedelta(days=amount))
         return self.end_of_day(self.add_working_days(start, amount))
 
+    def resumed_due(
+        self, due_at: datetime, unit: Unit | None, paused_at: datetime, resumed_at: datetime
+    ) -> datetime:
+        """Where a deadline paused at ``paused_at`` falls due once resumed at ``resumed_at``:
+        it keeps the time it had left, counted in its own unit. An hours deadline (or one
+        recorded without a unit) moves by the elapsed pause; a day deadline by the calendar
+        or working days whose local date passed while paused, so a pause over a weekend or
+        a holiday costs no working day."""
+        if unit is None or unit is Unit.HOURS:
+            paused_for = resumed_at.astimezone(UTC) - paused_at.astimezone(UTC)
+            return (due_at.astimezone(UTC) + paused_for).astimezone(due_at.tzinfo)
+        due_day = self.local_date(due_at)
+        if unit is Unit.CALENDAR_DAYS:
+            passed = (self.local_date(resumed_at) - self.local_date(paused_at)).days
+            return self.end_of_day(due_day + timedelta(days=passed)) if passed else due_at
+        passed = self.working_days_between(paused_at, resumed_at)
+        if not passed:
+            return due_at
+        return self.end_of_day(self.add_working_days(self.end_of_day(due_day), passed))
+
     def working_days_between(self, start: datetime, end: datetime) -> int:
         """Working days whose local date lies in (start, end]."""
         first, last = self.local_date(start), self.local_date(end)

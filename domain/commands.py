@@ -202,6 +202,16 @@ class ResumeDeadline(Command):
 
 
 @dataclass(frozen=True)
+class ExtendDeadline(Command):
+    """Move a deadline later where the policy allows it, with the internal approval recorded."""
+
+    action: ClassVar[str] = "deadline-extended"
+    deadline_id: str
+    reason: str
+    approved_by: str = ""
+
+
+@dataclass(frozen=True)
 class MissDeadline(Command):
     """Issued by the deadline watcher, never by a person."""
 

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.calendar import Unit
 from domain.errors import InvalidTransition
 
 
@@ -41,6 +42,10 @@ class Deadline:
     roles: tuple[str, ...]
     state: DeadlineState = DeadlineState.OPEN
     paused_at: datetime | None = None
+    # How it was counted, so a pause gives back the time left in that unit; None on
+    # deadlines recorded before units were (their pauses move them by the elapsed time).
+    unit: Unit | None = None
+    extensions: int = 0
 
     @property
     def is_running(self) -> bool:
@@ -66,9 +71,12 @@ class Complaint(Aggregate):
         site: str | None,
         by: str,
         at: datetime,
+        policy_options: dict[str, Any] | None = None,
     ) -> None:
         self.tenant_id = tenant_id
         self.policy = policy
+        # The tenant's policy options in force at filing: later changes never reach this case.
+        self.policy_options: dict[str, Any] = dict(policy_options or {})
         self.received_at = received_at
         self.channel = channel
         self.summary = summary
@@ -290,9 +298,16 @@ class Complaint(Aggregate):
         policy: str,
         by: str,
         at: datetime,
+        unit: str | None = None,
     ) -> None:
         self.deadlines[deadline_id] = Deadline(
-            deadline_id, kind, rule, started_at=at, due_at=due_at, roles=tuple(roles)
+            deadline_id,
+            kind,
+            rule,
+            started_at=at,
+            due_at=due_at,
+            roles=tuple(roles),
+            unit=Unit(unit) if unit else None,
         )
 
     @event("DeadlineMet")
@@ -318,6 +333,22 @@ class Complaint(Aggregate):
         at: datetime,
     ) -> None:
         self._set_deadline(deadline_id, state=DeadlineState.OPEN, paused_at=None, due_at=due_at)
+
+    @event("DeadlineExtended")
+    def extend_deadline(
+        self,
+        *,
+        deadline_id: str,
+        due_at: datetime,
+        reason: str,
+        approved_by: str,
+        rule: str,
+        policy: str,
+        by: str,
+        at: datetime,
+    ) -> None:
+        extensions = self.deadlines[deadline_id].extensions + 1
+        self._set_deadline(deadline_id, due_at=due_at, extensions=extensions)
 
     @event("PenaltyAssessed")
     def assess_penalty(

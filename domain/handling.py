@@ -5,7 +5,9 @@ This is the whole write path in pure form; the service layer adds loading and sa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from domain import commands as c
@@ -17,6 +19,7 @@ from domain.policy import (
     Decision,
     Effect,
     EscalateTo,
+    ExtendDeadlineEffect,
     FlagCase,
     MeetDeadlineEffect,
     MissDeadlineEffect,
@@ -26,6 +29,7 @@ from domain.policy import (
     ResolveCase,
     SetClassification,
     StartDeadline,
+    configured,
 )
 
 
@@ -37,7 +41,12 @@ def file_complaint(
     policy: Policy,
     now: datetime,
     calendar: WorkingCalendar,
+    options: Mapping[str, Any] | None = None,
 ) -> Complaint:
+    """File a case under ``policy`` with the tenant's ``options`` (when given) in force; the
+    Filed event records the values in force, and every later command on the case uses them."""
+    if options is not None:
+        policy = configured(policy, options)
     decision = policy.decide(None, command, actor, now, calendar)
     case = Complaint._create(
         Complaint.Filed,
@@ -52,6 +61,7 @@ def file_complaint(
         site=command.site,
         by=actor.person,
         at=now,
+        policy_options=dict(getattr(policy, "options", {})),
     )
     apply_decision(case, decision, policy.ref, actor, now)
     return case
@@ -67,6 +77,7 @@ def execute(
 ) -> Complaint:
     if not isinstance(command, c.Reopen):
         case.check_open(command.action)
+    policy = configured(policy, case.policy_options)  # as recorded at filing, never as now
     decision = policy.decide(case, command, actor, now, calendar)
     record_command(case, command, actor, now, calendar)
     apply_decision(case, decision, policy.ref, actor, now)
@@ -130,16 +141,18 @@ def record_command(
         case c.ResumeDeadline(deadline_id=deadline_id):
             paused = case.check_deadline(deadline_id, DeadlineState.PAUSED)
             assert paused.paused_at is not None
-            waited = now - paused.paused_at
             case.resume_deadline(
                 deadline_id=deadline_id,
-                paused_for_seconds=waited.total_seconds(),
-                due_at=paused.due_at + waited,
+                paused_for_seconds=(now - paused.paused_at).total_seconds(),
+                # the time left, in the deadline's own unit (working days skip the weekend)
+                due_at=calendar.resumed_due(paused.due_at, paused.unit, paused.paused_at, now),
                 **who,
             )
         case c.MissDeadline(deadline_id=deadline_id):
             case.check_deadline(deadline_id, DeadlineState.OPEN)
             case.miss_deadline(deadline_id=deadline_id, **who)
+        case c.ExtendDeadline(deadline_id=deadline_id):
+            case.check_deadline(deadline_id, DeadlineState.OPEN, DeadlineState.PAUSED)
         case c.Classify() | c.Escalate() | c.ReportIncident():
             pass  # wholly decided by the policy
         case c.AssessAccountability():
@@ -201,6 +214,17 @@ def apply_effect(
                 rule=rule,
                 due_at=due,
                 roles=list(roles),
+                policy=policy,
+                unit=str(effect.unit) if effect.unit else None,
+                **who,
+            )
+        case ExtendDeadlineEffect():
+            case.extend_deadline(
+                deadline_id=effect.deadline_id,
+                due_at=effect.due_at,
+                reason=effect.reason,
+                approved_by=effect.approved_by,
+                rule=effect.rule,
                 policy=policy,
                 **who,
             )

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from domain.calendar import Unit, WorkingCalendar
 from domain.commands import Actor, Command
 from domain.complaint import Complaint, Deadline
+from domain.errors import DomainError
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,16 @@ class StartDeadline:
     rule: str
     due_at: datetime
     roles: tuple[str, ...]
+    unit: Unit | None = None
+
+
+@dataclass(frozen=True)
+class ExtendDeadlineEffect:
+    deadline_id: str
+    due_at: datetime
+    reason: str
+    approved_by: str
+    rule: str
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,7 @@ Effect = (
     | Notify
     | RecordIncident
     | StartDeadline
+    | ExtendDeadlineEffect
     | MeetDeadlineEffect
     | MissDeadlineEffect
     | AssessPenalty
@@ -163,4 +175,52 @@ def deadline(
         rule=rule,
         due_at=calendar.due(start, amount, unit),
         roles=roles,
+        unit=unit,
     )
+
+
+# --- options a tenant may switch on -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyOption:
+    """A setting a policy declares and a tenant chooses (e.g. a regulator's clock on top of
+    its own procedure). Its type is the default's: ``bool``, ``int`` or ``str``."""
+
+    default: bool | int | str
+    description: str
+    rule: str = ""
+
+
+class InvalidPolicyOption(DomainError):
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"policy option {name!r}: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+def check_options(declared: Mapping[str, PolicyOption], given: Mapping[str, Any]) -> dict[str, Any]:
+    """The values in force: the declared defaults, overridden by ``given``, each checked."""
+    for name, value in given.items():
+        option = declared.get(name)
+        if option is None:
+            known = sorted(declared) or "none"
+            raise InvalidPolicyOption(name, f"not an option of this policy (declared: {known})")
+        wanted = type(option.default)
+        # bool is an int in Python; neither stands in for the other here
+        if type(value) is not wanted:
+            raise InvalidPolicyOption(name, f"must be a {wanted.__name__}")
+    return {name: given.get(name, option.default) for name, option in declared.items()}
+
+
+def configured(policy: Policy, options: Mapping[str, Any]) -> Policy:
+    """``policy`` with these recorded options in force. Names it does not declare are dropped
+    (a case filed under another binding, a what-if under another version), so only values
+    the policy knows ever reach its decisions."""
+    declared: Mapping[str, PolicyOption] = getattr(policy, "declared_options", {})
+    if not declared:
+        return policy
+    given = {name: value for name, value in options.items() if name in declared}
+    if check_options(declared, given) == dict(getattr(policy, "options", {})):
+        return policy
+    return policy.with_options(given)  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -67,6 +68,9 @@ class Tenant(Aggregate):
         self.keys: dict[str, ApiKey] = {}
         self.extra_closures: list[date] = []
         self.extra_working_days: list[date] = []
+        # Options of the bound policy the tenant chose (checked against the policy's
+        # declared ones by the caller, which can load the policy); new cases record them.
+        self.policy_options: dict[str, Any] = {}
 
     @classmethod
     def create(
@@ -114,6 +118,10 @@ class Tenant(Aggregate):
     @event("PolicyBound")
     def bind_policy(self, *, policy: str, by: str, at: datetime) -> None:
         self.policy = policy
+
+    @event("PolicyOptionsSet")
+    def set_policy_options(self, *, options: dict[str, Any], by: str, at: datetime) -> None:
+        self.policy_options = dict(options)
 
     @event("PersonRegistered")
     def register_person(

@@ -52,6 +52,8 @@ def project(e: Envelope) -> list[Change]:
             touched |= {"handlers": MergeJson({d["slot"]: d["person"]})}
         case "OwnershipHandedOn":
             touched |= {"owner": d["to_person"]}
+        case "LinkedToGroup":
+            touched |= {"group_id": d["group"]}
         case "Resolved":
             touched |= {"status": "resolved", "resolved_at": e.at}
             changes.append(Delete("case_roles", key))
@@ -94,7 +96,7 @@ VIEW = View("case_list", TABLES, project)
 # --- queries ---------------------------------------------------------------------------
 
 LIST_COLUMNS = """c.case_id, c.summary, c.channel, c.status, c.category, c.level, c.rung,
-c.owner, c.handlers, c.received_at, c.updated_at, c.version,
+c.owner, c.handlers, c.group_id, c.received_at, c.updated_at, c.version,
 (SELECT min(d.due_at) FROM deadlines d WHERE d.tenant_id = c.tenant_id
    AND d.case_id = c.case_id AND d.state = 'open') AS next_due_at"""
 
@@ -137,12 +139,15 @@ async def list_cases(
     after: tuple[datetime, UUID] | None = None,
     limit: int = 50,
     now: datetime | None = None,
+    group: str | None = None,
 ) -> list[asyncpg.Record]:
     q = Query(tenant_id)
     if status:
         q.add("c.status = {}", status)
     if category:
         q.add("c.category = {}", category)
+    if group:
+        q.add("c.group_id = {}", group)
     if level is not None:
         q.add("c.level = {}", level)
     if role:
@@ -173,6 +178,20 @@ async def list_cases(
         f" ORDER BY c.received_at DESC, c.case_id DESC LIMIT ${len(q.args)}",
         *q.args,
     )
+
+
+async def group_cases(
+    conn: asyncpg.Connection, tenant_id: UUID, group: str, limit: int = 1000
+) -> list[UUID]:
+    """The cases linked to ``group`` that are not closed, oldest first (B12)."""
+    rows = await conn.fetch(
+        "SELECT case_id FROM case_list WHERE tenant_id = $1 AND group_id = $2"
+        " AND status <> 'closed' ORDER BY received_at, case_id LIMIT $3",
+        tenant_id,
+        group,
+        limit,
+    )
+    return [row["case_id"] for row in rows]
 
 
 async def inbox(

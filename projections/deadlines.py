@@ -43,6 +43,8 @@ def project(e: Envelope) -> list[Change]:
             return [Patch("deadlines", key, {"state": "paused"})]
         case "DeadlineResumed":
             return [Patch("deadlines", key, {"state": "open", "due_at": d["due_at"]})]
+        case "DeadlineExtended":
+            return [Patch("deadlines", key, {"due_at": d["due_at"]})]
     return []
 
 

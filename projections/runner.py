@@ -9,6 +9,7 @@ payload names the tenant) and sweeps on a timer, so a lost notification delays n
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -68,7 +69,10 @@ class ProjectionRunner:
         self.names = [v.name for v in self.views]
         self.batch_size = batch_size
         self.sweep_seconds = sweep_seconds
-        self._woken: asyncio.Queue[UUID] = asyncio.Queue()
+        # Woken tenants, each once however many commits woke it: under load one batch then
+        # takes every commit since the last, instead of one catch-up a notification.
+        self._pending: dict[UUID, None] = {}
+        self._wake = asyncio.Event()
 
     # --- applying ----------------------------------------------------------------------
 
@@ -94,17 +98,18 @@ class ProjectionRunner:
         views: Sequence[View] | None = None,
     ) -> dict[str, int] | None:
         names = [v.name for v in views or self.views]
-        await conn.executemany(
-            "INSERT INTO projection_tracking (view, tenant_id) VALUES ($1, $2)"
-            " ON CONFLICT DO NOTHING",
-            [(n, tenant_id) for n in names],
-        )
-        rows = await conn.fetch(
+        lock = (
             "SELECT view, seq FROM projection_tracking WHERE tenant_id = $1 AND view = ANY($2)"
-            " ORDER BY view FOR UPDATE" + (" SKIP LOCKED" if skip_locked else ""),
-            tenant_id,
-            names,
+            " ORDER BY view FOR UPDATE" + (" SKIP LOCKED" if skip_locked else "")
         )
+        rows = await conn.fetch(lock, tenant_id, names)
+        if len(rows) < len(names):  # a new tenant or view (or rows another runner holds)
+            await conn.executemany(
+                "INSERT INTO projection_tracking (view, tenant_id) VALUES ($1, $2)"
+                " ON CONFLICT DO NOTHING",
+                [(n, tenant_id) for n in names],
+            )
+            rows = await conn.fetch(lock, tenant_id, names)
         if len(rows) < len(names):
             return None
         return {r["view"]: r["seq"] for r in rows}
@@ -165,23 +170,29 @@ class ProjectionRunner:
 
     async def run(self) -> None:
         """Follow the ledger until cancelled."""
+        loop = asyncio.get_running_loop()
         listener = await self.pool.acquire()
         try:
             await listener.add_listener("ledger", self._on_notify)
-            await self.sweep()
+            next_sweep = loop.time()
             while True:
-                try:
-                    tenant = await asyncio.wait_for(self._woken.get(), self.sweep_seconds)
-                except TimeoutError:
+                if loop.time() >= next_sweep:
+                    next_sweep = loop.time() + self.sweep_seconds
                     await self.sweep()
-                    continue
-                await self._catch_up_logged(tenant)
+                elif not self._pending:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), next_sweep - loop.time())
+                self._wake.clear()
+                woken, self._pending = self._pending, {}
+                for tenant in woken:
+                    await self._catch_up_logged(tenant)
         finally:
             await listener.remove_listener("ledger", self._on_notify)
             await self.pool.release(listener)
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
-        self._woken.put_nowait(UUID(payload))
+        self._pending[UUID(payload)] = None
+        self._wake.set()
 
     async def sweep(self) -> None:
         for row in await self.pool.fetch(BEHIND, self.names):

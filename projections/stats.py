@@ -1,4 +1,5 @@
-"""Facts the dashboard counts beyond the case list: escalations per rung, penalties."""
+"""Facts the dashboard counts beyond the case list: escalations per rung, penalties,
+satisfaction scores."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import asyncpg
 
 from projections.changes import Change, Envelope, Upsert, View
 
-TABLES = ("escalations", "penalties")
+TABLES = ("escalations", "penalties", "satisfaction")
 
 
 def project(e: Envelope) -> list[Change]:
@@ -40,6 +41,15 @@ def project(e: Envelope) -> list[Change]:
                 },
             )
         ]
+    if e.name == "SatisfactionRecorded":
+        # S10: at the follow-up visit, and at closure (Close with a score).
+        return [
+            Upsert(
+                "satisfaction",
+                ("tenant_id", "seq"),
+                {**base, "stage": d["stage"], "score": d["score"]},
+            )
+        ]
     return []
 
 
@@ -48,7 +58,8 @@ VIEW = View("stats", TABLES, project)
 
 async def dashboard(conn: asyncpg.Connection, tenant_id: UUID, timezone: str) -> dict[str, Any]:
     """Counts per day and week, SLA compliance per deadline kind, response and resolution
-    times (median, 90th percentile, seconds), escalations per rung, penalties."""
+    times (median, 90th percentile, seconds), escalations per rung, penalties, and the
+    average satisfaction score per stage."""
 
     async def rows(sql: str, *args: Any) -> list[dict[str, Any]]:
         return [dict(r) for r in await conn.fetch(sql, tenant_id, *args)]
@@ -83,5 +94,9 @@ async def dashboard(conn: asyncpg.Connection, tenant_id: UUID, timezone: str) ->
         "penalties": await rows(
             "SELECT target_role, person, count(*) AS penalties, sum(amount_fen) AS amount_fen"
             "  FROM penalties WHERE tenant_id = $1 GROUP BY 1, 2 ORDER BY 1, 2"
+        ),
+        "satisfaction": await rows(
+            "SELECT stage, count(*) AS responses, round(avg(score), 2)::float8 AS average"
+            "  FROM satisfaction WHERE tenant_id = $1 GROUP BY 1 ORDER BY 1"
         ),
     }

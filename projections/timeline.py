@@ -60,6 +60,10 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "DeadlineMissed": ("deadline {deadline_id} missed", "时限 {deadline_id} 已超时"),
     "DeadlinePaused": ("deadline {deadline_id} paused", "时限 {deadline_id} 暂停计时"),
     "DeadlineResumed": ("deadline {deadline_id} resumed", "时限 {deadline_id} 恢复计时"),
+    "DeadlineExtended": (
+        "deadline {deadline_id} extended to {due_at:%Y-%m-%d} ({rule})",
+        "时限 {deadline_id} 延长至 {due_at:%Y-%m-%d}（{rule}）",
+    ),
     "PenaltyAssessed": (
         "penalty on {target_role}: {amount_yuan} yuan ({rule})",
         "处罚 {target_role}：{amount_yuan} 元（{rule}）",

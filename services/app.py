@@ -16,12 +16,14 @@ from services.api.audit import AuditController, auditors_read_only, checkpoint_p
 from services.api.case_commands import command_routes
 from services.api.complaints import ComplaintController
 from services.api.deps import provide_runtime
+from services.api.groups import GroupController
 from services.api.health import health, ready
 from services.api.problems import HANDLERS
 from services.api.tenants import TenantController
 from services.api.time_travel import TimeTravelController
 from services.api.views import ViewController, metrics
 from services.auth import ApiKeyAuth
+from services.bus.routes import ROUTES as BUS_ROUTES
 from services.runtime import Runtime
 
 OPEN_PATHS = ["^/schema"]
@@ -44,11 +46,13 @@ def create_app(runtime: Runtime) -> Litestar:
             metrics,
             TenantController,
             ComplaintController,
+            GroupController,
             ViewController,
             *command_routes(),
             AuditController,
             TimeTravelController,
             checkpoint_public_key,
+            *BUS_ROUTES,
         ],
         # app-wide, so no write route can forget it: auditor keys read (recorded) and no more
         guards=[auditors_read_only],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import random
 from datetime import datetime
 from uuid import UUID
 
@@ -16,7 +17,8 @@ from domain.audit import AuditTrail, audit_trail_id
 from services.ledger import Conflict
 from services.repository import NotFound, Repository
 
-ATTEMPTS = 8
+ATTEMPTS = 10
+BACKOFF_SECONDS = 0.002  # doubled each lost race, jittered so racers drift apart
 
 
 class ReadNotRecorded(Exception):
@@ -36,7 +38,7 @@ class ReadLog:
         """Append the read; returns its seq."""
         # In-process readers queue here instead of racing each other for the version.
         async with self._locks.setdefault(tenant_id, asyncio.Lock()):
-            for _ in range(self.attempts):
+            for attempt in range(self.attempts):
                 trail = await self._known(tenant_id)
                 # Work on a copy: a lost race must leave the cached trail as stored.
                 draft = copy.deepcopy(trail) if trail else AuditTrail.start(tenant_id, at)
@@ -46,6 +48,7 @@ class ReadLog:
                         tenant_id, self.repository.to_stored(draft)
                     )
                 except Conflict:
+                    await asyncio.sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))
                     self._trails[tenant_id] = await self._caught_up(tenant_id, trail)
                     continue
                 self._trails[tenant_id] = draft

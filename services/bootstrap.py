@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
+from services.bus.stream_config import NATS_CONFIG
 from services.engines import EmbeddedNats, EmbeddedPostgres
 from services.settings import Settings
 
@@ -27,7 +28,10 @@ def engines(settings: Settings) -> Iterator[EngineUrls]:
             database_url = pg.url
         nats_url = settings.nats_url
         if nats_url is None:
-            bus = EmbeddedNats(settings.data_dir / "nats", settings.embedded_nats_port).start()
+            config = NATS_CONFIG if NATS_CONFIG.exists() else None  # fsync each write
+            bus = EmbeddedNats(
+                settings.data_dir / "nats", settings.embedded_nats_port, config=config
+            ).start()
             stack.callback(bus.stop)
             nats_url = bus.url
         yield EngineUrls(database_url, nats_url)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import accumulate
 from uuid import UUID, uuid4
 
 from domain import commands as c
-from domain.complaint import Complaint
+from domain.complaint import Complaint, Status
 from domain.handling import execute, file_complaint
 from domain.tenant import Tenant
 from services.ledger import UnitOfWork
@@ -36,7 +38,14 @@ class Cases:
         self, uow: UnitOfWork, tenant: Tenant, command: c.File, actor: c.Actor, now: datetime
     ) -> Written:
         case = file_complaint(
-            uuid4(), tenant.id, command, actor, load_policy(tenant.policy), now, tenant.calendar
+            uuid4(),
+            tenant.id,
+            command,
+            actor,
+            load_policy(tenant.policy),
+            now,
+            tenant.calendar,
+            options=tenant.policy_options,
         )
         return await self._save(uow, tenant.id, case)
 
@@ -52,6 +61,45 @@ class Cases:
         # The case keeps the policy it was filed under; a tenant's new binding applies to new cases.
         execute(case, command, actor, load_policy(case.policy), now, tenant.calendar)
         return await self._save(uow, tenant.id, case)
+
+    async def resolve_group(
+        self,
+        uow: UnitOfWork,
+        tenant: Tenant,
+        group: str,
+        case_ids: Sequence[UUID],
+        outcome: str,
+        close: bool,
+        actor: c.Actor,
+        now: datetime,
+    ) -> list[Written]:
+        """B12: one decision for a group. Every case of ``case_ids`` still linked to ``group``
+        and not closed is resolved (if open) and, with ``close``, closed, each through its own
+        policy; one refusal refuses all, since nothing is appended until every case has
+        decided, and then all in one append."""
+        decided: list[Complaint] = []
+        for case_id in case_ids:
+            case = await self.get(tenant.id, case_id)
+            if case.group != group or case.status is Status.CLOSED:
+                continue  # the view lagged a move to another group, or a closure
+            if case.status is Status.RESOLVED and not close:
+                continue  # decided already; nothing to record
+            policy, calendar = load_policy(case.policy), tenant.calendar
+            if case.status is Status.OPEN:
+                execute(case, c.Resolve(outcome), actor, policy, now, calendar)
+            if close:
+                execute(case, c.Close(reason=outcome), actor, policy, now, calendar)
+            decided.append(case)
+        if not decided:
+            raise NotFound("open case in group", group)
+        stored = [self.repository.to_stored(case) for case in decided]
+        seqs = await uow.append(tenant.id, [event for events in stored for event in events])
+        # one append keeps the cases' order: each case's last event ends its run of seqs
+        ends = accumulate(len(events) for events in stored)
+        return [
+            Written(case.id, case.version, seqs[end - 1])
+            for case, end in zip(decided, ends, strict=True)
+        ]
 
     async def _save(self, uow: UnitOfWork, tenant_id: UUID, case: Complaint) -> Written:
         seqs = await uow.append(tenant_id, self.repository.to_stored(case))

@@ -168,6 +168,7 @@ class EmbeddedNats:
     data_dir: Path
     port: int
     process: subprocess.Popen | None = field(default=None, repr=False)
+    config: Path | None = None  # a server config file; the flags below override its settings
 
     @property
     def url(self) -> str:
@@ -181,6 +182,7 @@ class EmbeddedNats:
         self.process = subprocess.Popen(
             [
                 binary,
+                *(["-c", str(self.config)] if self.config else []),
                 "-a",
                 "127.0.0.1",
                 "-p",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from importlib.resources import files
 
 import asyncpg
@@ -38,6 +39,13 @@ async def migrate(owner_url: str, app_password: str | None = None) -> list[str]:
         return applied
     finally:
         await conn.close()
+
+
+async def set_app_password(conn: asyncpg.Connection, password: str) -> None:
+    """Where the owner may manage roles (development), keep the app role's password in step
+    with the setting; in production the role is created with its password by deploy/."""
+    with contextlib.suppress(asyncpg.InsufficientPrivilegeError):
+        await conn.execute(f"ALTER ROLE complaints_app PASSWORD {quote_literal(password)}")
 
 
 def quote_literal(value: str) -> str:

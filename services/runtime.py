@@ -19,6 +19,7 @@ from services.codec import envelope_decoder, make_mapper
 from services.ledger import Ledger
 from services.repository import Repository
 from services.settings import APP_ROLE, Settings
+from services.workers import start_workers
 
 
 def app_role_url(owner_url: str, password: str | None) -> str:
@@ -55,7 +56,7 @@ class Runtime:
         self.checkpoints = Checkpoints(self.pool, self.settings.checkpoint_key_path, self.clock)
         self.projections = ProjectionRunner(self.pool, envelope_decoder(self.repository.mapper))
         self.nats = await nats.connect(
-            self.nats_url,
+            [url.strip() for url in self.nats_url.split(",")],  # a cluster: comma-separated
             max_reconnect_attempts=-1,
             reconnect_time_wait=0.5,
             allow_reconnect=True,
@@ -68,6 +69,8 @@ class Runtime:
         self._tasks.append(asyncio.create_task(self.projections.run(), name="projections"))
         signing = self.checkpoints.run(self.settings.checkpoint_interval_seconds)
         self._tasks.append(asyncio.create_task(signing, name="checkpoints"))
+        if self.settings.workers_in_process:
+            self._tasks += start_workers(self, watcher=self.settings.watch_deadlines)
 
     async def close(self) -> None:
         for task in self._tasks:

@@ -24,6 +24,12 @@ class Settings:
     pool_size: int = 10
     checkpoint_key_file: Path | None = None  # unset -> <data_dir>/checkpoint_ed25519.pem
     checkpoint_interval_seconds: float = 60.0
+    # The relay, deadline watcher and webhook deliveries inside the API process; off when
+    # ``complaints worker`` processes run them instead.
+    workers_in_process: bool = True
+    watch_deadlines: bool = True  # off: no missed deadline is recorded by this process
+    watcher_shards: int = 1  # tenants split between active watchers (advisory lock each)
+    stream_replicas: int = 1  # 3 on a JetStream cluster
 
     @property
     def checkpoint_key_path(self) -> Path:
@@ -54,4 +60,13 @@ class Settings:
             checkpoint_interval_seconds=float(
                 env.get("COMPLAINTS_CHECKPOINT_INTERVAL", base.checkpoint_interval_seconds)
             ),
+            workers_in_process=_flag(env, "COMPLAINTS_WORKERS_IN_PROCESS", True),
+            watch_deadlines=_flag(env, "COMPLAINTS_WATCH_DEADLINES", True),
+            watcher_shards=int(env.get("COMPLAINTS_WATCHER_SHARDS", base.watcher_shards)),
+            stream_replicas=int(env.get("COMPLAINTS_STREAM_REPLICAS", base.stream_replicas)),
         )
+
+
+def _flag(env: dict[str, str], name: str, default: bool) -> bool:
+    value = env.get(name)
+    return default if value is None else value.strip().lower() not in ("0", "false", "no", "off")

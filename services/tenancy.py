@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
+from domain.policy import check_options
 from domain.tenant import ADMIN_ROLE, Tenant, tenant_id_for
 from services.auth import new_key
 from services.ledger import Conflict, UnitOfWork
@@ -76,6 +79,16 @@ class Tenancy:
     async def save(self, uow: UnitOfWork, tenant: Tenant) -> int:
         seqs = await uow.append(tenant.id, self.repository.to_stored(tenant))
         return seqs[-1]
+
+    async def set_policy_options(
+        self, uow: UnitOfWork, tenant: Tenant, options: Mapping[str, Any], by: str, now: datetime
+    ) -> int:
+        """Replace the tenant's options, checked against those its bound policy declares
+        (``InvalidPolicyOption`` otherwise); cases filed from now on record them."""
+        policy = load_policy(tenant.policy)
+        check_options(getattr(policy, "declared_options", {}), options)
+        tenant.set_policy_options(options=dict(options), by=by, at=now)
+        return await self.save(uow, tenant)
 
     async def issue_key(
         self,

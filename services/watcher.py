@@ -79,17 +79,20 @@ class DeadlineWatcher:
             await self._let_go()
 
     async def claim(self) -> set[int]:
-        """Try the locks of the shards not held yet; a dead lock connection loses them all."""
-        if self._lock_conn is not None and self._lock_conn.is_closed():
-            await self._let_go()
+        """Try the locks of the shards not held yet. The query runs every round even when all
+        are held, so a lock connection that died is noticed (and its shards dropped) at once."""
         if self._lock_conn is None:
             self._lock_conn = await self.pool.acquire()
-        for shard in set(range(self.shards)) - self.held:
-            if await self._lock_conn.fetchval(
-                "SELECT pg_try_advisory_lock(hashtext($1), $2)", LOCK_KIND, shard
-            ):
-                log.info("deadline watcher now active for shard %d of %d", shard, self.shards)
-                self.held.add(shard)
+        free = sorted(set(range(self.shards)) - self.held)
+        won = await self._lock_conn.fetchval(
+            "SELECT coalesce(array_agg(s), '{}') FROM unnest($2::int[]) AS s"
+            " WHERE pg_try_advisory_lock(hashtext($1), s)",
+            LOCK_KIND,
+            free,
+        )
+        for shard in won:
+            log.info("deadline watcher now active for shard %d of %d", shard, self.shards)
+        self.held |= set(won)
         if not self.held:
             # Standing by costs no connection: give it back until the next try.
             await self._let_go()
@@ -142,7 +145,9 @@ class DeadlineWatcher:
             return False  # another writer (or watcher) got to the case first
         except DomainError as error:
             # e.g. a closed case whose deadline was left open: not ours to force; say it once.
-            log.warning("deadline %s of case %s not recorded missed: %s", deadline_id, case_id, error)
+            log.warning(
+                "deadline %s of case %s not recorded missed: %s", deadline_id, case_id, error
+            )
             self._gave_up.add(key)
             return False
         return True

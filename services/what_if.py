@@ -1,8 +1,9 @@
 """What-if: re-decide a recorded case under another policy version, and write nothing.
 
 Replay never asks a policy again (DESIGN.md); this is the separate, explicit operation. The
-case's events are cut into steps, one a command: consecutive events with the same ``by`` and
-``at`` (the handler stamps all events of one command with both). Each step's command is read
+case's events are cut into steps, one a command: consecutive events written by the same
+transaction (one command is one transaction) with the same ``by`` and ``at`` (the handler
+stamps all events of one command with both). Each step's command is read
 back from its first event: a fact event names its command (``NoteAdded`` is ``notes``); a
 command the policy decides wholly (classify, escalate, incidents, accountability) is read
 from its first decision. The command then runs under the other policy against the case as
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 from domain import commands as c
 from domain.complaint import Complaint
@@ -64,6 +67,12 @@ NOT_COMPARED = frozenset(
 )
 
 _MISSING = object()
+# xmin: the transaction that wrote the row, so one command's events stay one step even when
+# the same person acted twice within one clock tick.
+CASE_EVENTS = """
+SELECT seq, recorded_at, originator_version, topic, state, xmin::text::bigint AS batch
+  FROM events WHERE tenant_id = $1 AND originator_id = $2 ORDER BY originator_version
+"""
 
 TenantAt = Callable[[datetime], Tenant]
 Decided = tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]
@@ -74,6 +83,7 @@ class Recorded:
     seq: int
     recorded_at: datetime
     event: Any  # a domain event of the case
+    batch: int | None = None  # the writing transaction, where the store can tell
 
 
 @dataclass(frozen=True)
@@ -121,13 +131,15 @@ def what_if(history: Sequence[Recorded], tenant_at: TenantAt, policy: Policy) ->
 def cut_steps(history: Sequence[Recorded]) -> list[list[Recorded]]:
     steps: list[list[Recorded]] = []
     for item in history:
-        stamp = (getattr(item.event, "by", None), getattr(item.event, "at", None))
-        last = steps[-1][-1].event if steps else None
-        if last is not None and stamp == (getattr(last, "by", None), getattr(last, "at", None)):
+        if steps and _stamp(steps[-1][-1]) == _stamp(item):
             steps[-1].append(item)
         else:
             steps.append([item])
     return steps
+
+
+def _stamp(item: Recorded) -> tuple[Any, ...]:
+    return (item.batch, getattr(item.event, "by", None), getattr(item.event, "at", None))
 
 
 def command_of(events: list[Any]) -> c.Command | None:
@@ -223,12 +235,20 @@ async def recorded_what_if(
 ) -> WhatIf:
     """Read the case's and the tenant's events, then re-decide; reads only."""
     mapper = repository.mapper
-    case_events = await repository.ledger.originator_events(tenant_id, case_id)
-    if not case_events:
+    rows = await repository.ledger.pool.fetch(CASE_EVENTS, tenant_id, case_id)
+    if not rows:
         raise NotFound("complaint", case_id)
     tenant_events = await repository.ledger.originator_events(tenant_id, tenant_id)
     history = [
-        Recorded(r.seq, r.recorded_at, mapper.to_domain_event(r.stored)) for r in case_events
+        Recorded(
+            r["seq"],
+            r["recorded_at"],
+            mapper.to_domain_event(
+                StoredEvent(case_id, r["originator_version"], r["topic"], r["state"])
+            ),
+            r["batch"],
+        )
+        for r in rows
     ]
 
     def tenant_at(moment: datetime) -> Tenant:

@@ -82,6 +82,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         platform_admin_key=PLATFORM_KEY,
         max_body_bytes=256 * 1024,
         data_dir=tmp_path_factory.mktemp("data"),
+        # No deadline watcher in the shared runtime: on the clock it would record misses in
+        # other tests' past-dated cases while they compare views; tests/services/bus runs its own.
+        watch_deadlines=False,
     )
 
 

@@ -4,26 +4,33 @@ Three levels: 1 handled on the spot by the branch (B3), 2 business disrupted and
 charge of service quality goes to the scene (B4), 3 serious agitation with the police called
 (B5). An incident (C5) jumps straight to level 3. Every complaint has an A and a B handler
 (B7); only the general department speaks in writing or to the media (B10, C6).
+
+Beyond the plan, a tenant may switch on the regulator's clock (option ``regulator_clock``):
+银行业保险业消费投诉处理管理办法 (CBIRC, 2020) wants a decision told to the customer within 15
+days of receipt (BR1), extendable to 30 where the case is complex (BR2), and by another 30
+with the approval of senior management (BR3); never longer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, ClassVar
 
 from domain import commands as c
 from domain.calendar import Unit, WorkingCalendar
-from domain.complaint import Complaint, Deadline, Status
+from domain.complaint import Complaint, Deadline, DeadlineState, Status
 from domain.errors import InvalidTransition, Refused
 from domain.policies.base import BasePolicy, settle_deadlines
 from domain.policy import (
     AssessPenalty,
     Decision,
     EscalateTo,
+    ExtendDeadlineEffect,
     FlagCase,
     Notify,
+    PolicyOption,
     RecordIncident,
     ResolveCase,
     Rung,
@@ -49,6 +56,16 @@ ORIGINATING_BANK_REPORT = "originating_bank_report"
 # The plan says "at once" (立即) without a figure; an hour makes it watchable.
 ON_SCENE_HOURS = 1
 REPORT_DAYS = 3  # B13: 三日内, calendar days
+
+# The regulator's overlay (银行业保险业消费投诉处理管理办法, 2020), on when a tenant says so.
+REGULATOR_CLOCK = "regulator_clock"
+REGULATOR_DECISION = "regulator_decision"
+REGULATOR_DAYS = 15  # BR1: 自收到消费投诉之日起15日内作出处理决定并告知投诉人
+# extension number -> (rule, days added): to 30 days where complex (BR2), then 30 more with
+# senior management's approval (BR3): 60 days at most.
+EXTENSIONS: Mapping[int, tuple[str, int]] = MappingProxyType({1: ("BR2", 15), 2: ("BR3", 30)})
+REGULATOR_HOLDERS = ("handler", "general_department")
+EXTENDERS = frozenset({"general_department", *GROUP_LEADERS})
 
 
 class BankPolicy(BasePolicy):
@@ -131,6 +148,24 @@ class BankPolicy(BasePolicy):
             "calendar days from handling a case with an incident",
             "general_department",
         ),
+        (
+            "BR1",
+            f"`{REGULATOR_DECISION}` (option `{REGULATOR_CLOCK}`): a decision told to the "
+            f"customer, {REGULATOR_DAYS} calendar days from receipt; extendable to 30 (BR2), "
+            "then by 30 more (BR3)",
+            ", ".join(REGULATOR_HOLDERS),
+        ),
+    )
+    declared_options = MappingProxyType(
+        {
+            REGULATOR_CLOCK: PolicyOption(
+                default=False,
+                description="run the regulator's clock on every consumer complaint: a decision "
+                f"within {REGULATOR_DAYS} calendar days of receipt, extendable to 30 and then "
+                "by 30 more with recorded approval (银行业保险业消费投诉处理管理办法, 2020)",
+                rule="BR1",
+            )
+        }
     )
 
     # --- B9: who may read the restricted features ----------------------------------------
@@ -163,7 +198,72 @@ class BankPolicy(BasePolicy):
             decision += self._arrive(classification.level, command.summary, now, cal)
         if command.public_figure:
             decision += self._public_figure()
+        if self.options[REGULATOR_CLOCK]:
+            decision += self._regulator_clock(command.received_at, cal)
         return decision
+
+    # --- BR1–BR3: the regulator's clock -------------------------------------------------------
+
+    def _regulator_clock(self, received_at: datetime, cal: WorkingCalendar) -> Decision:
+        # BR1: counted from receipt, in calendar days, the day of receipt not counted.
+        return Decision(
+            (
+                deadline(
+                    REGULATOR_DECISION,
+                    "BR1",
+                    received_at,
+                    REGULATOR_DAYS,
+                    Unit.CALENDAR_DAYS,
+                    cal,
+                    REGULATOR_HOLDERS,
+                ),
+            )
+        )
+
+    def on_deadline_extended(
+        self,
+        case: Complaint,
+        command: c.ExtendDeadline,
+        actor: c.Actor,
+        now: datetime,
+        cal: WorkingCalendar,
+    ) -> Decision:
+        held = case.deadlines.get(command.deadline_id)
+        if held is None or held.kind != REGULATOR_DECISION:
+            return super().on_deadline_extended(case, command, actor, now, cal)
+        case.check_deadline(held.deadline_id, DeadlineState.OPEN, DeadlineState.PAUSED)
+        rule, days = self.check_extension(held, command, actor, now)
+        # The period grows from where it stands, so time given back by a pause is kept.
+        due = cal.end_of_day(cal.local_date(held.due_at) + timedelta(days=days))
+        extended = ExtendDeadlineEffect(
+            held.deadline_id, due, command.reason, command.approved_by, rule
+        )
+        told = Notify(
+            REGULATOR_HOLDERS,
+            f"decision period extended to {due:%Y-%m-%d}: tell the customer why",
+            rule,
+        )
+        return Decision((extended, told))
+
+    def check_extension(
+        self, held: Deadline, command: c.ExtendDeadline, actor: c.Actor, now: datetime
+    ) -> tuple[str, int]:
+        """The rule and days of the next extension, or a refusal naming the rule."""
+        number = held.extensions + 1
+        if number not in EXTENSIONS:
+            raise Refused("BR3", "the decision period is at its limit: 60 days, no more")
+        rule, days = EXTENSIONS[number]
+        if not actor.holds(EXTENDERS | {"system"}):
+            raise Refused(rule, "an extension is recorded by the general department or leaders")
+        if now > held.due_at:
+            raise Refused(rule, "the period has run out: it is extended before it ends, not after")
+        if not command.reason.strip():
+            raise Refused(rule, "an extension records why the case needs longer")
+        if not command.approved_by.strip():
+            raise Refused(rule, "an extension needs the internal approval recorded (approved_by)")
+        if rule == "BR3" and not actor.holds(frozenset(GROUP_LEADERS)):
+            raise Refused(rule, "the second extension is approved by senior management")
+        return rule, days
 
     def on_classify(
         self,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import ClassVar
+from typing import Any, ClassVar, Self
 
 from domain import commands as c
 from domain.calendar import WorkingCalendar
@@ -21,10 +21,12 @@ from domain.policy import (
     MeetDeadlineEffect,
     MissDeadlineEffect,
     Notify,
+    PolicyOption,
     RecordIncident,
     ResolveCase,
     Rung,
     SetClassification,
+    check_options,
 )
 
 EMPTY: Mapping = MappingProxyType({})
@@ -48,6 +50,17 @@ class BasePolicy:
     refusals: ClassVar[Mapping[str, tuple[str, str]]] = EMPTY
     # (rule ID, deadline, who holds it): read only by the generated docs, never by decisions
     documented_deadlines: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    # name -> option a tenant may set (``PUT /v1/tenant/policy-options``); none by default
+    declared_options: ClassVar[Mapping[str, PolicyOption]] = EMPTY
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        self.options: Mapping[str, Any] = MappingProxyType(
+            check_options(self.declared_options, options or {})
+        )
+
+    def with_options(self, options: Mapping[str, Any]) -> Self:
+        """The same procedure with these options in force (the defaults for the rest)."""
+        return type(self)(options)
 
     @property
     def ref(self) -> str:
@@ -175,6 +188,17 @@ class BasePolicy:
         calendar: WorkingCalendar,
     ) -> Decision:
         return settle_deadlines(case, now, self, calendar)
+
+    def on_deadline_extended(
+        self,
+        case: Complaint,
+        command: c.ExtendDeadline,
+        actor: c.Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+    ) -> Decision:
+        # C3: deadlines are the policy's; only a policy that says how may move one later.
+        raise Refused("C3", f"the {self.ref} procedure allows no extension of its deadlines")
 
     def on_deadline_missed(
         self, case: Complaint, deadline: Deadline, now: datetime, calendar: WorkingCalendar

@@ -15,8 +15,8 @@ from domain.complaint import Complaint
 from projections import case_list, timeline
 from projections.read import reading
 from services.api.deps import caller_tenant, write_once
+from services.api.problems import FieldError
 from services.api.schemas import (
-    AwareDatetime,
     ComplaintCreate,
     ComplaintOut,
     DeadlineOut,
@@ -78,6 +78,7 @@ class ComplaintController(Controller):
         received_from: datetime | None = None,
         received_to: datetime | None = None,
         text: Annotated[str | None, Parameter(query="q", max_length=200)] = None,
+        group: Annotated[str | None, Parameter(max_length=10_000)] = None,
         cursor: Annotated[str | None, Parameter(max_length=400)] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         after_seq: AfterSeq = None,
@@ -98,6 +99,7 @@ class ComplaintController(Controller):
                 received_from=received_from,
                 received_to=received_to,
                 text=text,
+                group=group,
                 after=decode_cursor(cursor) if cursor else None,
                 limit=limit,
                 now=runtime.clock.now(),
@@ -119,9 +121,11 @@ class ComplaintController(Controller):
         lang: Literal["zh-CN", "en"] | None = None,
         after_seq: AfterSeq = None,
         wait: Wait = 2.0,
-        as_of: AwareDatetime | None = None,
+        as_of: datetime | None = None,
     ) -> Response[ComplaintOut]:
         tenant = await caller_tenant(runtime, request.user)
+        if as_of is not None and as_of.tzinfo is None:
+            raise FieldError("as_of", "must be RFC 3339 with an offset, e.g. 2026-03-02T09:00:00Z")
         # as_of: the case as it stood then, replayed from the events recorded up to that time
         case = await Cases(runtime.repository).get(tenant.id, case_id, as_of=as_of)
         headers = await caught_up(runtime, "timeline", tenant.id, after_seq, wait)

@@ -69,6 +69,20 @@ class ComplaintCreate(Strict):
     public_figure: bool = False
 
 
+class GroupResolve(Strict):
+    """One decision for every open case of a group (B12)."""
+
+    outcome: Annotated[str, Meta(min_length=1, max_length=10_000)]
+    close: bool = False
+
+
+class PolicyOptionsIn(Strict):
+    options: Annotated[
+        dict[Annotated[str, Meta(min_length=1, max_length=64)], bool | int | Short],
+        Meta(max_length=50),
+    ]
+
+
 class KeyOut(Struct):
     tenant_id: UUID
     key_id: str
@@ -79,6 +93,12 @@ class KeyOut(Struct):
 class WrittenOut(Struct):
     id: UUID
     version: int
+    seq: int
+
+
+class GroupResolvedOut(Struct):
+    group: str
+    cases: list[WrittenOut]
     seq: int
 
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
+from domain.policy import InvalidPolicyOption, check_options
 from domain.tenant import Tenant, UnknownKey, UnknownPerson
 from services.api.deps import caller_tenant, write_once
 from services.api.problems import FieldError
-from services.api.schemas import KeyCreate, KeyOut, PersonIn, TenantCreate
+from services.api.schemas import KeyCreate, KeyOut, PersonIn, PolicyOptionsIn, TenantCreate
 from services.auth import Principal, platform_admin, tenant_admin, tenant_member
 from services.idempotency import Answer
 from services.ledger import UnitOfWork
+from services.policies import load_policy
 from services.repository import NotFound
 from services.runtime import Runtime
 from services.tenancy import Tenancy
@@ -59,6 +61,7 @@ class TenantController(Controller):
             "country": tenant.country,
             "timezone": tenant.timezone,
             "language": tenant.language,
+            "policy_options": tenant.policy_options,
             "people": [
                 {"person_id": p.person_id, "name": p.name, "roles": list(p.roles)}
                 for p in tenant.people.values()
@@ -74,6 +77,31 @@ class TenantController(Controller):
             ],
             "version": tenant.version,
         }
+
+    @get("/tenant/policy-options", guards=[tenant_member], operation_id="getPolicyOptions")
+    async def policy_options(
+        self, request: Req, runtime: NamedDependency[Runtime]
+    ) -> dict[str, Any]:
+        return policy_options_out(await caller_tenant(runtime, request.user))
+
+    @put("/tenant/policy-options", guards=[tenant_admin], operation_id="setPolicyOptions")
+    async def set_policy_options(
+        self, request: Req, data: JSONBody[PolicyOptionsIn], runtime: NamedDependency[Runtime]
+    ) -> Response[dict[str, Any]]:
+        """Replace the options of the tenant's policy; cases filed from now on record the
+        values in force, so a change never reaches a case in flight."""
+
+        async def work(uow: UnitOfWork) -> Answer:
+            tenant = await _fresh(runtime, request.user)
+            try:
+                seq = await Tenancy(runtime.repository).set_policy_options(
+                    uow, tenant, data.options, request.user.person, runtime.clock.now()
+                )
+            except InvalidPolicyOption as error:
+                raise FieldError(f"options.{error.name}", error.reason) from None
+            return Answer(200, {**policy_options_out(tenant), "seq": seq})
+
+        return await write_once(request, runtime, work)
 
     @post("/people", guards=[tenant_admin], operation_id="registerPerson", status_code=201)
     async def register_person(
@@ -131,6 +159,22 @@ class TenantController(Controller):
         async with runtime.ledger.unit_of_work() as uow:
             seq = await Tenancy(runtime.repository).save(uow, tenant)
         return {"key_id": key_id, "revoked": True, "seq": seq}
+
+
+def policy_options_out(tenant: Tenant) -> dict[str, Any]:
+    """What the bound policy declares, what the tenant set, and the values new cases get."""
+    declared = getattr(load_policy(tenant.policy), "declared_options", {})
+    return {
+        "policy": tenant.policy,
+        "declared": {
+            name: {"default": o.default, "description": o.description, "rule": o.rule}
+            for name, o in declared.items()
+        },
+        "options": tenant.policy_options,
+        "in_force": check_options(
+            declared, {k: v for k, v in tenant.policy_options.items() if k in declared}
+        ),
+    }
 
 
 async def _fresh(runtime: Runtime, principal: Principal) -> Tenant:

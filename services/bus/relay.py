@@ -18,14 +18,13 @@ from uuid import UUID
 
 import asyncpg
 import nats.errors
-from eventsourcing.utils import get_topic
 from nats.aio.client import Client as NatsClient
 from nats.js.api import PubAck
 
-from domain.complaint import Complaint
 from projections.changes import Envelope
 from projections.runner import EVENTS_AFTER
-from services.bus.messages import CONTENT_TYPE, CaseContext, cloud_event, routes
+from services.bus.case_context import case_contexts
+from services.bus.messages import CONTENT_TYPE, cloud_event, routes
 from services.bus.stream_config import STREAM, ensure_stream, message_id, subject
 
 log = logging.getLogger(__name__)
@@ -38,16 +37,6 @@ SELECT h.tenant_id FROM ledger_heads h
   LEFT JOIN projection_tracking t ON t.view = $1 AND t.tenant_id = h.tenant_id
  WHERE h.seq > COALESCE(t.seq, 0)
 """
-
-# The case's first event (its summary) and every change of level, up to the batch's end.
-CONTEXT = """
-SELECT tenant_id, seq, originator_id, originator_version, topic, state, recorded_at
-  FROM events
- WHERE tenant_id = $1 AND originator_id = ANY($2::uuid[]) AND seq <= $3
-   AND (originator_version = 1 OR topic = ANY($4::text[]))
- ORDER BY seq
-"""
-LEVEL_TOPICS = [get_topic(Complaint.Classified), get_topic(Complaint.Escalated)]
 
 
 class BusUnavailable(Exception):
@@ -151,7 +140,7 @@ class Relay:
         routed = [(e, roles) for e in events if (roles := routes(e))]
         if not routed:
             return []
-        contexts = await self._contexts(conn, tenant_id, [e for e, _ in routed])
+        contexts = await case_contexts(conn, self.decode, tenant_id, [e for e, _ in routed])
         return [
             Outgoing(
                 subject(tenant_id, role, event.name),
@@ -161,16 +150,6 @@ class Relay:
             for event, roles in routed
             for role in roles
         ]
-
-    async def _contexts(
-        self, conn: asyncpg.Connection, tenant_id: UUID, events: list[Envelope]
-    ) -> dict[int, CaseContext]:
-        """Each event's case summary and level as they stood when it was recorded: read from
-        the case's own recorded events, so a replay says what was said then."""
-        cases = list({e.originator_id for e in events})
-        rows = await conn.fetch(CONTEXT, tenant_id, cases, events[-1].seq, LEVEL_TOPICS)
-        history = [self.decode(r) for r in rows]
-        return contexts_at(events, history)
 
     async def _publish(self, outgoing: list[Outgoing]) -> list[PubAck]:
         if not outgoing:
@@ -270,31 +249,6 @@ class Relay:
     async def _back_off(self, tenant_id: UUID, error: BaseException) -> None:
         self.failures += 1
         self._stream_ready = False  # a server that lost its store needs the stream again
-        pause = min(0.05 * 2**self.failures, 5.0)
+        pause = min(0.05 * 2**self.failures, 2.0)
         log.warning("relay for %s failed (%r); retrying in %.2fs", tenant_id, error, pause)
         await asyncio.sleep(pause)
-
-
-def contexts_at(events: list[Envelope], history: list[Envelope]) -> dict[int, CaseContext]:
-    """Each event's case context: a walk of the cases' history in ledger order, taking each
-    event's snapshot once everything recorded up to it has been applied."""
-    summary: dict[UUID, str] = {}
-    level: dict[UUID, int] = {}
-    found: dict[int, CaseContext] = {}
-    pending = iter(events)
-    upcoming = next(pending, None)
-    for earlier in [*history, None]:
-        while upcoming is not None and (earlier is None or upcoming.seq < earlier.seq):
-            case = upcoming.originator_id
-            found[upcoming.seq] = CaseContext(summary.get(case, ""), level.get(case, 0))
-            upcoming = next(pending, None)
-        if earlier is None:
-            break
-        case = earlier.originator_id
-        if earlier.name == "Filed":
-            summary[case] = earlier.data.get("summary", "")
-        elif earlier.name == "Classified":
-            level[case] = earlier.data["level"]
-        elif earlier.name == "Escalated":
-            level[case] = earlier.data["to_level"]
-    return found

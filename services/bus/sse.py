@@ -100,7 +100,7 @@ async def feed(
         while True:
             try:
                 msg = await sub.next_msg(timeout=keep_alive)
-            except nats.errors.TimeoutError:
+            except TimeoutError:  # nats' TimeoutError is one too
                 yield ServerSentEventMessage(data=None, comment="keep-alive")
                 continue
             position = msg.metadata.sequence.stream

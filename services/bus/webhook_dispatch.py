@@ -93,7 +93,7 @@ class WebhookDispatcher:
             try:
                 sub = await role_subscription(self.js, hook.tenant_id, hook.role, config)
                 while True:
-                    with contextlib.suppress(nats.errors.TimeoutError):
+                    with contextlib.suppress(TimeoutError):  # nothing new this second
                         for msg in await sub.fetch(16, timeout=1.0):
                             await self.deliver(hook, msg)
             except FAILURES as error:

@@ -152,6 +152,10 @@ class WebhookStore:
 
 def _webhook(row: asyncpg.Record) -> Webhook:
     return Webhook(
-        row["tenant_id"], row["webhook_id"], row["role"], row["url"], row["secret"],
+        row["tenant_id"],
+        row["webhook_id"],
+        row["role"],
+        row["url"],
+        row["secret"],
         row["created_at"],
     )

@@ -1,0 +1,111 @@
+"""Row 2: ``Ledger.append`` of one event at 1, 8 and 32 writers over 1 and 16 tenants, against
+raw asyncpg single-row inserts (autocommit) into a plain table at the same concurrency.
+
+Both sides run in this process on one pool per writer count, as the application role, with
+the same payload (a stored ``Filed`` event of a few hundred bytes, a fresh case each time).
+The ledger side pays what the product pays: the chain trigger (head row lock, SHA-256),
+the primary and unique keys and the NOTIFY. Each cell alternates ledger and raw runs three
+times and keeps each side's best, so noise from elsewhere on the machine hits neither alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from uuid import UUID, uuid4
+
+import asyncpg
+from eventsourcing.persistence import StoredEvent
+
+from bench.common import Context, Row, app_url
+from bench.fill import new_tenant, template_cases
+from services.ledger import Ledger
+
+WRITERS = (1, 8, 32)
+TENANTS = (1, 16)
+RAW_TABLE = """
+CREATE TABLE bench_raw (tenant_id uuid, originator_id uuid, originator_version int8,
+                        topic text, state bytea, recorded_at timestamptz);
+GRANT SELECT, INSERT ON bench_raw TO complaints_app;
+"""
+RAW_INSERT = (
+    "INSERT INTO bench_raw (tenant_id, originator_id, originator_version, topic, state,"
+    " recorded_at) VALUES ($1, $2, $3, $4, $5, now())"
+)
+
+
+async def timed_writers(writers: int, seconds: float, write: object) -> int:
+    """Run ``writers`` loops of ``await write(n)`` for ``seconds``; returns writes done."""
+    stop = time.monotonic() + seconds
+    counts = [0] * writers
+
+    async def loop(n: int) -> None:
+        while time.monotonic() < stop:
+            await write(n)  # type: ignore[operator]
+            counts[n] += 1
+
+    await asyncio.gather(*(loop(n) for n in range(writers)))
+    return sum(counts)
+
+
+async def bench_append(ctx: Context) -> list[Row]:
+    seconds, rounds = (1.0, 1) if ctx.quick else (2.0, 3)
+    template = template_cases(1)[1][0][0]  # a stored Filed event
+    rows: list[Row] = []
+    figures: dict[str, float] = {}
+    async with ctx.database("append") as url:
+        owner = await asyncpg.connect(url)
+        await owner.execute(RAW_TABLE)
+        await owner.close()
+        tenants: list[UUID] = []
+        setup = await asyncpg.create_pool(app_url(url), min_size=1, max_size=2)
+        for n in range(max(TENANTS)):
+            tenant, events = new_tenant(f"bench-append-{n}")
+            await Ledger(setup).append(tenant.id, events)
+            tenants.append(tenant.id)
+        await setup.close()
+        for writers in WRITERS:
+            pool = await asyncpg.create_pool(app_url(url), min_size=writers, max_size=writers)
+            ledger = Ledger(pool)
+            try:
+                for spread in TENANTS:
+
+                    async def ledger_write(
+                        n: int, spread: int = spread, ledger: Ledger = ledger
+                    ) -> None:
+                        event = StoredEvent(uuid4(), 1, template.topic, template.state)
+                        await ledger.append(tenants[n % spread], [event])
+
+                    async def raw_write(
+                        n: int, spread: int = spread, pool: asyncpg.Pool = pool
+                    ) -> None:
+                        await pool.execute(
+                            RAW_INSERT, tenants[n % spread], uuid4(), 1, template.topic,
+                            template.state,
+                        )  # fmt: skip
+
+                    await timed_writers(writers, 0.3, ledger_write)  # warm the pool up
+                    product = limit = 0.0
+                    for _ in range(rounds):
+                        done = await timed_writers(writers, seconds, ledger_write)
+                        product = max(product, done / seconds)
+                        raw = await timed_writers(writers, seconds, raw_write)
+                        limit = max(limit, raw / seconds)
+                    figures[f"{writers}w/{spread}t"] = product
+                    figures[f"{writers}w/{spread}t raw"] = limit
+                    judged = writers == 8 and spread == 16
+                    rows.append(
+                        Row(
+                            "2 append",
+                            f"{writers} writers, {spread} tenant{'s' if spread > 1 else ''}",
+                            "ev/s",
+                            product,
+                            limit,
+                            ">= 0.5 of raw" if judged else "",
+                            met=(product >= 0.5 * limit) if judged else None,
+                        )
+                    )
+            finally:
+                await pool.close()
+    ctx.details["append"] = figures
+    return rows

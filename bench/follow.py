@@ -1,0 +1,300 @@
+"""Rows 4 and 5: projection lag and fan-out while commands are applied at a fixed rate.
+
+The server runs as ``complaints serve`` does (projection runner and relay in its process) on
+core 0; ``bench.load`` sends commands over HTTP from core 1 at 500/s for 30 s, half filings,
+half notes, over 16 tenants. Meanwhile this process watches, with ``CLOCK_MONOTONIC`` times
+that the load's answers share:
+
+- lag: every 5 ms it reads the views' tracking rows; a command's lag is from its answer
+  arriving to the first look that finds every view at the command's seq (0 when the view was
+  there before the answer). The limit is ``bench.follower``, a bare exactly-once follower of
+  the same ledger (NOTIFY, read, write, track), looked at in the same query.
+- fan-out: a durable consumer per tenant for one notified role (the product's own
+  ``role_subscription``) takes each filing's message; its latency is from the filing's 201
+  to the message arriving. The limit is JetStream itself: a stream with the product's
+  settings, published to by this process at the filings' rate, publish to arrival.
+
+A second, light phase (50 commands/s for 10 s) measures fan-out where the load does not
+queue, since the issue does not name a load for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import dataclasses
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import nats
+
+from bench.common import LOAD_CORE, ROOT, Context, Row, app_url, percentile, pin
+from bench.fill import FAN_OUT_ROLE, BenchTenant, new_tenant
+from bench.follower import TABLES as FOLLOWER_TABLES
+from bench.profile import recording
+from bench.server import running_server
+from projections.runner import VIEWS
+from services.engines import free_port
+from services.ledger import Ledger
+
+TENANTS = 16
+POLL_S = 0.005
+RAW_STREAM = "BENCHRAW"
+
+LOOK = """
+SELECT 'p' AS who, tenant_id, min(seq) AS seq FROM projection_tracking
+ WHERE view = ANY($1) GROUP BY tenant_id
+UNION ALL
+SELECT 'f', tenant_id, seq FROM bench_follow_tracking
+"""
+
+
+class Positions:
+    """When each (follower, tenant) was first seen at each position."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[str, UUID], tuple[list[int], list[float]]] = {}
+
+    def record(self, who: str, tenant: UUID, seq: int, at: float) -> None:
+        seqs, times = self.seen.setdefault((who, tenant), ([], []))
+        if not seqs or seq > seqs[-1]:
+            seqs.append(seq)
+            times.append(at)
+
+    def reached(self, who: str, tenant: UUID, seq: int) -> float | None:
+        seqs, times = self.seen.get((who, tenant), ([], []))
+        n = bisect.bisect_left(seqs, seq)
+        return times[n] if n < len(seqs) else None
+
+
+async def poll(owner: asyncpg.Connection, positions: Positions, stop: asyncio.Event) -> None:
+    names = [v.name for v in VIEWS]
+    while not stop.is_set():
+        rows = await owner.fetch(LOOK, names)
+        at = time.monotonic()
+        for r in rows:
+            positions.record(r["who"], r["tenant_id"], r["seq"], at)
+        await asyncio.sleep(POLL_S)
+
+
+async def consume(
+    sub: Any, on_message: Callable[[Any, float], Awaitable[None]], stop: asyncio.Event
+) -> None:
+    while not stop.is_set():
+        try:
+            messages = await sub.fetch(batch=100, timeout=0.5)
+        except (TimeoutError, nats.errors.TimeoutError):
+            continue
+        at = time.monotonic()
+        for message in messages:
+            await on_message(message, at)
+
+
+class Watch:
+    """Everything this process observes during a phase."""
+
+    def __init__(self) -> None:
+        self.positions = Positions()
+        self.arrived: dict[str, float] = {}  # case id -> first message for the role
+        self.raw: list[float] = []  # JetStream publish -> arrival, seconds
+
+    async def on_role_message(self, message: Any, at: float) -> None:
+        data = json.loads(message.data)["data"]
+        self.arrived.setdefault(data["case_id"], at)
+        await message.ack()
+
+    async def on_raw_message(self, message: Any, at: float) -> None:
+        self.raw.append(at - float(message.data))
+        await message.ack()
+
+
+async def publish_raw(js: Any, rate: float, seconds: float) -> None:
+    start = time.monotonic()
+    for n in range(int(rate * seconds)):
+        delay = start + n / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await js.publish("benchraw.x", repr(time.monotonic()).encode(), stream=RAW_STREAM)
+
+
+def run_load(
+    port: int, tenants: list[BenchTenant], rate: float, seconds: float, ctx: Context
+) -> list[dict[str, Any]]:
+    plan = ctx.work_dir / "plan.json"
+    out = ctx.work_dir / "answers.json"
+    plan.write_text(
+        json.dumps(
+            {
+                "port": port,
+                "rate": rate,
+                "seconds": seconds,
+                "tenants": [{"id": t.id.hex, "key": t.key} for t in tenants],
+            }
+        )
+    )
+    command = [*pin(LOAD_CORE), sys.executable, "-m", "bench.load", str(plan), str(out)]
+    subprocess.run(command, cwd=ROOT, check=True, timeout=seconds + 90)
+    return json.loads(out.read_text())
+
+
+def ms(value: float | None) -> float | None:
+    return None if value is None else value * 1000
+
+
+async def phase(
+    ctx: Context,
+    port: int,
+    tenants: list[BenchTenant],
+    rate: float,
+    seconds: float,
+    js: Any,
+    subs: list[Any],
+    raw_sub: Any,
+    owner: asyncpg.Connection,
+) -> dict[str, Any]:
+    watch, stop = Watch(), asyncio.Event()
+    tasks = [asyncio.create_task(poll(owner, watch.positions, stop))]
+    tasks += [asyncio.create_task(consume(s, watch.on_role_message, stop)) for s in subs]
+    tasks.append(asyncio.create_task(consume(raw_sub, watch.on_raw_message, stop)))
+    publisher = asyncio.create_task(publish_raw(js, rate / 2, seconds))
+    answers = await asyncio.to_thread(run_load, port, tenants, rate, seconds, ctx)
+    await publisher
+    await asyncio.sleep(2.0)  # let the last commands arrive everywhere
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+    ok = [a for a in answers if a["status"] < 300]
+    lag: dict[str, list[float]] = {"p": [], "f": []}
+    unseen = {"p": 0, "f": 0}
+    for a in ok:
+        tenant = UUID(hex=a["tenant"])
+        for who in ("p", "f"):
+            reached = watch.positions.reached(who, tenant, a["seq"])
+            if reached is None:
+                unseen[who] += 1
+            else:
+                lag[who].append(max(0.0, reached - a["done"]))
+    filings = [a for a in ok if a["kind"] == "file"]
+    fan_out = [
+        max(0.0, watch.arrived[a["case_id"]] - a["done"])
+        for a in filings
+        if a["case_id"] in watch.arrived
+    ]
+    span = max(a["done"] for a in answers) - min(a["scheduled"] for a in answers)
+    latency = [a["done"] - a["scheduled"] for a in ok]
+    return {
+        "rate": rate,
+        "seconds": seconds,
+        "sent": len(answers),
+        "ok": len(ok),
+        "achieved_rate": len(ok) / span if span else 0,
+        "command_p50_ms": ms(percentile(latency, 50)),
+        "command_p99_ms": ms(percentile(latency, 99)),
+        "lag_p50_ms": ms(percentile(lag["p"], 50)),
+        "lag_p99_ms": ms(percentile(lag["p"], 99)),
+        "lag_unseen": unseen["p"],
+        "follower_p50_ms": ms(percentile(lag["f"], 50)),
+        "follower_p99_ms": ms(percentile(lag["f"], 99)),
+        "follower_unseen": unseen["f"],
+        "fan_out_p50_ms": ms(percentile(fan_out, 50)),
+        "fan_out_p99_ms": ms(percentile(fan_out, 99)),
+        "fan_out_missing": len(filings) - len(fan_out),
+        "raw_p50_ms": ms(percentile(watch.raw, 50)),
+        "raw_p99_ms": ms(percentile(watch.raw, 99)),
+    }
+
+
+async def bench_follow(ctx: Context) -> list[Row]:
+    try:
+        from services.bus.consumers import role_subscription
+        from services.bus.stream_config import ensure_stream, stream_config
+    except ImportError:
+        relay = False
+    else:
+        relay = True
+    heavy = (100.0, 5.0) if ctx.quick else (500.0, 30.0)
+    light = (50.0, 4.0) if ctx.quick else (50.0, 10.0)
+    async with ctx.database("follow") as url:
+        owner = await asyncpg.connect(url)
+        await owner.execute(FOLLOWER_TABLES)
+        pool = await asyncpg.create_pool(app_url(url), min_size=1, max_size=2)
+        tenants = []
+        for n in range(TENANTS):
+            tenant, events = new_tenant(f"bench-follow-{n}")
+            await Ledger(pool).append(tenant.id, events)
+            tenants.append(tenant)
+        await pool.close()
+        follower = subprocess.Popen(
+            [sys.executable, "-m", "bench.follower", url], cwd=ROOT, stdout=subprocess.DEVNULL
+        )
+        nc = await nats.connect(ctx.urls.nats_url)
+        js = nc.jetstream()
+        port = free_port()
+        log = ctx.work_dir / "server-follow.log"
+        try:
+            with running_server(url, ctx.urls.nats_url, port, ctx.work_dir / "data", log) as srv:
+                subs: list[Any] = []
+                if relay:
+                    await ensure_stream(js)
+                    subs = [await role_subscription(js, t.id, FAN_OUT_ROLE) for t in tenants]
+                raw = dataclasses.replace(stream_config(), name=RAW_STREAM, subjects=["benchraw.>"])
+                with contextlib.suppress(Exception):
+                    await js.delete_stream(RAW_STREAM)
+                await js.add_stream(raw)
+                raw_sub = await js.pull_subscribe("benchraw.>", durable="bench", stream=RAW_STREAM)
+                results = {}
+                for name, (rate, seconds) in (("heavy", heavy), ("light", light)):
+                    results[name] = await phase(
+                        ctx, port, tenants, rate, seconds, js, subs, raw_sub, owner
+                    )
+                if "lag" in ctx.profile:
+                    with recording(srv.pid, "lag", heavy[1]):
+                        await phase(
+                            ctx, port, tenants, heavy[0], heavy[1], js, subs, raw_sub, owner
+                        )
+                await js.delete_stream(RAW_STREAM)
+        finally:
+            follower.terminate()
+            follower.wait(timeout=10)
+            await nc.close()
+            await owner.close()
+    ctx.details["follow"] = results
+    return rows_for(results, relay)
+
+
+def rows_for(results: dict[str, dict[str, Any]], relay: bool) -> list[Row]:
+    h, lt = results["heavy"], results["light"]
+    load = f"{h['rate']:.0f} cmd/s for {h['seconds']:.0f} s"
+    note = (
+        f"achieved {h['achieved_rate']:.0f} cmd/s, {h['sent'] - h['ok']} failed,"
+        f" command p99 {h['command_p99_ms']:.0f} ms"
+    )
+    rows = [
+        Row("4 lag", f"projection lag p50, {load}", "ms", h["lag_p50_ms"], h["follower_p50_ms"],
+            higher_is_better=False, note=note),
+        Row("4 lag", "projection lag p99", "ms", h["lag_p99_ms"], h["follower_p99_ms"],
+            "< 100 ms", met=_under(h["lag_p99_ms"], 100), higher_is_better=False),
+    ]  # fmt: skip
+    if not relay:
+        return [*rows, Row("5 fan-out", "n/a (relay not built)", "", None, None)]
+    for label, r in ((load, h), (f"{lt['rate']:.0f} cmd/s", lt)):
+        missing = f"{r['fan_out_missing']} not delivered" if r["fan_out_missing"] else ""
+        rows += [
+            Row("5 fan-out", f"201 to role consumer p50, {label}", "ms", r["fan_out_p50_ms"],
+                r["raw_p50_ms"], higher_is_better=False, note=missing),
+            Row("5 fan-out", "201 to role consumer p99", "ms", r["fan_out_p99_ms"],
+                r["raw_p99_ms"], "< 100 ms", met=_under(r["fan_out_p99_ms"], 100),
+                higher_is_better=False),
+        ]  # fmt: skip
+    return rows
+
+
+def _under(value: float | None, bound: float) -> bool | None:
+    return None if value is None else value < bound

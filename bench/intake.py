@@ -1,0 +1,103 @@
+"""Row 1: ``POST /v1/complaints`` against the bare handler, same server, 32 clients.
+
+Both runs send the same request (body, key, a fresh Idempotency-Key each) from wrk on its
+own core to the same uvicorn process on the other; they alternate, and each side keeps its
+better round, so a burst of noise from elsewhere on the machine costs neither side alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import asyncpg
+
+from bench.common import Context, Row, app_url
+from bench.fill import new_tenant
+from bench.profile import recording
+from bench.server import running_server
+from bench.wrk import WrkResult, post_script, run_wrk
+from services.engines import free_port
+from services.ledger import Ledger
+
+CLIENTS = 32
+BODY = json.dumps(
+    {
+        "summary": "Dressing changed late on the night shift",
+        "channel": "visit",
+        "category": "medical_dispute",
+        "complainant": {"name": "Li Wei", "contact": "138 0000 0000"},
+        "details": "The family waited two hours for the dressing to be changed.",
+    }
+)
+
+
+async def add_tenant(owner_url: str, slug: str) -> str:
+    pool = await asyncpg.create_pool(app_url(owner_url), min_size=1, max_size=2)
+    try:
+        tenant, events = new_tenant(slug)
+        await Ledger(pool).append(tenant.id, events)
+        return tenant.key
+    finally:
+        await pool.close()
+
+
+async def bench_intake(ctx: Context) -> list[Row]:
+    seconds, rounds = (3.0, 1) if ctx.quick else (8.0, 2)
+    async with ctx.database("intake") as url:
+        key = await add_tenant(url, "bench-intake")
+        port = free_port()
+        log = ctx.work_dir / "server-intake.log"
+        with running_server(url, ctx.urls.nats_url, port, ctx.work_dir / "data", log) as server:
+            run = lambda path, secs: run_wrk(  # noqa: E731
+                port, post_script(path, BODY, key, uuid.uuid4().hex), CLIENTS, secs
+            )
+            await asyncio.to_thread(run, "/bench/bare", 2)  # warm both paths up
+            await asyncio.to_thread(run, "/v1/complaints", 2)
+            bare: list[WrkResult] = []
+            product: list[WrkResult] = []
+            for _ in range(rounds):
+                bare.append(await asyncio.to_thread(run, "/bench/bare", seconds))
+                product.append(await asyncio.to_thread(run, "/v1/complaints", seconds))
+            if "intake" in ctx.profile:
+                with recording(server.pid, "intake", seconds):
+                    await asyncio.to_thread(run, "/v1/complaints", seconds)
+    best_bare = max(bare, key=lambda r: r.rps)
+    best = max(product, key=lambda r: r.rps)
+    ctx.details["intake"] = {
+        "bare": [vars(r) | {"rps": r.rps} for r in bare],
+        "product": [vars(r) | {"rps": r.rps} for r in product],
+    }
+    errors = best.errors + best_bare.errors
+    note = f"{errors} errors" if errors else ""
+    return [
+        Row(
+            "1 intake",
+            f"POST /v1/complaints req/s, {CLIENTS} clients",
+            "req/s",
+            best.rps,
+            best_bare.rps,
+            ">= 0.5 of bare",
+            met=best.rps >= 0.5 * best_bare.rps and best.errors == 0,
+            note=note,
+        ),
+        Row(
+            "1 intake",
+            "p50 latency",
+            "ms",
+            best.p50_ms,
+            best_bare.p50_ms,
+            higher_is_better=False,
+        ),
+        Row(
+            "1 intake",
+            "p99 latency",
+            "ms",
+            best.p99_ms,
+            best_bare.p99_ms,
+            "< 50 ms",
+            met=best.p99_ms < 50,
+            higher_is_better=False,
+        ),
+    ]

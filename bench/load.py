@@ -1,0 +1,162 @@
+"""An open-loop command load at a fixed rate, as a process of its own on the load core.
+
+    python -m bench.load PLAN.json OUT.json
+
+The plan names the port, the rate, the duration and the tenants' keys. Commands are sent at
+their scheduled times whatever the answers' latency (open loop, so a slow server is not
+offered less work); half file a complaint, half add a note to a case this process filed
+earlier. Each answer is written out with its tenant, case, seq and the monotonic time it
+arrived: the clock is ``CLOCK_MONOTONIC``, the same in every process of the machine, so the
+measuring process can set these times against its own observations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+FILING = {
+    "summary": "Dressing changed late on the night shift",
+    "channel": "visit",
+    "category": "medical_dispute",
+    "complainant": {"name": "Li Wei", "contact": "138 0000 0000"},
+}
+MAX_CONNECTIONS = 256
+
+
+class HttpConnection:
+    """HTTP/1.1 keep-alive over asyncio streams: enough for our own server's answers, and
+    far cheaper per request than a full client, so the load costs the load core little."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(
+        self, method: str, path: str, headers: dict[str, str], body: bytes = b""
+    ) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        status = int((await self.reader.readline()).split()[1])
+        length, chunked = 0, False
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                chunked = True
+        if not chunked:
+            return status, await self.reader.readexactly(length)
+        parts = []
+        while size := int((await self.reader.readline()).strip(), 16):
+            parts.append(await self.reader.readexactly(size))
+            await self.reader.readline()
+        await self.reader.readline()
+        return status, b"".join(parts)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+@dataclass
+class Answer:
+    kind: str  # "file" or "note"
+    tenant: str
+    scheduled: float  # monotonic seconds
+    done: float
+    status: int
+    case_id: str | None
+    seq: int | None
+
+
+class Load:
+    def __init__(self, plan: dict[str, Any]) -> None:
+        self.port: int = plan["port"]
+        self.rate: float = plan["rate"]
+        self.seconds: float = plan["seconds"]
+        self.tenants: list[dict[str, str]] = plan["tenants"]  # {"id": hex, "key": ...}
+        self.idle: list[HttpConnection] = []
+        self.open = 0
+        self.free = asyncio.Condition()
+        self.cases: dict[str, list[str]] = {t["id"]: [] for t in self.tenants}
+        self.answers: list[Answer] = []
+        self.random = random.Random(11)
+
+    async def connection(self) -> HttpConnection:
+        async with self.free:
+            while not self.idle and self.open >= MAX_CONNECTIONS:
+                await self.free.wait()
+            if self.idle:
+                return self.idle.pop()
+            self.open += 1
+            return HttpConnection(self.port)
+
+    async def release(self, conn: HttpConnection) -> None:
+        async with self.free:
+            self.idle.append(conn)
+            self.free.notify()
+
+    async def command(self, n: int, scheduled: float) -> None:
+        tenant = self.tenants[n % len(self.tenants)]
+        filed = self.cases[tenant["id"]]
+        headers = {"Authorization": f"Bearer {tenant['key']}", "Content-Type": "application/json"}
+        if n % 2 and filed:
+            kind, case_id = "note", self.random.choice(filed[-50:])
+            path, body = f"/v1/complaints/{case_id}/notes", {"text": f"called back ({n})"}
+        else:
+            kind, path, body = "file", "/v1/complaints", FILING
+            headers["Idempotency-Key"] = f"load-{time.time_ns()}-{n}"
+        conn = await self.connection()
+        try:
+            status, raw = await conn.request("POST", path, headers, json.dumps(body).encode())
+        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+            conn.close()
+            status, raw = 599, b"{}"
+        done = time.monotonic()
+        await self.release(conn)
+        answer = json.loads(raw) if status < 300 else {}
+        if kind == "file" and status == 201:
+            filed.append(answer["id"])
+        self.answers.append(
+            Answer(kind, tenant["id"], scheduled, done, status, answer.get("id"), answer.get("seq"))
+        )
+
+    async def run(self) -> list[Answer]:
+        start = time.monotonic() + 0.2
+        total = int(self.rate * self.seconds)
+        tasks = []
+        for n in range(total):
+            scheduled = start + n / self.rate
+            delay = scheduled - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(self.command(n, scheduled)))
+        await asyncio.wait(tasks, timeout=30)
+        for conn in self.idle:
+            conn.close()
+        return self.answers
+
+
+def main(argv: list[str]) -> int:
+    plan = json.loads(Path(argv[0]).read_text())
+    answers = asyncio.run(Load(plan).run())
+    Path(argv[1]).write_text(json.dumps([asdict(a) for a in answers]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,195 @@
+"""Row 6: list and inbox p99 over HTTP with 10,000 and then 1,000,000 events in the ledger,
+across 1,000 tenants; the 10,000-event figure is the limit of the 1,000,000-event one.
+
+How the data is made, so that a million events fit in a bench step:
+
+- every tenant is real: its aggregate's events (created, a clerk registered, a key issued)
+  are appended through ``Ledger.append``, and its clerk's key works over HTTP;
+- tenant 0's cases are real too: cloned domain-made cases (bench/fill.py) appended through
+  ``Ledger.append`` and projected by ``ProjectionRunner.catch_up``;
+- tenants 1..999 get tenant 0's case events copied in SQL, ``INSERT ... SELECT`` from tenant
+  0's rows with each case id mapped to ``md5(tenant || case)`` and the tenant's id written
+  into the event bodies; the chain trigger still assigns each row its seq and hash. Their view
+  rows are tenant 0's view rows copied the same way, and their tracking rows (views and relay)
+  are set to their head, so no worker has a backlog while the reads are measured.
+
+Then the server starts, every tenant is read once (the server caches tenants), and wrk reads
+``GET /v1/complaints`` and ``GET /v1/inbox`` as random tenants, 8 connections, for a few
+seconds each. The second size adds events to the same database, so both sizes are read from
+the same tenants, keys, server code and machine state but for the data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from uuid import UUID
+
+import asyncpg
+
+from bench.common import Context, Row, app_url
+from bench.fill import BenchTenant, append_all, cloned_events, new_tenant, template_cases
+from bench.load import HttpConnection
+from bench.server import running_server
+from bench.wrk import WrkResult, get_script, run_wrk
+from projections.runner import VIEWS, ProjectionRunner
+from services.codec import envelope_decoder, make_mapper
+from services.engines import free_port
+from services.ledger import Ledger
+
+TENANTS = 1000
+SIZES = (10_000, 1_000_000)
+CONNECTIONS = 8
+VIEW_TABLES = sorted({t for v in VIEWS for t in v.tables})
+WORKERS = [v.name for v in VIEWS] + ["relay"]
+
+CLONE_EVENTS = """
+INSERT INTO events (tenant_id, seq, originator_id, originator_version, topic, state,
+                    recorded_at, prev_hash, hash)
+SELECT $1::uuid, 0, md5($1::uuid::text || e.originator_id::text)::uuid, e.originator_version,
+       e.topic,
+       convert_to(replace(convert_from(e.state, 'UTF8'), $3, $4), 'UTF8'), now(), '', ''
+  FROM events e
+ WHERE e.tenant_id = $2::uuid AND e.originator_id <> $2::uuid AND e.seq > $5
+ ORDER BY e.seq
+"""
+
+SET_TRACKING = """
+INSERT INTO projection_tracking (view, tenant_id, seq)
+SELECT v.view, h.tenant_id, h.seq FROM ledger_heads h CROSS JOIN unnest($1::text[]) v(view)
+ON CONFLICT (view, tenant_id) DO UPDATE SET seq = EXCLUDED.seq, updated_at = now()
+"""
+
+
+async def clone_views(owner: asyncpg.Connection, source: UUID, targets: list[UUID]) -> None:
+    """Tenant 0's view rows for every other tenant, case ids mapped as the events' are."""
+    for table in VIEW_TABLES:
+        columns = [
+            r["column_name"]
+            for r in await owner.fetch(
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_name = $1 ORDER BY ordinal_position",
+                table,
+            )
+        ]
+        exprs = {
+            "tenant_id": "t.id",
+            "case_id": "md5(t.id::text || s.case_id::text)::uuid",
+        }
+        select = ", ".join(exprs.get(c, f"s.{c}") for c in columns)
+        await owner.execute(f"DELETE FROM {table} WHERE tenant_id = ANY($1)", targets)
+        await owner.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select}"
+            f"  FROM {table} s CROSS JOIN unnest($2::uuid[]) t(id) WHERE s.tenant_id = $1",
+            source,
+            targets,
+        )
+
+
+class Scale:
+    def __init__(self, ctx: Context, url: str) -> None:
+        self.ctx = ctx
+        self.url = url
+        self.tenants: list[BenchTenant] = []
+        self.template = template_cases(200)
+        self.cloned_to = 0  # tenant 0's seq up to which the others have its events
+
+    async def tenants_made(self, pool: asyncpg.Pool) -> None:
+        ledger = Ledger(pool)
+        for n in range(TENANTS):
+            tenant, events = new_tenant(f"bench-scale-{n}")
+            await ledger.append(tenant.id, events)
+            self.tenants.append(tenant)
+
+    async def grow_to(self, pool: asyncpg.Pool, owner: asyncpg.Connection, total: int) -> int:
+        """Add cases until the ledger holds about ``total`` events; returns the count."""
+        have = await owner.fetchval("SELECT count(*) FROM events")
+        first = self.tenants[0].id
+        each = max(1, (total - have) // TENANTS)
+        template_id, cases = self.template
+        await append_all(Ledger(pool), first, cloned_events(cases, template_id, first, each))
+        runner = ProjectionRunner(pool, envelope_decoder(make_mapper()))
+        while await runner.catch_up(first):
+            pass
+        others = [t.id for t in self.tenants[1:]]
+        for tenant in others:
+            await owner.execute(CLONE_EVENTS, tenant, first, first.hex, tenant.hex, self.cloned_to)
+        self.cloned_to = (await Ledger(pool).head(first) or (0, b""))[0]
+        await clone_views(owner, first, others)
+        await owner.execute(SET_TRACKING, WORKERS)
+        await owner.execute("VACUUM ANALYZE")
+        return await owner.fetchval("SELECT count(*) FROM events")
+
+    async def warm(self, port: int) -> None:
+        """One read of each path as each tenant: the server loads a tenant on its first use."""
+        queue = list(self.tenants)
+
+        async def worker() -> None:
+            conn = HttpConnection(port)
+            while queue:
+                tenant = queue.pop()
+                for path in ("/v1/complaints", "/v1/inbox"):
+                    await conn.request("GET", path, {"Authorization": f"Bearer {tenant.key}"})
+            conn.close()
+
+        await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
+
+    async def read(self, port: int, path: str, seconds: float) -> WrkResult:
+        script = get_script([path], [t.key for t in self.tenants])
+        return await asyncio.to_thread(run_wrk, port, script, CONNECTIONS, seconds)
+
+
+async def bench_scale(ctx: Context) -> list[Row]:
+    sizes = (10_000, 100_000) if ctx.quick else SIZES
+    seconds = 3.0 if ctx.quick else 6.0
+    figures: dict[int, dict[str, WrkResult]] = {}
+    counts: dict[int, int] = {}
+    fill_seconds: dict[int, float] = {}
+    async with ctx.database("scale") as url:
+        owner = await asyncpg.connect(url)
+        pool = await asyncpg.create_pool(app_url(url), min_size=1, max_size=4)
+        scale = Scale(ctx, url)
+        try:
+            await scale.tenants_made(pool)
+            for size in sizes:
+                started = time.perf_counter()
+                counts[size] = await scale.grow_to(pool, owner, size)
+                fill_seconds[size] = time.perf_counter() - started
+                port = free_port()
+                log = ctx.work_dir / "server-scale.log"
+                with running_server(url, ctx.urls.nats_url, port, ctx.work_dir / "data", log):
+                    await scale.warm(port)
+                    figures[size] = {
+                        "list": await scale.read(port, "/v1/complaints", seconds),
+                        "inbox": await scale.read(port, "/v1/inbox", seconds),
+                    }
+        finally:
+            await pool.close()
+            await owner.close()
+    small, large = sizes
+    ctx.details["scale"] = {
+        "events": counts,
+        "fill_seconds": {k: round(v, 1) for k, v in fill_seconds.items()},
+        "reads": {
+            size: {k: vars(r) | {"rps": r.rps} for k, r in got.items()}
+            for size, got in figures.items()
+        },
+    }
+    rows = []
+    for name, label in (("list", "GET /v1/complaints"), ("inbox", "GET /v1/inbox")):
+        big, base = figures[large][name], figures[small][name]
+        errors = big.errors + base.errors
+        rows.append(
+            Row(
+                "6 scale",
+                f"{label} p99, {counts[large]:,} vs {counts[small]:,} events",
+                "ms",
+                big.p99_ms,
+                base.p99_ms,
+                "<= 2x",
+                met=big.p99_ms <= 2 * base.p99_ms and errors == 0,
+                higher_is_better=False,
+                note=f"{errors} errors" if errors else f"p50 {big.p50_ms:.1f} vs {base.p50_ms:.1f}",
+            )
+        )
+    return rows

@@ -1,0 +1,115 @@
+"""The service as ``complaints serve`` runs it, plus the bench's bare handler, in a subprocess.
+
+``POST /bench/bare`` parses the same body as ``POST /v1/complaints`` (the same msgspec schema)
+and answers 201 with the same shape, and nothing else: no key, no tenant, no ledger. It is
+mounted only by this factory, in the same app, server and event loop as the product, so the
+two differ by exactly what the product does for a request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from uuid import UUID
+
+import uvicorn
+from litestar import Litestar, post
+from litestar.params import JSONBody
+
+from bench.common import PLATFORM_KEY, ROOT, SERVER_CORE, pin
+from services.api.schemas import ComplaintCreate, WrittenOut
+from services.app import create_app
+from services.runtime import Runtime
+from services.settings import Settings
+
+BARE_ID = UUID(int=1)
+
+
+@post("/bench/bare", exclude_from_auth=True, status_code=201, include_in_schema=False)
+async def bare(data: JSONBody[ComplaintCreate]) -> WrittenOut:
+    return WrittenOut(BARE_ID, 1, 1)
+
+
+def bench_app(runtime: Runtime) -> Litestar:
+    app = create_app(runtime)
+    app.register(bare)
+    return app
+
+
+async def serve(args: argparse.Namespace) -> None:
+    settings = Settings(
+        platform_admin_key=PLATFORM_KEY,
+        data_dir=Path(args.data_dir),
+        host="127.0.0.1",
+        port=args.port,
+    )
+    runtime = Runtime(settings, args.database_url, args.nats_url)
+    config = uvicorn.Config(
+        bench_app(runtime), host="127.0.0.1", port=args.port, log_level="warning", access_log=False
+    )
+    await uvicorn.Server(config).serve()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.server")
+    parser.add_argument("--database-url", required=True, help="the owner's URL")
+    parser.add_argument("--nats-url", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--data-dir", required=True)
+    asyncio.run(serve(parser.parse_args(argv)))
+
+
+@contextmanager
+def running_server(
+    database_url: str, nats_url: str, port: int, data_dir: Path, log: Path
+) -> Iterator[subprocess.Popen]:
+    """The server on core 0 (when there are two), up and answering ``/health``."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    command = [
+        *pin(SERVER_CORE),
+        sys.executable,
+        "-m",
+        "bench.server",
+        f"--database-url={database_url}",
+        f"--nats-url={nats_url}",
+        f"--port={port}",
+        f"--data-dir={data_dir}",
+    ]
+    with open(log, "ab") as out:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=out)
+    try:
+        wait_healthy(process, port)
+        yield process
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_healthy(process: subprocess.Popen, port: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"bench server exited with {process.returncode}; see its log")
+        health = f"http://127.0.0.1:{port}/health"
+        with contextlib.suppress(OSError), urllib.request.urlopen(health, timeout=1) as answer:
+            if answer.status == 200:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"bench server did not answer on port {port} within {timeout}s")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

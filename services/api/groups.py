@@ -1,0 +1,62 @@
+"""``POST /v1/groups/{group}/resolve``: one decision closes a group complaint (B12)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from projections import case_list
+from projections.read import reading
+from services.api.deps import caller_tenant, write_once
+from services.api.schemas import GroupResolve, GroupResolvedOut, WrittenOut
+from services.api.views import AfterSeq, Wait, caught_up
+from services.auth import Principal, tenant_member
+from services.cases import Cases
+from services.idempotency import Answer
+from services.ledger import UnitOfWork
+from services.runtime import Runtime
+
+Req = Request[Principal, Any, Any]
+
+
+class GroupController(Controller):
+    path = "/v1/groups"
+    guards = [tenant_member]
+    tags = ["case actions"]
+
+    @post("/{group:str}/resolve", operation_id="resolveGroup", status_code=200)
+    async def resolve(
+        self,
+        request: Req,
+        group: str,
+        data: JSONBody[GroupResolve],
+        runtime: NamedDependency[Runtime],
+        after_seq: AfterSeq = None,
+        wait: Wait = 2.0,
+    ) -> Response[GroupResolvedOut]:
+        """Resolve (and with ``close``, close) every open case linked to the group, each
+        through the tenant's policy, in one transaction: a refusal on any case refuses all.
+        Pass the seq of a recent link as ``after_seq`` so the group's list includes it."""
+        tenant = await caller_tenant(runtime, request.user)
+        await caught_up(runtime, "case_list", tenant.id, after_seq, wait)
+        async with reading(runtime.pool, tenant.id) as conn:
+            case_ids = await case_list.group_cases(conn, tenant.id, group)
+
+        async def work(uow: UnitOfWork) -> Answer:
+            written = await Cases(runtime.repository).resolve_group(
+                uow,
+                tenant,
+                group,
+                case_ids,
+                data.outcome,
+                data.close,
+                request.user.actor,
+                runtime.clock.now(),
+            )
+            cases = [WrittenOut(w.id, w.version, w.seq) for w in written]
+            return Answer(200, GroupResolvedOut(group, cases, max(w.seq for w in written)))
+
+        return await write_once(request, runtime, work)

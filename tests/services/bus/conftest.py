@@ -1,0 +1,50 @@
+"""Fault tests run on engines of their own, on free ports, which they may stop and kill;
+the machine's servers and the session's shared ones are never touched."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from services.bus.stream_config import NATS_CONFIG
+from services.engines import EmbeddedNats, EmbeddedPostgres, free_port
+from services.migrate import migrate
+from tests.conftest import with_database
+
+
+@pytest.fixture(scope="package")
+def own_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+    pg = EmbeddedPostgres(tmp_path_factory.mktemp("own-pg") / "pg", free_port()).start()
+    yield pg
+    pg.stop()
+
+
+@pytest.fixture
+async def own_database(own_postgres: EmbeddedPostgres) -> AsyncIterator[str]:
+    """A fresh, migrated database on our own PostgreSQL, so a relay sees only this test."""
+    name = f"bus_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(own_postgres.url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        url = with_database(own_postgres.url, name)
+        await migrate(url)
+        yield url
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def nats_server(data_dir: Path, port: int) -> EmbeddedNats:
+    """Our nats-server with the deploy config (fsync every write), as production runs it."""
+    return EmbeddedNats(data_dir, port, config=NATS_CONFIG)
+
+
+@pytest.fixture
+def own_nats(tmp_path: Path) -> Iterator[EmbeddedNats]:
+    server = nats_server(tmp_path / "nats", free_port()).start()
+    yield server
+    server.stop()
