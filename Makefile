@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-domain test-services test-projections test-e2e lint format bench clean
+.PHONY: install run test test-domain test-services test-projections test-e2e scale-test lint format bench clean
 
 $(STAMP): pyproject.toml examples/iso10002/pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python >= 3.11) on PATH"; exit 1; }
@@ -32,6 +32,11 @@ test-projections: $(STAMP)
 
 test-e2e: $(STAMP)
 	$(BIN)/pytest -q tests/e2e
+
+# The deploy topology on loopback: 3 NATS nodes, 2 APIs, 2 workers; kills the stream leader
+# and the active worker under load (deploy/README.md, "Scale-out test"). Also in `make test`.
+scale-test: $(STAMP)
+	$(BIN)/pytest -q -s tests/e2e/test_scale_out.py
 
 # Not part of `make test`: measures the product against its limits (docs/performance.md).
 BENCH_STAMP := $(VENV)/.bench-installed

@@ -2,12 +2,17 @@
 
     python -m bench.load PLAN.json OUT.json
 
-The plan names the port, the rate, the duration and the tenants' keys. Commands are sent at
-their scheduled times whatever the answers' latency (open loop, so a slow server is not
-offered less work); half file a complaint, half add a note to a case this process filed
-earlier. Each answer is written out with its tenant, case, seq and the monotonic time it
-arrived: the clock is ``CLOCK_MONOTONIC``, the same in every process of the machine, so the
-measuring process can set these times against its own observations.
+The plan names the mode, the rate, the duration and the tenants. Commands start at their
+scheduled times whatever the answers' latency (open loop, so a slow server is not offered
+less work); half file a complaint, half add a note to a case this process filed earlier.
+
+- ``http``: ``POST /v1/complaints`` and ``POST /v1/complaints/{id}/notes`` to the server;
+- ``direct``: the same use cases (``Cases.file``, ``Cases.run``) in this process, each in
+  one unit of work on the ledger, for a rate the HTTP intake of this machine cannot carry.
+
+Each answer is written out with its tenant, case, seq and the monotonic time it arrived:
+the clock is ``CLOCK_MONOTONIC``, the same in every process of the machine, so the measuring
+process can set these times against its own observations.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ import random
 import sys
 import time
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 FILING = {
     "summary": "Dressing changed late on the night shift",
@@ -95,6 +102,9 @@ class Load:
         self.cases: dict[str, list[str]] = {t["id"]: [] for t in self.tenants}
         self.answers: list[Answer] = []
         self.random = random.Random(11)
+        self.direct: Direct | None = None
+        if plan["mode"] == "direct":
+            self.direct = Direct(plan["database_url"])
 
     async def connection(self) -> HttpConnection:
         async with self.free:
@@ -111,6 +121,9 @@ class Load:
             self.free.notify()
 
     async def command(self, n: int, scheduled: float) -> None:
+        if self.direct is not None:
+            await self.direct.command(self, n, scheduled)
+            return
         tenant = self.tenants[n % len(self.tenants)]
         filed = self.cases[tenant["id"]]
         headers = {"Authorization": f"Bearer {tenant['key']}", "Content-Type": "application/json"}
@@ -136,6 +149,8 @@ class Load:
         )
 
     async def run(self) -> list[Answer]:
+        if self.direct is not None:
+            await self.direct.open(self.tenants)
         start = time.monotonic() + 0.2
         total = int(self.rate * self.seconds)
         tasks = []
@@ -148,7 +163,64 @@ class Load:
         await asyncio.wait(tasks, timeout=30)
         for conn in self.idle:
             conn.close()
+        if self.direct is not None:
+            await self.direct.close()
         return self.answers
+
+
+class Direct:
+    """The HTTP handlers' use cases without HTTP: load, decide, append in a unit of work."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+
+    async def open(self, tenants: list[dict[str, str]]) -> None:
+        import asyncpg
+
+        from bench.fill import ROLES
+        from domain import commands as c
+        from domain.tenant import Tenant
+        from services.cases import Cases
+        from services.codec import make_mapper
+        from services.ledger import Ledger
+        from services.repository import Repository
+
+        self.c = c
+        self.pool = await asyncpg.create_pool(self.database_url, min_size=4, max_size=16)
+        self.ledger = Ledger(self.pool)
+        repository = Repository(self.ledger, make_mapper())
+        self.cases = Cases(repository)
+        self.tenants = {
+            t["id"]: await repository.load(UUID(t["id"]), UUID(t["id"]), Tenant) for t in tenants
+        }
+        self.actor = c.Actor("clerk", frozenset(ROLES))
+
+    async def command(self, load: Load, n: int, scheduled: float) -> None:
+        c = self.c
+        tenant_id = load.tenants[n % len(load.tenants)]["id"]
+        tenant, filed = self.tenants[tenant_id], load.cases[tenant_id]
+        now = datetime.now(UTC)
+        try:
+            async with self.ledger.unit_of_work() as uow:
+                if n % 2 and filed:
+                    kind = "note"
+                    case = await self.cases.get(tenant.id, UUID(load.random.choice(filed[-50:])))
+                    note = c.AddNote(f"called back ({n})")
+                    written = await self.cases.run(uow, tenant, case, note, self.actor, now)
+                else:
+                    kind = "file"
+                    filing = c.File(received_at=now, **FILING)
+                    written = await self.cases.file(uow, tenant, filing, self.actor, now)
+            status, case_id, seq = 201, str(written.id), written.seq
+        except Exception:  # a refusal or a conflict: counted as a failed command
+            kind, status, case_id, seq = "error", 599, None, None
+        done = time.monotonic()
+        if kind == "file":
+            filed.append(case_id)
+        load.answers.append(Answer(kind, tenant_id, scheduled, done, status, case_id, seq))
+
+    async def close(self) -> None:
+        await self.pool.close()
 
 
 def main(argv: list[str]) -> int:

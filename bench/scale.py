@@ -39,7 +39,7 @@ from services.ledger import Ledger
 
 TENANTS = 1000
 SIZES = (10_000, 1_000_000)
-CONNECTIONS = 8
+CONNECTIONS = 4
 VIEW_TABLES = sorted({t for v in VIEWS for t in v.tables})
 WORKERS = [v.name for v in VIEWS] + ["relay"]
 

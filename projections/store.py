@@ -62,21 +62,67 @@ def _key(change: Change) -> Mapping[str, Any]:
     return {c: change.row[c] for c in change.key} if isinstance(change, Upsert) else change.where
 
 
-def waves(changes: Sequence[Change]) -> list[list[Change]]:
-    """Split changes into waves that may each run in any order: a change goes one wave after
-    the last earlier change that may touch the same rows (same table, same values in the key
-    columns that every change of that table in the batch names), so each row still sees its
-    changes in order while one statement shape of a wave is one ``executemany``."""
+def _rows(changes: Sequence[Change]) -> dict[str, list[str]]:
+    """Per table, the key columns every change of it in the batch names: two changes may
+    touch the same rows only if they agree on these."""
     common: dict[str, set[str]] = {}
     for change in changes:
         named = set(_key(change))
         common[change.table] = common.get(change.table, named) & named
+    return {table: sorted(columns) for table, columns in common.items()}
+
+
+def _then(before: Any, after: Any) -> Any:
+    """One column's value that does what setting ``before`` and then ``after`` does, or
+    ``_APART`` where no single value does."""
+    if isinstance(after, First):
+        if isinstance(before, First):
+            return First(before.value if before.value is not None else after.value)
+        if isinstance(before, MergeJson):
+            return _APART
+        return before if before is not None else after.value
+    if isinstance(after, MergeJson):
+        if isinstance(before, MergeJson):
+            return MergeJson({**before.value, **after.value})
+        return _APART
+    return after
+
+
+_APART = object()
+
+
+def fold(changes: Sequence[Change], rows: dict[str, list[str]]) -> list[Change]:
+    """Consecutive patches of one row become one patch (a case's status, version and
+    counters change with nearly every event: a rebuild would rewrite its row each time)."""
+    out: list[Change] = []
+    last: dict[tuple[Any, ...], int] = {}  # rows -> index in out of the latest change there
+    for change in changes:
+        key = _key(change)
+        ident = (change.table, *(key[c] for c in rows[change.table]))
+        before = out[last[ident]] if ident in last else None
+        if isinstance(change, Patch) and isinstance(before, Patch) and before.where == key:
+            values = dict(before.values)
+            for column, value in change.values.items():
+                values[column] = _then(values[column], value) if column in values else value
+            if _APART not in values.values():
+                out[last[ident]] = Patch(change.table, key, values)
+                continue
+        last[ident] = len(out)
+        out.append(change)
+    return out
+
+
+def waves(changes: Sequence[Change], rows: dict[str, list[str]]) -> list[list[Change]]:
+    """Split changes into waves that may each run in any order: a change goes one wave after
+    the last earlier change that may touch the same rows (same table, same values in the key
+    columns that every change of that table in the batch names), so each row still sees its
+    changes in order while one statement shape of a wave is one ``executemany``."""
     depth: dict[tuple[Any, ...], int] = {}
     out: list[list[Change]] = []
     for change in changes:
         key = _key(change)
-        rows = (change.table, *(key[c] for c in sorted(common[change.table])))
-        wave = depth[rows] = depth.get(rows, -1) + 1
+        ident = (change.table, *(key[c] for c in rows[change.table]))
+        wave = depth[ident] = depth.get(ident, -1) + 1
         if wave == len(out):
             out.append([])
         out[wave].append(change)
@@ -145,7 +191,8 @@ def _json_row(change: Change) -> dict[str, Any]:
 
 
 async def apply(conn: asyncpg.Connection, changes: Sequence[Change]) -> None:
-    for wave in waves(changes):
+    rows = _rows(changes)
+    for wave in waves(fold(changes, rows), rows):
         shapes: dict[tuple[Any, ...], list[Change]] = {}
         for change in wave:
             shapes.setdefault(_shape(change), []).append(change)

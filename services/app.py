@@ -18,13 +18,17 @@ from services.api.complaints import ComplaintController
 from services.api.deps import provide_runtime
 from services.api.groups import GroupController
 from services.api.health import health, ready
+from services.api.problem_docs import ProblemResponses
 from services.api.problems import HANDLERS
+from services.api.rate_limits import Limit, RateLimit, RateLimiter
+from services.api.request_context import RequestContext, stamp_and_log
 from services.api.tenants import TenantController
 from services.api.time_travel import TimeTravelController
 from services.api.views import ViewController, metrics
 from services.auth import ApiKeyAuth
 from services.bus.routes import ROUTES as BUS_ROUTES
 from services.runtime import Runtime
+from services.settings import Settings
 
 OPEN_PATHS = ["^/schema"]
 
@@ -57,7 +61,16 @@ def create_app(runtime: Runtime) -> Litestar:
         # app-wide, so no write route can forget it: auditor keys read (recorded) and no more
         guards=[auditors_read_only],
         dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False)},
-        middleware=[DefineMiddleware(ApiKeyAuth, exclude=OPEN_PATHS)],
+        # outermost first: the request's id, then who is calling, then their rate
+        middleware=[
+            RequestContext,
+            # OPTIONS too: Litestar skips it by default, and then the controllers' guards
+            # met no principal (a 500); no browser calls this API cross-origin
+            DefineMiddleware(ApiKeyAuth, exclude=OPEN_PATHS, exclude_http_methods=()),
+            DefineMiddleware(RateLimit, limiter=rate_limiter(runtime.settings)),
+        ],
+        before_send=[stamp_and_log],
+        plugins=[ProblemResponses()],
         exception_handlers=HANDLERS,
         lifespan=[lifespan],
         state=State({"runtime": runtime}),
@@ -75,4 +88,11 @@ def create_app(runtime: Runtime) -> Litestar:
             ),
             security=[{"apiKey": []}],
         ),
+    )
+
+
+def rate_limiter(settings: Settings) -> RateLimiter:
+    return RateLimiter(
+        Limit(settings.rate_per_key, max(1, settings.burst_per_key)),
+        Limit(settings.rate_per_tenant, max(1, settings.burst_per_tenant)),
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 from uuid import UUID
 
+from domain.errors import UnknownPolicy
 from domain.tenant import tenant_id_for
 from services.audit_export import ndjson_lines
 from services.audit_verify import CheckpointError, read_checkpoints, verify_file
@@ -23,6 +24,7 @@ from services.bootstrap import EngineUrls
 from services.checkpoint_keys import load_public_key
 from services.migrate import migrate
 from services.policies import load_policy
+from services.repository import NotFound
 from services.runtime import Runtime
 from services.settings import Settings
 from services.what_if import recorded_what_if
@@ -96,12 +98,19 @@ async def audit_export(args: argparse.Namespace, settings: Settings, urls: Engin
 
 
 async def audit_what_if(args: argparse.Namespace, settings: Settings, urls: EngineUrls) -> int:
-    policy = load_policy(args.policy)
+    try:
+        policy = load_policy(args.policy)
+    except UnknownPolicy as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     runtime = await _open(settings, urls)
     try:
         result = await recorded_what_if(
             runtime.repository, tenant_ref(args.tenant), args.case, policy
         )
+    except NotFound as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     finally:
         await runtime.close()
     print(f"case {result.case_id}: recorded under {result.recorded_policy}, re-decided under")

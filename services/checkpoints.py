@@ -37,6 +37,11 @@ SELECT tenant_id, seq, hash, signed_at, key_id, signature FROM checkpoints
 INSERT = """
 INSERT INTO checkpoints (tenant_id, seq, hash, signed_at, key_id, signature)
 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, seq) DO NOTHING
+RETURNING seq
+"""
+AT_SEQ = """
+SELECT tenant_id, seq, hash, signed_at, key_id, signature FROM checkpoints
+ WHERE tenant_id = $1 AND seq = $2
 """
 
 
@@ -75,7 +80,7 @@ class Checkpoints:
         if (walk.seq, walk.hash) != (head["seq"], head["hash"]):
             raise ChainBroken(tenant_id, walk.seq + 1, f"tail missing: head at {head['seq']}")
         checkpoint = self.signer.sign(tenant_id, walk.seq, walk.hash, self.clock.now())
-        await self.pool.execute(
+        inserted = await self.pool.fetchval(
             INSERT,
             tenant_id,
             checkpoint.seq,
@@ -84,6 +89,8 @@ class Checkpoints:
             checkpoint.key_id,
             checkpoint.signature,
         )
+        if inserted is None:  # another process signed this head first: theirs is the record
+            return _checkpoint(await self.pool.fetchrow(AT_SEQ, tenant_id, checkpoint.seq))
         return checkpoint
 
     async def sign_all(self) -> int:

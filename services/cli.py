@@ -19,6 +19,7 @@ from services.audit_cli import add_audit_commands
 from services.bootstrap import EngineUrls, engines
 from services.demo import seed_demo
 from services.engines import EngineError
+from services.logs import log_config
 from services.migrate import migrate
 from services.policy_docs import documented_policies, sync
 from services.runtime import Runtime
@@ -112,6 +113,7 @@ async def serve(args: argparse.Namespace, settings: Settings, urls: EngineUrls) 
         host=settings.host,
         port=settings.port,
         log_level="info",
+        log_config=log_config(),  # JSON lines; services/api/request_context.py logs requests
         access_log=False,
     )
     server = uvicorn.Server(config)

@@ -35,7 +35,7 @@ async def migrate(owner_url: str, app_password: str | None = None) -> list[str]:
                 await conn.execute("INSERT INTO schema_migrations (name) VALUES ($1)", name)
             applied.append(name)
         if app_password:
-            await conn.execute(f"ALTER ROLE complaints_app PASSWORD {quote_literal(app_password)}")
+            await set_app_password(conn, app_password)  # deploy/ sets it itself
         return applied
     finally:
         await conn.close()

@@ -30,6 +30,11 @@ class Settings:
     watch_deadlines: bool = True  # off: no missed deadline is recorded by this process
     watcher_shards: int = 1  # tenants split between active watchers (advisory lock each)
     stream_replicas: int = 1  # 3 on a JetStream cluster
+    # Token buckets per API key and per tenant, in each API process (0: no limit)
+    rate_per_key: float = 50.0
+    burst_per_key: int = 100
+    rate_per_tenant: float = 200.0
+    burst_per_tenant: int = 400
 
     @property
     def checkpoint_key_path(self) -> Path:
@@ -64,6 +69,10 @@ class Settings:
             watch_deadlines=_flag(env, "COMPLAINTS_WATCH_DEADLINES", True),
             watcher_shards=int(env.get("COMPLAINTS_WATCHER_SHARDS", base.watcher_shards)),
             stream_replicas=int(env.get("COMPLAINTS_STREAM_REPLICAS", base.stream_replicas)),
+            rate_per_key=float(env.get("COMPLAINTS_RATE_PER_KEY", base.rate_per_key)),
+            burst_per_key=int(env.get("COMPLAINTS_BURST_PER_KEY", base.burst_per_key)),
+            rate_per_tenant=float(env.get("COMPLAINTS_RATE_PER_TENANT", base.rate_per_tenant)),
+            burst_per_tenant=int(env.get("COMPLAINTS_BURST_PER_TENANT", base.burst_per_tenant)),
         )
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 
 from services.runtime import Runtime
 
@@ -13,7 +16,17 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/ready", operation_id="ready", exclude_from_auth=True, tags=["health"])
+@get(
+    "/ready",
+    operation_id="ready",
+    exclude_from_auth=True,
+    tags=["health"],
+    responses={
+        503: ResponseSpec(
+            dict[str, Any], description="not ready: the same checks", generate_examples=False
+        )
+    },
+)
 async def ready(runtime: NamedDependency[Runtime]) -> Response[dict[str, object]]:
     checks = {"database": await _database_answers(runtime), "bus": _bus_answers(runtime)}
     status = 200 if all(checks.values()) else 503

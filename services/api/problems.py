@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
+import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
@@ -14,10 +16,12 @@ from litestar.status_codes import (
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
 from domain.errors import DomainError, InvalidTransition, Refused, UnknownPolicy
 from domain.policies.base import UnknownCategory
+from services.api.request_context import request_id_of
 from services.ledger import Conflict
 from services.repository import NotFound
 
@@ -142,6 +146,27 @@ def on_idempotency(_: Request, exc: IdempotencyMismatch) -> Response:
     )
 
 
+def on_unavailable(request: Request, exc: Exception) -> Response:
+    """The database went away (restart, failover, full pool): nothing was acknowledged, so
+    the client retries, with the same Idempotency-Key, after the pause."""
+    log.warning("database unavailable on %s %s", request.method, request.url.path, exc_info=exc)
+    response = problem(
+        HTTP_503_SERVICE_UNAVAILABLE,
+        "Service unavailable",
+        "the database is not reachable; retry after the pause given",
+        "unavailable",
+    )
+    response.headers["Retry-After"] = "2"
+    return response
+
+
+def on_interface_error(request: Request, exc: asyncpg.InterfaceError) -> Response:
+    # asyncpg's "connection is closed" / "pool is closing" are outages; the rest are bugs
+    if "closed" in str(exc) or "closing" in str(exc):
+        return on_unavailable(request, exc)
+    return on_unexpected(request, exc)
+
+
 def on_unexpected(request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
@@ -152,7 +177,19 @@ def on_unexpected(request: Request, exc: Exception) -> Response:
     )
 
 
-HANDLERS = {
+# A connection that failed or was cut, a server shutting down, starting up or out of slots.
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    OSError,  # refused, reset, timed out
+    asyncpg.PostgresConnectionError,  # ConnectionDoesNotExistError and the rest of class 08
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+
+_HANDLERS = {
+    **dict.fromkeys(UNAVAILABLE, on_unavailable),
+    asyncpg.InterfaceError: on_interface_error,
     ValidationException: on_validation,
     HTTPException: on_http,
     Refused: on_refused,
@@ -167,3 +204,20 @@ HANDLERS = {
     IdempotencyMismatch: on_idempotency,
     Exception: on_unexpected,
 }
+
+
+def with_request_id(
+    handler: Callable[[Request, Any], Response],
+) -> Callable[[Request, Any], Response]:
+    """Every problem document names the request it answers (also in ``X-Request-ID``)."""
+
+    def handle(request: Request, exc: Exception) -> Response:
+        response = handler(request, exc)
+        if isinstance(response.content, dict):
+            response.content["request_id"] = request_id_of(request.scope)
+        return response
+
+    return handle
+
+
+HANDLERS = {kind: with_request_id(handler) for kind, handler in _HANDLERS.items()}

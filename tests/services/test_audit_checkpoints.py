@@ -12,11 +12,12 @@ import asyncpg
 import pytest
 from httpx import AsyncClient
 
-from services.audit_verify import CheckpointError, verify_lines
+from services.audit_verify import CheckpointError, verify_file, verify_lines
 from services.checkpoint_keys import Checkpoint, load_or_create_key, load_public_key
 from services.checkpoints import ChainBroken, Checkpoints
 from services.runtime import Runtime
-from tests.services.audit_support import audited_tenant, tampering
+from tests.services.audit_support import audited_tenant, export_to, tampering
+from tests.services.support import complaint_body
 
 
 async def test_a_signed_head_verifies_with_the_published_key(
@@ -105,6 +106,20 @@ async def test_a_forged_or_foreign_checkpoint_is_refused_by_the_verifier(
         verify_lines([], [signed], stranger)
     with pytest.raises(CheckpointError, match="public key"):
         verify_lines([], [signed], None)
+
+
+async def test_an_export_that_starts_after_a_checkpoint_continues_its_chain(
+    client: AsyncClient, runtime: Runtime, tmp_path: Path
+) -> None:
+    tenant, auditor = await audited_tenant(client, filings=1)
+    signed = await runtime.checkpoints.sign(UUID(tenant.tenant_id))
+    await client.post("/v1/complaints", headers=tenant.admin, json=complaint_body())
+    path = await export_to(client, auditor, tmp_path / "tail.ndjson", after_seq=signed.seq)
+    key = runtime.checkpoints.signer.public_key
+    verdict = verify_file(path, [signed], key)
+    assert verdict.ok, verdict.reason
+    assert verdict.head_seq > signed.seq
+    assert not verify_file(path).ok  # without the checkpoint, seq 1 is missing
 
 
 def test_the_key_file_is_made_once_readable_only_by_its_owner(tmp_path: Path) -> None:

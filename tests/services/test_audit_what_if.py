@@ -116,3 +116,22 @@ async def test_the_command_line_prints_the_comparison(
     out = capsys.readouterr().out
     assert "recorded under hospital@1" in out
     assert "0 of 3 steps decided differently." in out
+
+
+async def test_the_command_line_names_an_unknown_policy_or_case(
+    client: AsyncClient,
+    settings: Settings,
+    database_url: str,
+    engine_urls: EngineUrls,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tenant, case, _ = await handled_case(client)
+    urls = EngineUrls(database_url, engine_urls.nats_url)
+    for case_id, policy, named in (
+        (case, "hospital@9", "no policy hospital@9"),
+        ("00000000-0000-0000-0000-000000000001", "hospital@1", "no complaint"),
+    ):
+        argv = ["audit", "what-if", "--tenant", tenant.slug, "--case", case_id, "--policy", policy]
+        args = parser().parse_args(argv)
+        assert await args.run(args, settings, urls) == 2
+        assert named in capsys.readouterr().err

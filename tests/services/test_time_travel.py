@@ -103,8 +103,8 @@ async def test_as_of_without_a_utc_offset_is_refused(client: AsyncClient) -> Non
     response = await client.get(
         f"/v1/complaints/{case}", headers=tenant.admin, params={"as_of": "2030-01-01T00:00:00"}
     )
-    assert response.status_code in (400, 422)
-    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "as_of"
 
 
 async def test_the_case_as_of_any_moment_equals_its_events_recorded_by_then_replayed(
