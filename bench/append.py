@@ -28,6 +28,7 @@ CREATE TABLE bench_raw (tenant_id uuid, originator_id uuid, originator_version i
                         topic text, state bytea, recorded_at timestamptz);
 GRANT SELECT, INSERT ON bench_raw TO complaints_app;
 """
+TEMPLATE = template_cases(1)[1][0][0]  # a stored Filed event, a few hundred bytes
 RAW_INSERT = (
     "INSERT INTO bench_raw (tenant_id, originator_id, originator_version, topic, state,"
     " recorded_at) VALUES ($1, $2, $3, $4, $5, now())"
@@ -48,15 +49,37 @@ async def timed_writers(writers: int, seconds: float, write: object) -> int:
     return sum(counts)
 
 
+async def cell(
+    pool: asyncpg.Pool, tenants: list[UUID], writers: int, spread: int, seconds: float, rounds: int
+) -> tuple[float, float]:
+    """Best ledger and raw rates (events/s) of ``rounds`` alternating runs."""
+    ledger = Ledger(pool)
+    template = TEMPLATE
+
+    async def ledger_write(n: int) -> None:
+        event = StoredEvent(uuid4(), 1, template.topic, template.state)
+        await ledger.append(tenants[n % spread], [event])
+
+    async def raw_write(n: int) -> None:
+        await pool.execute(
+            RAW_INSERT, tenants[n % spread], uuid4(), 1, template.topic, template.state
+        )
+
+    await timed_writers(writers, 0.3, ledger_write)  # warm the pool up
+    product = limit = 0.0
+    for _ in range(rounds):
+        product = max(product, await timed_writers(writers, seconds, ledger_write) / seconds)
+        limit = max(limit, await timed_writers(writers, seconds, raw_write) / seconds)
+    return product, limit
+
+
 async def bench_append(ctx: Context) -> list[Row]:
     seconds, rounds = (1.0, 1) if ctx.quick else (2.0, 3)
-    template = template_cases(1)[1][0][0]  # a stored Filed event
     rows: list[Row] = []
     figures: dict[str, float] = {}
     async with ctx.database("append") as url:
         owner = await asyncpg.connect(url)
         await owner.execute(RAW_TABLE)
-        await owner.close()
         tenants: list[UUID] = []
         setup = await asyncpg.create_pool(app_url(url), min_size=1, max_size=2)
         for n in range(max(TENANTS)):
@@ -66,31 +89,9 @@ async def bench_append(ctx: Context) -> list[Row]:
         await setup.close()
         for writers in WRITERS:
             pool = await asyncpg.create_pool(app_url(url), min_size=writers, max_size=writers)
-            ledger = Ledger(pool)
             try:
                 for spread in TENANTS:
-
-                    async def ledger_write(
-                        n: int, spread: int = spread, ledger: Ledger = ledger
-                    ) -> None:
-                        event = StoredEvent(uuid4(), 1, template.topic, template.state)
-                        await ledger.append(tenants[n % spread], [event])
-
-                    async def raw_write(
-                        n: int, spread: int = spread, pool: asyncpg.Pool = pool
-                    ) -> None:
-                        await pool.execute(
-                            RAW_INSERT, tenants[n % spread], uuid4(), 1, template.topic,
-                            template.state,
-                        )  # fmt: skip
-
-                    await timed_writers(writers, 0.3, ledger_write)  # warm the pool up
-                    product = limit = 0.0
-                    for _ in range(rounds):
-                        done = await timed_writers(writers, seconds, ledger_write)
-                        product = max(product, done / seconds)
-                        raw = await timed_writers(writers, seconds, raw_write)
-                        limit = max(limit, raw / seconds)
+                    product, limit = await cell(pool, tenants, writers, spread, seconds, rounds)
                     figures[f"{writers}w/{spread}t"] = product
                     figures[f"{writers}w/{spread}t raw"] = limit
                     judged = writers == 8 and spread == 16
@@ -105,7 +106,28 @@ async def bench_append(ctx: Context) -> list[Row]:
                             met=(product >= 0.5 * limit) if judged else None,
                         )
                     )
+                if writers == 8:
+                    # Diagnostic, not the product: the same cell with the ledger's NOTIFY
+                    # trigger off, to show what the commit-time NOTIFY costs concurrent writers.
+                    await owner.execute("ALTER TABLE events DISABLE TRIGGER events_notify")
+                    try:
+                        product, limit = await cell(pool, tenants, 8, 16, seconds, rounds)
+                    finally:
+                        await owner.execute("ALTER TABLE events ENABLE TRIGGER events_notify")
+                    figures["8w/16t without NOTIFY"] = product
+                    figures["8w/16t without NOTIFY raw"] = limit
+                    rows.append(
+                        Row(
+                            "2 append",
+                            "8 writers, 16 tenants, NOTIFY trigger off",
+                            "ev/s",
+                            product,
+                            limit,
+                            note="diagnostic, not the product",
+                        )
+                    )
             finally:
                 await pool.close()
+        await owner.close()
     ctx.details["append"] = figures
     return rows

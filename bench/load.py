@@ -201,15 +201,19 @@ class Direct:
         tenant, filed = self.tenants[tenant_id], load.cases[tenant_id]
         now = datetime.now(UTC)
         try:
-            async with self.ledger.unit_of_work() as uow:
-                if n % 2 and filed:
-                    kind = "note"
-                    case = await self.cases.get(tenant.id, UUID(load.random.choice(filed[-50:])))
+            # The case is loaded before the unit of work takes its connection: loading it
+            # inside (as the HTTP handler does) holds one pool connection while waiting for
+            # another, and a pool's worth of such commands wait on each other for ever.
+            if n % 2 and filed:
+                kind = "note"
+                case = await self.cases.get(tenant.id, UUID(load.random.choice(filed[-50:])))
+                async with self.ledger.unit_of_work() as uow:
                     note = c.AddNote(f"called back ({n})")
                     written = await self.cases.run(uow, tenant, case, note, self.actor, now)
-                else:
-                    kind = "file"
-                    filing = c.File(received_at=now, **FILING)
+            else:
+                kind = "file"
+                filing = c.File(received_at=now, **FILING)
+                async with self.ledger.unit_of_work() as uow:
                     written = await self.cases.file(uow, tenant, filing, self.actor, now)
             status, case_id, seq = 201, str(written.id), written.seq
         except Exception:  # a refusal or a conflict: counted as a failed command

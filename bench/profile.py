@@ -1,6 +1,6 @@
 """py-spy on a running process, and a plain-text summary of where its time went.
 
-``python -m bench.run --profile intake`` (or ``lag``, ``scale``) records the bench server
+``python -m bench.run --profile intake`` (or ``lag``, ``fanout``) records the bench server
 during an extra, unmeasured run of that step and writes ``bench/profiles/<step>.txt``:
 the functions with the most samples on the stack (inclusive) and at its top (self).
 """

@@ -86,12 +86,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--only", action="append", choices=list(STEPS), help="repeatable")
     parser.add_argument("--quick", action="store_true", help="short runs, for trying it out")
-    parser.add_argument("--profile", action="append", default=[], choices=["intake", "lag"])
+    parser.add_argument(
+        "--profile", action="append", default=[], choices=["intake", "lag", "fanout"]
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     names = args.only or list(STEPS)
     work_dir = Path(tempfile.mkdtemp(prefix="complaints-bench-"))
     started = datetime.now(UTC)
+    load_before = os.getloadavg()
     try:
         with bench_engines(work_dir) as (urls, embedded):
             ctx = Context(urls, embedded, work_dir, args.quick, set(args.profile))
@@ -111,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "python": sys.version.split()[0],
             "platform": platform.platform(),
+            # other work on the machine: 1-minute load average at the start and the end
+            "load_average": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         },
         "engines": "embedded" if embedded else "configured",
         "quick": args.quick,

@@ -18,6 +18,7 @@ import time
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from uuid import UUID
 
@@ -52,6 +53,9 @@ async def serve(args: argparse.Namespace) -> None:
         host="127.0.0.1",
         port=args.port,
     )
+    # The bench measures capacity, not the per-key token buckets (0 switches them off).
+    unlimited = {f: 0.0 for f in ("rate_per_key", "rate_per_tenant") if hasattr(settings, f)}
+    settings = replace(settings, **unlimited)
     runtime = Runtime(settings, args.database_url, args.nats_url)
     config = uvicorn.Config(
         bench_app(runtime), host="127.0.0.1", port=args.port, log_level="warning", access_log=False

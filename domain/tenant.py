@@ -15,6 +15,8 @@ from domain.calendar import WorkingCalendar
 from domain.errors import DomainError
 
 ADMIN_ROLE = "admin"
+# What a personal field reads as once its tenant's keys are destroyed (offboarding).
+ERASED = "[erased]"
 TENANT_NAMESPACE = uuid5(NAMESPACE_URL, "complaints:tenant")
 
 
@@ -71,6 +73,7 @@ class Tenant(Aggregate):
         # Options of the bound policy the tenant chose (checked against the policy's
         # declared ones by the caller, which can load the policy); new cases record them.
         self.policy_options: dict[str, Any] = {}
+        self.offboarded_at: datetime | None = None
 
     @classmethod
     def create(
@@ -184,9 +187,20 @@ class Tenant(Aggregate):
         self.extra_closures = sorted(set(self.extra_closures) | set(extra_closures))
         self.extra_working_days = sorted(set(self.extra_working_days) | set(extra_working_days))
 
+    def offboard(self, *, reason: str, by: str, at: datetime) -> None:
+        """The organisation leaves: no key authenticates any more. The caller then destroys
+        the tenant's data keys, so its personal data can never be read again."""
+        if self.offboarded_at is not None:
+            raise TenantOffboarded(f"tenant {self.slug} was offboarded at {self.offboarded_at}")
+        self._offboard(reason=reason, by=by, at=at)
+
+    @event("Offboarded")
+    def _offboard(self, *, reason: str, by: str, at: datetime) -> None:
+        self.offboarded_at = at
+
     def authenticate(self, key_id: str, secret: str) -> ApiKey | None:
         key = self.keys.get(key_id)
-        if key is None or key.revoked:
+        if key is None or key.revoked or self.offboarded_at is not None:
             return None
         if not hmac.compare_digest(key.secret_sha256, hash_secret(secret)):
             return None
@@ -198,4 +212,8 @@ class UnknownPerson(DomainError):
 
 
 class UnknownKey(DomainError):
+    pass
+
+
+class TenantOffboarded(DomainError):
     pass

@@ -8,12 +8,20 @@ from uuid import UUID
 
 import asyncpg
 
+from domain.tenant import ERASED
 from projections.changes import Change, Delete, Envelope, First, MergeJson, Patch, Upsert, View
 
 TABLES = ("case_list", "case_roles")
 
 
 def project(e: Envelope) -> list[Change]:
+    if e.aggregate == "Tenant" and e.name == "Offboarded":
+        # its keys are destroyed next: the texts copied here from sealed fields go with them
+        tenant = {"tenant_id": e.tenant_id}
+        return [
+            Patch("case_list", tenant, {"summary": ERASED}),
+            Patch("case_roles", tenant, {"reason": ERASED}),
+        ]
     if e.aggregate != "Complaint":
         return []
     key = {"tenant_id": e.tenant_id, "case_id": e.originator_id}

@@ -7,12 +7,15 @@ from uuid import UUID
 
 import asyncpg
 
-from projections.changes import Change, Envelope, Patch, Upsert, View
+from projections.changes import Change, Delete, Envelope, Patch, Upsert, View
 
 TABLES = ("deadlines",)
 
 
 def project(e: Envelope) -> list[Change]:
+    if e.aggregate == "Tenant" and e.name == "Offboarded":
+        # an offboarded tenant's deadlines run no more: the watcher must not wait on them
+        return [Delete("deadlines", {"tenant_id": e.tenant_id, "state": "open"})]
     if e.aggregate != "Complaint" or not e.name.startswith("Deadline"):
         return []
     d = e.data

@@ -201,8 +201,9 @@ class ProjectionRunner:
     async def _catch_up_logged(self, tenant_id: UUID) -> None:
         try:
             await self.catch_up(tenant_id)
-        except (asyncpg.PostgresError, OSError):
-            # The batch rolled back; the next notification or sweep retries it.
+        except Exception:
+            # The batch rolled back; the next notification or sweep retries it. One tenant's
+            # bad event (say, one no code can decode) must not stop the views of the others.
             log.exception("projection batch for tenant %s failed", tenant_id)
 
     # --- observing ---------------------------------------------------------------------

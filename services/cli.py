@@ -13,7 +13,7 @@ from pathlib import Path
 
 import uvicorn
 
-from services import cli_projections, cli_worker
+from services import cli_keys, cli_projections, cli_worker
 from services.app import create_app
 from services.audit_cli import add_audit_commands
 from services.bootstrap import EngineUrls, engines
@@ -75,6 +75,7 @@ def parser() -> argparse.ArgumentParser:
     key_create.set_defaults(run=key_create_cmd)
 
     cli_projections.register(commands)
+    cli_keys.register(commands)
     cli_worker.register(commands)
 
     policies = commands.add_parser("policies").add_subparsers(

@@ -1,12 +1,15 @@
-"""Domain events to and from stored bytes, through eventsourcing's Mapper and JSON transcoder."""
+"""Domain events to and from stored bytes, through eventsourcing's Mapper and JSON transcoder,
+with each tenant's personal fields sealed by its own key (services/personal_data.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from asyncpg import Record
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     DatetimeAsISO,
     DecimalAsStr,
@@ -16,8 +19,12 @@ from eventsourcing.persistence import (
     Transcoding,
     UUIDAsHex,
 )
+from eventsourcing.utils import get_topic
 
+from domain.tenant import Tenant
 from projections.changes import Envelope
+from services.keys import KeyProvider
+from services.personal_data import Place, erased, is_sealed, personal_fields, seal, unseal
 
 
 class DateAsISO(Transcoding):
@@ -31,20 +38,82 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-def make_mapper() -> Mapper:
+class TenantMapper(Mapper):
+    """``encode`` and ``decode`` take the tenant whose key seals its personal fields.
+
+    Without a key provider (tools that build synthetic ledgers, such as bench/) personal
+    fields are written in clear and sealed ones are left sealed, never guessed at. With one,
+    ``to_stored_event`` refuses an event with personal fields: it would write them in clear.
+    Decoding accepts fields in clear too (rows written before sealing, or by such tools).
+    Sealed fields open after upcasting, so an upcaster must not rename a personal field (its
+    ciphertext is bound to the name): add a field instead.
+    """
+
+    def __init__(self, transcoder: JSONTranscoder, keys: KeyProvider | None = None) -> None:
+        super().__init__(transcoder=transcoder)
+        self.keys = keys
+
+    def encode(self, tenant_id: UUID, event: Any) -> StoredEvent:
+        if self.keys is None:
+            return super().to_stored_event(event)
+        # Every write asks for the key, so an offboarded tenant takes no new event at all.
+        key_version, key = self.keys.current(tenant_id)
+        state = dict(vars(event))
+        for name in personal_fields(get_topic(type(event))):
+            if state.get(name) is not None:
+                place = Place(tenant_id, state["originator_id"], state["originator_version"], name)
+                state[name] = seal(key, key_version, place, self.transcoder.encode(state[name]))
+        sealed = object.__new__(type(event))
+        object.__setattr__(sealed, "__dict__", state)
+        return super().to_stored_event(sealed)
+
+    def decode(self, tenant_id: UUID, stored: StoredEvent) -> Any:
+        event = super().to_domain_event(stored)
+        if self.keys is None:
+            return event
+        state = vars(event)
+        for name, value in state.items():
+            if is_sealed(value):
+                place = Place(tenant_id, stored.originator_id, stored.originator_version, name)
+                plaintext = unseal(self.keys, place, value)
+                state[name] = (
+                    erased(stored.topic, name)
+                    if plaintext is None
+                    else self.transcoder.decode(plaintext)
+                )
+        return event
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        if self.keys is not None and personal_fields(get_topic(type(domain_event))):
+            raise TypeError("an event with personal fields is stored through encode(tenant, …)")
+        return super().to_stored_event(domain_event)
+
+
+def make_mapper(keys: KeyProvider | None = None) -> TenantMapper:
     transcoder = JSONTranscoder()
     for transcoding in (UUIDAsHex(), DatetimeAsISO(), DecimalAsStr(), DateAsISO()):
         transcoder.register(transcoding)
-    return Mapper(transcoder=transcoder)
+    return TenantMapper(transcoder, keys)
 
 
-def envelope_decoder(mapper: Mapper) -> Callable[[Record], Envelope]:
+def tenant_of(aggregate: Aggregate) -> UUID:
+    """Whose key seals an aggregate's events: a tenant's own, or the one it belongs to."""
+    if isinstance(aggregate, Tenant):
+        return aggregate.id
+    tenant_id = getattr(aggregate, "tenant_id", None)
+    if not isinstance(tenant_id, UUID):
+        raise TypeError(f"{type(aggregate).__name__} names no tenant_id to seal its events")
+    return tenant_id
+
+
+def envelope_decoder(mapper: TenantMapper) -> Callable[[Record], Envelope]:
     """Decode a ledger row for the views: the domain event's attributes, plus its place."""
 
     def decode(row: Record) -> Envelope:
         originator = UUID(int=row["originator_id"].int)
+        tenant_id = UUID(int=row["tenant_id"].int)
         stored = StoredEvent(originator, row["originator_version"], row["topic"], row["state"])
-        event = mapper.to_domain_event(stored)
+        event = mapper.decode(tenant_id, stored)
         path = row["topic"].partition(":")[2].split(".")
         return Envelope(
             tenant_id=row["tenant_id"],

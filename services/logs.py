@@ -36,7 +36,8 @@ class JsonFormatter(logging.Formatter):
             error = record.exc_info[1]
             line["error"] = f"{type(error).__module__}.{type(error).__qualname__}"
             line["stack"] = [
-                f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(error.__traceback__)
+                f"{f.filename}:{f.lineno} in {f.name}"
+                for f in traceback.extract_tb(error.__traceback__)
             ]
         return json.dumps(line, default=str, ensure_ascii=False)
 

@@ -7,8 +7,9 @@ from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import StoredEvent
 
+from services.codec import TenantMapper, tenant_of
 from services.ledger import Ledger, RecordedEvent
 
 A = TypeVar("A", bound=Aggregate)
@@ -22,7 +23,7 @@ class NotFound(Exception):
 
 
 class Repository:
-    def __init__(self, ledger: Ledger, mapper: Mapper) -> None:
+    def __init__(self, ledger: Ledger, mapper: TenantMapper) -> None:
         self.ledger = ledger
         self.mapper = mapper
 
@@ -30,7 +31,7 @@ class Repository:
         self, tenant_id: UUID, aggregate_id: UUID, cls: type[A], as_of: datetime | None = None
     ) -> A:
         recorded = await self.ledger.originator_events(tenant_id, aggregate_id, as_of=as_of)
-        aggregate = self.replay(recorded)
+        aggregate = self.replay(tenant_id, recorded)
         if not isinstance(aggregate, cls):
             raise NotFound(cls.__name__.lower(), aggregate_id)
         return aggregate
@@ -38,12 +39,15 @@ class Repository:
     async def catch_up(self, tenant_id: UUID, aggregate: A) -> A:
         """Apply whatever was recorded after ``aggregate.version``."""
         recorded = await self.ledger.originator_events(tenant_id, aggregate.id, aggregate.version)
-        return self.replay(recorded, aggregate)
+        return self.replay(tenant_id, recorded, aggregate)
 
-    def replay(self, recorded: list[RecordedEvent], aggregate: A | None = None) -> A | None:
+    def replay(
+        self, tenant_id: UUID, recorded: list[RecordedEvent], aggregate: A | None = None
+    ) -> A | None:
         for item in recorded:
-            aggregate = self.mapper.to_domain_event(item.stored).mutate(aggregate)
+            aggregate = self.mapper.decode(tenant_id, item.stored).mutate(aggregate)
         return aggregate
 
     def to_stored(self, *aggregates: Aggregate) -> list[StoredEvent]:
-        return [self.mapper.to_stored_event(e) for a in aggregates for e in a.collect_events()]
+        """Each aggregate's pending events, its personal fields sealed with its tenant's key."""
+        return [self.mapper.encode(tenant_of(a), e) for a in aggregates for e in a.collect_events()]

@@ -16,6 +16,7 @@ from services.auth import TenantDirectory
 from services.checkpoints import Checkpoints
 from services.clock import Clock, SystemClock
 from services.codec import envelope_decoder, make_mapper
+from services.keys import FileKeyProvider
 from services.ledger import Ledger
 from services.repository import Repository
 from services.settings import APP_ROLE, Settings
@@ -50,7 +51,8 @@ class Runtime:
             url, min_size=1, max_size=self.settings.pool_size, command_timeout=30
         )
         self.ledger = Ledger(self.pool)
-        self.repository = Repository(self.ledger, make_mapper())
+        self.keys = FileKeyProvider(self.settings.key_path)
+        self.repository = Repository(self.ledger, make_mapper(self.keys))
         self.directory = TenantDirectory(self.repository)
         self.reads = ReadLog(self.repository)
         self.checkpoints = Checkpoints(self.pool, self.settings.checkpoint_key_path, self.clock)

@@ -24,6 +24,7 @@ class Settings:
     pool_size: int = 10
     checkpoint_key_file: Path | None = None  # unset -> <data_dir>/checkpoint_ed25519.pem
     checkpoint_interval_seconds: float = 60.0
+    key_dir: Path | None = None  # tenants' data keys; unset -> <data_dir>/keys
     # The relay, deadline watcher and webhook deliveries inside the API process; off when
     # ``complaints worker`` processes run them instead.
     workers_in_process: bool = True
@@ -39,6 +40,10 @@ class Settings:
     @property
     def checkpoint_key_path(self) -> Path:
         return self.checkpoint_key_file or self.data_dir / "checkpoint_ed25519.pem"
+
+    @property
+    def key_path(self) -> Path:
+        return self.key_dir or self.data_dir / "keys"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -65,6 +70,7 @@ class Settings:
             checkpoint_interval_seconds=float(
                 env.get("COMPLAINTS_CHECKPOINT_INTERVAL", base.checkpoint_interval_seconds)
             ),
+            key_dir=Path(env["COMPLAINTS_KEY_DIR"]) if env.get("COMPLAINTS_KEY_DIR") else None,
             workers_in_process=_flag(env, "COMPLAINTS_WORKERS_IN_PROCESS", True),
             watch_deadlines=_flag(env, "COMPLAINTS_WATCH_DEADLINES", True),
             watcher_shards=int(env.get("COMPLAINTS_WATCHER_SHARDS", base.watcher_shards)),

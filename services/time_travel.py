@@ -28,7 +28,7 @@ async def moments(repository: Repository, tenant_id: UUID, case_id: UUID) -> lis
     found: list[Moment] = []
     case: Any = None
     for item in recorded:
-        event = repository.mapper.to_domain_event(item.stored)
+        event = repository.mapper.decode(tenant_id, item.stored)
         case = event.mutate(case)
         if not isinstance(case, Complaint):
             raise NotFound("complaint", case_id)

@@ -121,7 +121,13 @@ class DeadlineWatcher:
         )
         missed = 0
         for row in rows:
-            missed += await self.miss(row["tenant_id"], row["case_id"], row["deadline_id"], now)
+            try:
+                missed += await self.miss(row["tenant_id"], row["case_id"], row["deadline_id"], now)
+            except DB_FAILURES:
+                raise
+            except Exception:
+                # One case that cannot be loaded must not stop every other tenant's clocks.
+                log.exception("deadline %s of case %s failed", row["deadline_id"], row["case_id"])
         return missed
 
     async def miss(self, tenant_id: UUID, case_id: UUID, deadline_id: str, now: datetime) -> bool:

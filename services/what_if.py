@@ -172,7 +172,14 @@ def redecide(
     try:
         if isinstance(command, c.File):
             case = file_complaint(
-                opener.originator_id, tenant.id, command, actor, policy, opener.at, tenant.calendar
+                opener.originator_id,
+                tenant.id,
+                command,
+                actor,
+                policy,
+                opener.at,
+                tenant.calendar,
+                options=getattr(opener, "policy_options", None),
             )
         else:
             case = execute(
@@ -243,8 +250,8 @@ async def recorded_what_if(
         Recorded(
             r["seq"],
             r["recorded_at"],
-            mapper.to_domain_event(
-                StoredEvent(case_id, r["originator_version"], r["topic"], r["state"])
+            mapper.decode(
+                tenant_id, StoredEvent(case_id, r["originator_version"], r["topic"], r["state"])
             ),
             r["batch"],
         )
@@ -253,6 +260,6 @@ async def recorded_what_if(
 
     def tenant_at(moment: datetime) -> Tenant:
         # the directory and calendar as they stood when the step was recorded
-        return repository.replay([r for r in tenant_events if r.recorded_at <= moment])
+        return repository.replay(tenant_id, [r for r in tenant_events if r.recorded_at <= moment])
 
     return what_if(history, tenant_at, policy)

@@ -15,6 +15,7 @@ from litestar.response import Stream
 
 from domain.audit import AUDITOR_ROLE
 from services.api.audit_schemas import CheckpointOut, VerifyOut
+from services.api.views import MAX_SEQ
 from services.audit_export import ndjson_lines
 from services.audit_trail import ReadNotRecorded
 from services.auth import Principal, tenant_member
@@ -67,8 +68,8 @@ class AuditController(Controller):
         self,
         request: Req,
         runtime: NamedDependency[Runtime],
-        after_seq: Annotated[int, Parameter(ge=0)] = 0,
-        limit: Annotated[int | None, Parameter(ge=1)] = None,
+        after_seq: Annotated[int, Parameter(ge=0, le=MAX_SEQ)] = 0,
+        limit: Annotated[int | None, Parameter(ge=1, le=MAX_SEQ)] = None,
     ) -> Stream:
         """The tenant's raw ledger in seq order, one JSON object a line (docs/audit.md)."""
         lines = ndjson_lines(runtime.pool, request.user.tenant_id, after_seq, limit)
@@ -92,7 +93,7 @@ class AuditController(Controller):
         self,
         request: Req,
         runtime: NamedDependency[Runtime],
-        after_seq: Annotated[int, Parameter(ge=0)] = 0,
+        after_seq: Annotated[int, Parameter(ge=0, le=MAX_SEQ)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 1000,
     ) -> list[CheckpointOut]:
         """The tenant's signed heads, oldest first; keep them to check later exports."""

@@ -23,7 +23,7 @@ from litestar.params import FromPath, JSONBody
 from domain import commands as c
 from services.api.deps import caller_tenant, write_once
 from services.api.problems import FieldError, StaleVersion
-from services.api.schemas import WrittenOut
+from services.api.schemas import NO_NUL, WrittenOut
 from services.auth import Principal, tenant_member
 from services.cases import Cases
 from services.idempotency import Answer
@@ -32,14 +32,17 @@ from services.runtime import Runtime
 
 MAX_TEXT = 10_000
 MAX_ITEMS = 50
+MAX_INT = 2**31 - 1  # scores and amounts: views keep them in integer columns
 # The deadline watcher issues MissDeadline; filing has its own route.
 NOT_ROUTED = {c.File, c.MissDeadline}
 
 
 def bounded(annotation: Any) -> Any:
-    """Put a length limit on every string and mapping a command accepts."""
+    """Put a limit on every string, integer and mapping a command accepts."""
     if annotation is str:
-        return Annotated[str, msgspec.Meta(max_length=MAX_TEXT)]
+        return Annotated[str, msgspec.Meta(max_length=MAX_TEXT, pattern=NO_NUL)]
+    if annotation is int:
+        return Annotated[int, msgspec.Meta(ge=0, le=MAX_INT)]
     origin = typing.get_origin(annotation)
     if origin is dict:
         key, value = typing.get_args(annotation)

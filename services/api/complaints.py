@@ -146,7 +146,8 @@ class ComplaintController(Controller):
         recorded = await runtime.ledger.originator_events(tenant_id, case_id)
         mapper = runtime.repository.mapper
         return [
-            history_item(r.seq, r.recorded_at, mapper.to_domain_event(r.stored)) for r in recorded
+            history_item(r.seq, r.recorded_at, mapper.decode(tenant_id, r.stored))
+            for r in recorded
         ]
 
 

@@ -18,6 +18,7 @@ import uuid
 from typing import Any
 
 from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import ClientException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.logs import REQUEST_ID, TENANT
@@ -56,6 +57,9 @@ class RequestContext:
             scope.setdefault("state", {}).setdefault("started", time.perf_counter())
             REQUEST_ID.set(request_id_of(scope))
             TENANT.set(None)  # set by the rate limiter once the key is known
+            if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
+                # PostgreSQL text cannot hold it; refused for every parameter at once
+                raise ClientException("a NUL character (%00) is not accepted in a URL")
         await self.app(scope, receive, send)
 
 

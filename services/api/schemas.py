@@ -8,16 +8,18 @@ from uuid import UUID
 
 from msgspec import Meta, Struct
 
+# PostgreSQL text cannot hold U+0000: refused at the door, not by a view that then stalls
+NO_NUL = r"^[^\x00]*$"
 Slug = Annotated[str, Meta(min_length=2, max_length=63, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 Ident = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")]
-Name = Annotated[str, Meta(min_length=1, max_length=200)]
-Short = Annotated[str, Meta(max_length=200)]
-Summary = Annotated[str, Meta(min_length=1, max_length=500)]
-Text = Annotated[str, Meta(max_length=10_000)]
+Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)]
+Short = Annotated[str, Meta(max_length=200, pattern=NO_NUL)]
+Summary = Annotated[str, Meta(min_length=1, max_length=500, pattern=NO_NUL)]
+Text = Annotated[str, Meta(max_length=10_000, pattern=NO_NUL)]
 Role = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 PolicyRef = Annotated[str, Meta(min_length=3, max_length=80, pattern=r"^[a-z0-9_.-]+@\d+$")]
 Country = Annotated[str, Meta(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$")]
-TimeZone = Annotated[str, Meta(min_length=1, max_length=64)]
+TimeZone = Annotated[str, Meta(min_length=1, max_length=64, pattern=NO_NUL)]
 AwareDatetime = Annotated[datetime, Meta(tz=True)]
 Channel = Literal["phone", "visit", "letter", "email", "web", "hotline", "wechat", "in_person"]
 Language = Literal["zh-CN", "en"]
@@ -65,20 +67,20 @@ class ComplaintCreate(Strict):
     details: Text = ""
     received_at: AwareDatetime | None = None
     site: Name | None = None
-    category: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
+    category: Annotated[str, Meta(min_length=1, max_length=64, pattern=NO_NUL)] | None = None
     public_figure: bool = False
 
 
 class GroupResolve(Strict):
     """One decision for every open case of a group (B12)."""
 
-    outcome: Annotated[str, Meta(min_length=1, max_length=10_000)]
+    outcome: Annotated[str, Meta(min_length=1, max_length=10_000, pattern=NO_NUL)]
     close: bool = False
 
 
 class PolicyOptionsIn(Strict):
     options: Annotated[
-        dict[Annotated[str, Meta(min_length=1, max_length=64)], bool | int | Short],
+        dict[Annotated[str, Meta(min_length=1, max_length=64, pattern=NO_NUL)], bool | int | Short],
         Meta(max_length=50),
     ]
 
@@ -88,6 +90,23 @@ class KeyOut(Struct):
     key_id: str
     key: str
     seq: int
+
+
+class OffboardIn(Strict):
+    reason: Short = ""
+
+
+class OffboardOut(Struct):
+    tenant_id: UUID
+    offboarded_at: datetime
+    seq: int | None  # of the Offboarded event; null when an earlier call recorded it
+    keys_destroyed: bool
+    notifications_purged: bool
+
+
+class DataKeyOut(Struct):
+    tenant_id: UUID
+    key_version: int
 
 
 class WrittenOut(Struct):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
@@ -12,7 +13,16 @@ from domain.policy import InvalidPolicyOption, check_options
 from domain.tenant import Tenant, UnknownKey, UnknownPerson
 from services.api.deps import caller_tenant, write_once
 from services.api.problems import FieldError
-from services.api.schemas import KeyCreate, KeyOut, PersonIn, PolicyOptionsIn, TenantCreate
+from services.api.schemas import (
+    DataKeyOut,
+    KeyCreate,
+    KeyOut,
+    OffboardIn,
+    OffboardOut,
+    PersonIn,
+    PolicyOptionsIn,
+    TenantCreate,
+)
 from services.auth import Principal, platform_admin, tenant_admin, tenant_member
 from services.idempotency import Answer
 from services.ledger import UnitOfWork
@@ -20,6 +30,7 @@ from services.policies import load_policy
 from services.repository import NotFound
 from services.runtime import Runtime
 from services.tenancy import Tenancy
+from services.tenant_keys import offboard, rotate
 
 Req = Request[Principal, Any, Any]
 
@@ -49,6 +60,46 @@ class TenantController(Controller):
             return Answer(201, KeyOut(issued.tenant_id, issued.key_id, issued.key, issued.seq))
 
         return await write_once(request, runtime, work)
+
+    @post(
+        "/tenants/{tenant_id:uuid}/offboard",
+        guards=[platform_admin],
+        operation_id="offboardTenant",
+        status_code=200,
+    )
+    async def offboard_tenant(
+        self,
+        request: Req,
+        tenant_id: FromPath[UUID],
+        data: JSONBody[OffboardIn],
+        runtime: NamedDependency[Runtime],
+    ) -> OffboardOut:
+        """Close the tenant to every key and destroy its data keys: its ledger still verifies,
+        its personal fields read as erased for good. Repeating it is harmless."""
+        done = await offboard(
+            runtime.repository,
+            runtime.keys,
+            runtime.nats,
+            tenant_id,
+            reason=data.reason,
+            by=request.user.person,
+            now=runtime.clock.now(),
+        )
+        return OffboardOut(
+            done.tenant_id, done.offboarded_at, done.seq, True, done.notifications_purged
+        )
+
+    @post(
+        "/tenants/{tenant_id:uuid}/data-key/rotate",
+        guards=[platform_admin],
+        operation_id="rotateDataKey",
+        status_code=200,
+    )
+    async def rotate_data_key(
+        self, tenant_id: FromPath[UUID], runtime: NamedDependency[Runtime]
+    ) -> DataKeyOut:
+        """A new key seals the tenant's personal data from now on; older events keep theirs."""
+        return DataKeyOut(tenant_id, await rotate(runtime.repository, runtime.keys, tenant_id))
 
     @get("/tenant", guards=[tenant_member], operation_id="getTenant")
     async def show(self, request: Req, runtime: NamedDependency[Runtime]) -> dict[str, Any]:

@@ -24,7 +24,10 @@ from services.auth import Principal, tenant_member
 from services.runtime import Runtime
 
 Req = Request[Principal, Any, Any]
-AfterSeq = Annotated[int | None, Parameter(ge=0, description="wait until the view has it")]
+MAX_SEQ = 2**63 - 1  # seq is a bigint: a larger number is a 422, not a database error
+AfterSeq = Annotated[
+    int | None, Parameter(ge=0, le=MAX_SEQ, description="wait until the view has it")
+]
 Wait = Annotated[float, Parameter(ge=0, le=10, description="seconds to wait for after_seq")]
 
 

@@ -237,6 +237,11 @@ class Relay:
                 self._wake.set()
                 await self._back_off(tenant_id, error)
                 return
+            except Exception:
+                # One tenant's bad event must not stop the others' notifications; the sweep
+                # retries it, loudly.
+                log.exception("relay for tenant %s failed", tenant_id)
+                continue
             self.failures = 0
             if relayed.duplicates:
                 log.info(

@@ -22,7 +22,7 @@ from services.runtime import Runtime
 from services.tenancy import Tenancy
 
 Req = Request[Principal, Any, Any]
-Url = Annotated[str, Meta(min_length=8, max_length=2000)]
+Url = Annotated[str, Meta(min_length=8, max_length=2000, pattern=r"^[^\x00]*$")]
 
 
 class WebhookIn(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -103,7 +103,10 @@ class WebhookController(Controller):
         runtime: NamedDependency[Runtime],
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
     ) -> list[DeliveryOut]:
-        rows = await WebhookStore(runtime.pool).deliveries(
-            request.user.tenant_id, webhook_id, limit
-        )
+        store = WebhookStore(runtime.pool)
+        rows = await store.deliveries(request.user.tenant_id, webhook_id, limit)
+        if not rows and webhook_id not in {
+            r["webhook_id"] for r in await store.listed(request.user.tenant_id)
+        }:
+            raise NotFound("webhook", webhook_id)  # not an empty list: it is not the caller's
         return [DeliveryOut(**dict(r)) for r in rows]

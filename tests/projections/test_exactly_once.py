@@ -13,7 +13,7 @@ from pathlib import Path
 import asyncpg
 
 from projections.runner import ProjectionRunner
-from services.codec import envelope_decoder, make_mapper
+from services.codec import envelope_decoder
 from services.runtime import Runtime, app_role_url
 from tests.projections.support import caught_up, fingerprint, hospital_with_cases
 
@@ -39,7 +39,7 @@ async def test_two_runners_at_once_apply_every_event_once(
     url = app_role_url(database_url, None)
     pools = [await asyncpg.create_pool(url, min_size=1, max_size=2) for _ in range(2)]
     try:
-        decode = envelope_decoder(make_mapper())
+        decode = envelope_decoder(runtime.repository.mapper)
         runners = [ProjectionRunner(pool, decode, batch_size=40) for pool in pools]
         await asyncio.gather(*(r.catch_up(tenant_id) for r in runners))
     finally:
@@ -65,7 +65,9 @@ SLOW_RUNNER = textwrap.dedent("""
     import asyncpg
     from projections.changes import View
     from projections.runner import VIEWS, ProjectionRunner
+    from pathlib import Path
     from services.codec import envelope_decoder, make_mapper
+    from services.keys import FileKeyProvider
 
     def slow(view):
         def project(envelope):
@@ -75,15 +77,16 @@ SLOW_RUNNER = textwrap.dedent("""
             return view.project(envelope)
         return View(view.name, view.tables, project)
 
-    async def main(url, tenant):
+    async def main(url, tenant, keys):
         pool = await asyncpg.create_pool(url, min_size=1, max_size=2)
-        runner = ProjectionRunner(pool, envelope_decoder(make_mapper()),
+        mapper = make_mapper(FileKeyProvider(Path(keys)))  # the service's, to open what it sealed
+        runner = ProjectionRunner(pool, envelope_decoder(mapper),
                                   [slow(v) for v in VIEWS], batch_size=50)
         await runner.rebuild(UUID(tenant), ["case_list"])  # from zero, in one transaction
         print("rebuilt", flush=True)
         await runner.catch_up(UUID(tenant))
 
-    asyncio.run(main(sys.argv[1], sys.argv[2]))
+    asyncio.run(main(*sys.argv[1:4]))
 """)
 
 
@@ -96,7 +99,13 @@ async def test_a_runner_killed_mid_batch_double_counts_nothing(
     script = tmp_path / "slow_runner.py"
     script.write_text(SLOW_RUNNER)
     process = subprocess.Popen(
-        [sys.executable, str(script), app_role_url(database_url, None), str(tenant_id)],
+        [
+            sys.executable,
+            str(script),
+            app_role_url(database_url, None),
+            str(tenant_id),
+            str(runtime.settings.key_path),
+        ],
         stdout=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).parents[2],

@@ -67,7 +67,7 @@ async def replayed_up_to(
     stored = [
         StoredEvent(UUID(case_id), r["originator_version"], r["topic"], r["state"]) for r in rows
     ]
-    case = runtime.repository.replay([_recorded(s) for s in stored])
+    case = runtime.repository.replay(UUID(tenant_id), [_recorded(s) for s in stored])
     return state(json.loads(msgspec.json.encode(complaint_out(case)))) if case else None
 
 
