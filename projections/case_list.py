@@ -202,13 +202,7 @@ async def group_cases(
     return [row["case_id"] for row in rows]
 
 
-async def inbox(
-    conn: asyncpg.Connection, tenant_id: UUID, roles: Sequence[str], limit: int = 100
-) -> list[asyncpg.Record]:
-    """What waits on these roles, most urgent first: the earliest open deadline that names
-    one of the roles, then the oldest."""
-    return await conn.fetch(
-        """
+INBOX_SQL = """
         SELECT c.case_id, c.summary, c.status, c.category, c.level, c.rung,
                array_agg(DISTINCT r.role) AS roles, min(r.since) AS since,
                string_agg(DISTINCT r.reason, '; ') AS reasons,
@@ -220,8 +214,12 @@ async def inbox(
          GROUP BY c.tenant_id, c.case_id
          ORDER BY due_at NULLS LAST, since, c.case_id
          LIMIT $3
-        """,
-        tenant_id,
-        list(roles),
-        limit,
-    )
+        """
+
+
+async def inbox(
+    conn: asyncpg.Connection, tenant_id: UUID, roles: Sequence[str], limit: int = 100
+) -> list[asyncpg.Record]:
+    """What waits on these roles, most urgent first: the earliest open deadline that names
+    one of the roles, then the oldest."""
+    return await conn.fetch(INBOX_SQL, tenant_id, list(roles), limit)

@@ -94,12 +94,10 @@ async def test_case_list_queries_use_indexes(crowded: UUID, database_url: str) -
 
 
 async def test_inbox_query_uses_indexes(crowded: UUID, database_url: str) -> None:
-    import inspect
-
     from projections import case_list
     from services.runtime import app_role_url
 
-    sql = inspect.getsource(case_list.inbox).split('"""')[3]
+    sql = case_list.INBOX_SQL
     conn = await asyncpg.connect(app_role_url(database_url, None))
     try:
         nodes = await explain(conn, crowded, sql, crowded, ["department_head"], 100)
