@@ -127,19 +127,19 @@ def clone(case: Sequence[StoredEvent], template: UUID, tenant: UUID) -> list[Sto
 def cloned_events(
     cases: Sequence[Sequence[StoredEvent]], template: UUID, tenant: UUID, events: int
 ) -> list[StoredEvent]:
-    """Whole cloned cases, cycling through the templates, as many as fit in ``events`` (at
-    least one)."""
+    """Whole cloned cases, cycling through the templates, as many as fit in ``events`` (the
+    smallest one if none fits)."""
     out: list[StoredEvent] = []
     n = misses = 0
     while misses < len(cases):
         case = cases[n % len(cases)]
         n += 1
-        if out and len(out) + len(case) > events:
+        if len(out) + len(case) > events:
             misses += 1
             continue
         out += clone(case, template, tenant)
         misses = 0
-    return out
+    return out or clone(min(cases, key=len), template, tenant)
 
 
 def batches(items: Sequence[StoredEvent], size: int) -> Iterator[Sequence[StoredEvent]]:

@@ -34,6 +34,7 @@ import json
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
@@ -231,6 +232,13 @@ async def phase(
         "seconds": seconds,
         "sent": len(answers),
         "ok": sum(1 for a in answers if a["status"] < 300),
+        "failed": dict(
+            Counter(
+                a["kind"] if a["status"] >= 599 else a["status"]
+                for a in answers
+                if a["status"] >= 300
+            )
+        ),
         "counted": len(ok),
         "achieved_rate": len(ok) / span if span else 0,
         "command_p50_ms": ms(percentile(latency, 50)),

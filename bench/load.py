@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -101,7 +100,8 @@ class Load:
         self.free = asyncio.Condition()
         self.cases: dict[str, list[str]] = {t["id"]: [] for t in self.tenants}
         self.answers: list[Answer] = []
-        self.random = random.Random(11)
+        self.notes = 0
+        self.busy: set[str] = set()  # cases with a command in flight
         self.direct: Direct | None = None
         if plan["mode"] == "direct":
             self.direct = Direct(plan["database_url"])
@@ -120,6 +120,18 @@ class Load:
             self.idle.append(conn)
             self.free.notify()
 
+    def noted(self, filed: list[str]) -> str | None:
+        """The case a note goes to: the tenant's recent cases in turn, skipping those with a
+        command in flight (two at once would be a version conflict); None if all are busy."""
+        recent = filed[-200:]
+        for _ in range(len(recent)):
+            self.notes += 1
+            case = recent[self.notes % len(recent)]
+            if case not in self.busy:
+                self.busy.add(case)
+                return case
+        return None
+
     async def command(self, n: int, scheduled: float) -> None:
         if self.direct is not None:
             await self.direct.command(self, n, scheduled)
@@ -127,8 +139,9 @@ class Load:
         tenant = self.tenants[n % len(self.tenants)]
         filed = self.cases[tenant["id"]]
         headers = {"Authorization": f"Bearer {tenant['key']}", "Content-Type": "application/json"}
-        if n % 2 and filed:
-            kind, case_id = "note", self.random.choice(filed[-50:])
+        noted = self.noted(filed) if n % 2 and filed else None
+        if noted is not None:
+            kind, case_id = "note", noted
             path, body = f"/v1/complaints/{case_id}/notes", {"text": f"called back ({n})"}
         else:
             kind, path, body = "file", "/v1/complaints", FILING
@@ -140,6 +153,7 @@ class Load:
             conn.close()
             status, raw = 599, b"{}"
         done = time.monotonic()
+        self.busy.discard(noted or "")
         await self.release(conn)
         answer = json.loads(raw) if status < 300 else {}
         if kind == "file" and status == 201:
@@ -200,13 +214,15 @@ class Direct:
         tenant_id = load.tenants[n % len(load.tenants)]["id"]
         tenant, filed = self.tenants[tenant_id], load.cases[tenant_id]
         now = datetime.now(UTC)
+        noted = None
         try:
             # The case is loaded before the unit of work takes its connection: loading it
             # inside (as the HTTP handler does) holds one pool connection while waiting for
             # another, and a pool's worth of such commands wait on each other for ever.
-            if n % 2 and filed:
+            noted = load.noted(filed) if n % 2 and filed else None
+            if noted is not None:
                 kind = "note"
-                case = await self.cases.get(tenant.id, UUID(load.random.choice(filed[-50:])))
+                case = await self.cases.get(tenant.id, UUID(noted))
                 async with self.ledger.unit_of_work() as uow:
                     note = c.AddNote(f"called back ({n})")
                     written = await self.cases.run(uow, tenant, case, note, self.actor, now)
@@ -216,9 +232,10 @@ class Direct:
                 async with self.ledger.unit_of_work() as uow:
                     written = await self.cases.file(uow, tenant, filing, self.actor, now)
             status, case_id, seq = 201, str(written.id), written.seq
-        except Exception:  # a refusal or a conflict: counted as a failed command
-            kind, status, case_id, seq = "error", 599, None, None
+        except Exception as error:  # a refusal or a conflict: counted as a failed command
+            kind, status, case_id, seq = f"error: {type(error).__name__}", 599, None, None
         done = time.monotonic()
+        load.busy.discard(noted or "")
         if kind == "file":
             filed.append(case_id)
         load.answers.append(Answer(kind, tenant_id, scheduled, done, status, case_id, seq))

@@ -27,11 +27,13 @@ from uuid import UUID
 
 import asyncpg
 
-from bench.common import Context, Row, app_url
-from bench.fill import BenchTenant, append_all, cloned_events, new_tenant, template_cases
+from bench.common import Context, Row, app_url, percentile
+from bench.fill import ROLES, BenchTenant, append_all, cloned_events, new_tenant, template_cases
 from bench.load import HttpConnection
 from bench.server import running_server
 from bench.wrk import WrkResult, get_script, run_wrk
+from projections import case_list
+from projections.read import reading
 from projections.runner import VIEWS, ProjectionRunner
 from services.codec import envelope_decoder, make_mapper
 from services.engines import free_port
@@ -134,6 +136,30 @@ class Scale:
 
         await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
 
+    async def queries(self, pool: asyncpg.Pool) -> dict[str, dict[str, float | None]]:
+        """The list and inbox SQL alone (as the API runs it, under the tenant's row-level
+        security), once for each of 300 tenants: what the database adds, without HTTP."""
+        times: dict[str, list[float]] = {"list": [], "inbox": []}
+        sizes: dict[str, list[int]] = {"list": [], "inbox": []}
+        for tenant in self.tenants[:: max(1, TENANTS // 300)]:
+            async with reading(pool, tenant.id) as conn:
+                for name in ("list", "inbox"):
+                    started = time.perf_counter()
+                    if name == "list":
+                        rows = await case_list.list_cases(conn, tenant.id, limit=50)
+                    else:
+                        rows = await case_list.inbox(conn, tenant.id, list(ROLES), 100)
+                    times[name].append(time.perf_counter() - started)
+                    sizes[name].append(len(rows))
+        return {
+            name: {
+                "p50_ms": 1000 * (percentile(times[name], 50) or 0),
+                "p99_ms": 1000 * (percentile(times[name], 99) or 0),
+                "rows": sum(sizes[name]) / len(sizes[name]),
+            }
+            for name in times
+        }
+
     async def read(self, port: int, path: str, seconds: float) -> WrkResult:
         script = get_script([path], [t.key for t in self.tenants])
         return await asyncio.to_thread(run_wrk, port, script, CONNECTIONS, seconds)
@@ -143,6 +169,7 @@ async def bench_scale(ctx: Context) -> list[Row]:
     sizes = (10_000, 100_000) if ctx.quick else SIZES
     seconds = 3.0 if ctx.quick else 6.0
     figures: dict[int, dict[str, WrkResult]] = {}
+    sql: dict[int, dict[str, dict[str, float | None]]] = {}
     counts: dict[int, int] = {}
     fill_seconds: dict[int, float] = {}
     async with ctx.database("scale") as url:
@@ -155,6 +182,8 @@ async def bench_scale(ctx: Context) -> list[Row]:
                 started = time.perf_counter()
                 counts[size] = await scale.grow_to(pool, owner, size)
                 fill_seconds[size] = time.perf_counter() - started
+                await scale.queries(pool)  # once to warm the caches, once measured
+                sql[size] = await scale.queries(pool)
                 port = free_port()
                 log = ctx.work_dir / "server-scale.log"
                 with running_server(url, ctx.urls.nats_url, port, ctx.work_dir / "data", log):
@@ -170,6 +199,7 @@ async def bench_scale(ctx: Context) -> list[Row]:
     ctx.details["scale"] = {
         "events": counts,
         "fill_seconds": {k: round(v, 1) for k, v in fill_seconds.items()},
+        "sql": sql,
         "reads": {
             size: {k: vars(r) | {"rps": r.rps} for k, r in got.items()}
             for size, got in figures.items()
@@ -190,6 +220,19 @@ async def bench_scale(ctx: Context) -> list[Row]:
                 met=big.p99_ms <= 2 * base.p99_ms and errors == 0,
                 higher_is_better=False,
                 note=f"{errors} errors" if errors else f"p50 {big.p50_ms:.1f} vs {base.p50_ms:.1f}",
+            )
+        )
+    for name in ("list", "inbox"):
+        big_sql, base_sql = sql[large][name], sql[small][name]
+        rows.append(
+            Row(
+                "6 scale",
+                f"{name} SQL alone p99, same sizes",
+                "ms",
+                big_sql["p99_ms"],
+                base_sql["p99_ms"],
+                higher_is_better=False,
+                note=f"diagnostic; rows a page {big_sql['rows']:.0f} vs {base_sql['rows']:.0f}",
             )
         )
     return rows

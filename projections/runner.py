@@ -23,6 +23,14 @@ from projections.changes import Change, Envelope, View
 from projections.store import apply
 
 log = logging.getLogger(__name__)
+# what a restarted or unreachable PostgreSQL raises; the runner waits and follows again
+LOST_DATABASE = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+)
+RETRY_S = 1.0
 
 VIEWS: tuple[View, ...] = (case_list.VIEW, deadlines.VIEW, timeline.VIEW, stats.VIEW)
 Decode = Callable[[asyncpg.Record], Envelope]
@@ -169,13 +177,22 @@ class ProjectionRunner:
     # --- following ---------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Follow the ledger until cancelled."""
+        """Follow the ledger until cancelled. A lost database (restart, failover) is waited
+        out: the listener is opened again and the first sweep finds what was missed."""
+        while True:
+            try:
+                await self._follow()
+            except LOST_DATABASE:
+                log.warning("projection runner lost the database; retrying", exc_info=True)
+                await asyncio.sleep(RETRY_S)
+
+    async def _follow(self) -> None:
         loop = asyncio.get_running_loop()
         listener = await self.pool.acquire()
         try:
             await listener.add_listener("ledger", self._on_notify)
             next_sweep = loop.time()
-            while True:
+            while not listener.is_closed():  # closed by a restart: listen again
                 if loop.time() >= next_sweep:
                     next_sweep = loop.time() + self.sweep_seconds
                     await self.sweep()
@@ -187,7 +204,8 @@ class ProjectionRunner:
                 for tenant in woken:
                     await self._catch_up_logged(tenant)
         finally:
-            await listener.remove_listener("ledger", self._on_notify)
+            with contextlib.suppress(*LOST_DATABASE):  # a dead connection has no listener
+                await listener.remove_listener("ledger", self._on_notify)
             await self.pool.release(listener)
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:

@@ -1,5 +1,5 @@
-"""The ``complaints`` command: serve, migrate, tenant create, key create, policies docs,
-audit (export, verify, what-if, checkpoint)."""
+"""The ``complaints`` command: serve, migrate, tenant create, key create, data-key rotate,
+policies docs, audit (export, verify, what-if, checkpoint)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,15 @@ from eventsourcing.utils import get_topic
 from domain.tenant import Tenant
 from projections.changes import Envelope
 from services.keys import KeyProvider
-from services.personal_data import Place, erased, is_sealed, personal_fields, seal, unseal
+from services.personal_data import (
+    Place,
+    erased,
+    is_sealed,
+    key_version,
+    personal_fields,
+    seal,
+    unseal,
+)
 
 
 class DateAsISO(Transcoding):
@@ -72,10 +80,14 @@ class TenantMapper(Mapper):
         if self.keys is None:
             return event
         state = vars(event)
+        keys: dict[int, bytes | None] = {}
         for name, value in state.items():
             if is_sealed(value):
+                version = key_version(value)
+                if version not in keys:
+                    keys[version] = self.keys.get(tenant_id, version)
                 place = Place(tenant_id, stored.originator_id, stored.originator_version, name)
-                plaintext = unseal(self.keys, place, value)
+                plaintext = unseal(keys[version], place, value)
                 state[name] = (
                     erased(stored.topic, name)
                     if plaintext is None

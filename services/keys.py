@@ -79,6 +79,7 @@ class FileKeyProvider:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._cache: dict[UUID, tuple[tuple[int, int, int], _Record]] = {}
+        self._paths: dict[UUID, str] = {}
 
     def current(self, tenant_id: UUID) -> tuple[int, bytes]:
         record = self._read(tenant_id)
@@ -124,9 +125,11 @@ class FileKeyProvider:
         return self.directory / f"{tenant_id.hex}.json"
 
     def _read(self, tenant_id: UUID) -> _Record | None:
-        path = self._path(tenant_id)
+        path = self._paths.get(tenant_id) or self._paths.setdefault(
+            tenant_id, str(self._path(tenant_id))
+        )
         try:
-            stat = path.stat()
+            stat = os.stat(path)  # on every lookup: pathlib's would cost more than the AES
         except FileNotFoundError:
             self._cache.pop(tenant_id, None)
             return None
@@ -134,7 +137,8 @@ class FileKeyProvider:
         cached = self._cache.get(tenant_id)
         if cached is not None and cached[0] == signature:
             return cached[1]
-        record = _decode(json.loads(path.read_bytes()))
+        with open(path, "rb") as file:
+            record = _decode(json.loads(file.read()))
         self._cache[tenant_id] = (signature, record)
         return record
 

@@ -19,6 +19,7 @@ REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 TENANT: ContextVar[str | None] = ContextVar("tenant", default=None)
 # extra={...} keys a record may carry into the line; anything else passed as extra is dropped
 FIELDS = ("method", "path", "status", "duration_ms", "view", "worker")
+QUIET = ("httpx", "httpcore")  # libraries whose INFO lines quote URLs
 
 
 class JsonFormatter(logging.Formatter):
@@ -57,5 +58,7 @@ def log_config(level: str = "INFO") -> dict[str, Any]:
             "uvicorn": {"handlers": [], "level": level, "propagate": True},
             "uvicorn.error": {"handlers": [], "level": level, "propagate": True},
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+            # webhook deliveries: httpx logs each URL at INFO, query string and all
+            **{name: {"level": "WARNING"} for name in QUIET},
         },
     }

@@ -23,7 +23,6 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.tenant import ERASED
-from services.keys import KeyProvider
 
 MARK = "_enc_"
 NONCE_BYTES = 12
@@ -92,13 +91,20 @@ def is_sealed(value: Any) -> bool:
     return isinstance(value, dict) and len(value) == 1 and MARK in value
 
 
-def unseal(keys: KeyProvider, place: Place, sealed: Mapping[str, Any]) -> bytes | None:
-    """The plaintext, or None when the tenant's keys were destroyed (crypto-shredded)."""
+def key_version(sealed: Mapping[str, Any]) -> int:
+    try:
+        return int(sealed[MARK]["k"])
+    except (KeyError, TypeError, ValueError):
+        return 0  # no such version: opening it fails as altered
+
+
+def unseal(key: bytes | None, place: Place, sealed: Mapping[str, Any]) -> bytes | None:
+    """The plaintext, with the key of the value's ``key_version``; None when the tenant's keys
+    were destroyed (crypto-shredded)."""
+    if key is None:
+        return None
     try:
         box = sealed[MARK]
-        key = keys.get(place.tenant_id, int(box["k"]))
-        if key is None:
-            return None
         nonce, ciphertext = base64.b64decode(box["n"]), base64.b64decode(box["c"])
         return AESGCM(key).decrypt(nonce, ciphertext, place.associated_data())
     except (InvalidTag, KeyError, TypeError, ValueError) as error:

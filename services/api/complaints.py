@@ -146,8 +146,7 @@ class ComplaintController(Controller):
         recorded = await runtime.ledger.originator_events(tenant_id, case_id)
         mapper = runtime.repository.mapper
         return [
-            history_item(r.seq, r.recorded_at, mapper.decode(tenant_id, r.stored))
-            for r in recorded
+            history_item(r.seq, r.recorded_at, mapper.decode(tenant_id, r.stored)) for r in recorded
         ]
 
 

@@ -185,6 +185,8 @@ UNAVAILABLE: tuple[type[Exception], ...] = (
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
     asyncpg.TooManyConnectionsError,
+    # a connection the server cut mid-statement is left in a state asyncpg reports this way
+    asyncpg.InternalClientError,
 )
 
 _HANDLERS = {

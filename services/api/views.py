@@ -49,6 +49,9 @@ async def caught_up(
 ) -> dict[str, str]:
     if after_seq is None:
         return {}
+    head = await runtime.ledger.head(tenant_id)
+    if head is None or after_seq > head[0]:
+        wait = 0  # no write gave out this seq: waiting for it would only hold a connection
     reached = await runtime.projections.wait_for(view, tenant_id, after_seq, wait)
     return {"X-View-Seq": str(reached)}
 

@@ -19,14 +19,20 @@ from services.engines import free_port
 def test_serve_demo_prints_keys_and_a_curl_line_that_files_a_complaint(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "NATS_URL")}
-    env.update(COMPLAINTS_PORT=str(port), COMPLAINTS_DATA_DIR=str(tmp_path / "var"),
-               COMPLAINTS_EMBEDDED_PG_PORT=str(free_port()),
-               COMPLAINTS_EMBEDDED_NATS_PORT=str(free_port()))
+    env.update(
+        COMPLAINTS_PORT=str(port),
+        COMPLAINTS_DATA_DIR=str(tmp_path / "var"),
+        COMPLAINTS_EMBEDDED_PG_PORT=str(free_port()),
+        COMPLAINTS_EMBEDDED_NATS_PORT=str(free_port()),
+    )
     log = tmp_path / "serve.log"
     with log.open("w") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "serve", "--demo"], env=env,
-            stdout=out, stderr=subprocess.STDOUT, cwd=Path(__file__).parents[2],
+            [sys.executable, "-m", "services.cli", "serve", "--demo"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).parents[2],
         )
     try:
         curl = wait_for_curl_line(log, server, timeout=60)
@@ -34,8 +40,9 @@ def test_serve_demo_prints_keys_and_a_curl_line_that_files_a_complaint(tmp_path:
         assert httpx.get(f"http://127.0.0.1:{port}/ready").status_code == 200
         for slug in ("demo-hospital", "demo-bank", "demo-school"):
             assert slug in log.read_text()
-        filed = subprocess.run([*shlex.split(curl), "-w", "\n%{http_code}"],
-                               capture_output=True, text=True, timeout=30)
+        filed = subprocess.run(
+            [*shlex.split(curl), "-w", "\n%{http_code}"], capture_output=True, text=True, timeout=30
+        )
         assert filed.stdout.strip().splitlines()[-1] == "201", filed.stdout
     finally:
         server.send_signal(signal.SIGINT)

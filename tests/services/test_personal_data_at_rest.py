@@ -60,9 +60,7 @@ async def test_after_rotation_cases_sealed_with_either_key_read(
 ) -> None:
     tenant = await new_tenant(client, "school@1")
     before = await file_case(client, tenant)
-    rotated = await client.post(
-        f"/v1/tenants/{tenant.tenant_id}/data-key/rotate", headers=PLATFORM
-    )
+    rotated = await client.post(f"/v1/tenants/{tenant.tenant_id}/data-key/rotate", headers=PLATFORM)
     assert rotated.status_code == 200, rotated.text
     assert rotated.json() == {"tenant_id": tenant.tenant_id, "key_version": 2}
     after = await file_case(client, tenant)
@@ -73,8 +71,8 @@ async def test_after_rotation_cases_sealed_with_either_key_read(
     versions = {
         r["k"]
         for r in await owner.fetch(
-            "SELECT (convert_from(state, 'UTF8')::jsonb) -> 'complainant' -> '_enc_' ->> 'k' AS k FROM events"
-            " WHERE tenant_id = $1 AND topic LIKE '%Complaint.Filed'",
+            "SELECT convert_from(state, 'UTF8')::jsonb #>> '{complainant,_enc_,k}' AS k"
+            " FROM events WHERE tenant_id = $1 AND topic LIKE '%Complaint.Filed'",
             UUID(tenant.tenant_id),
         )
     }

@@ -113,9 +113,7 @@ async def test_offboarding_again_is_harmless_and_only_the_platform_may(
     first = await offboarded(client, tenant)
     again = await offboarded(client, tenant)
     assert again["seq"] is None and again["offboarded_at"] == first["offboarded_at"]
-    rotated = await client.post(
-        f"/v1/tenants/{tenant.tenant_id}/data-key/rotate", headers=PLATFORM
-    )
+    rotated = await client.post(f"/v1/tenants/{tenant.tenant_id}/data-key/rotate", headers=PLATFORM)
     assert rotated.status_code == 422, rotated.text  # no key comes back
     assert (
         await client.post("/v1/complaints", headers=tenant.admin, json=complaint_body())

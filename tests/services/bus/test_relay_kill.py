@@ -46,11 +46,12 @@ async def own_runtime(
     await runtime.close()
 
 
-def start_worker(database_url: str, nats_url: str, log: Path) -> subprocess.Popen:
+def start_worker(database_url: str, nats_url: str, log: Path, keys: Path) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "NATS_URL": nats_url,
+        "COMPLAINTS_KEY_DIR": str(keys),  # the runtime's: it opens what the runtime sealed
         "PYTHONPATH": str(ROOT),
     }
     with log.open("a") as out:
@@ -72,7 +73,7 @@ async def test_a_relay_killed_mid_batch_leaves_no_gap_and_no_duplicate(
     total = sum(len(ids) for ids in wanted.values())
     watcher = await nats.connect(own_nats.url)
     log = tmp_path / "worker.log"
-    worker = start_worker(own_database, own_nats.url, log)
+    worker = start_worker(own_database, own_nats.url, log, runtime.settings.key_path)
     try:
         # Kill it once part of the batch is in the stream and none of it is marked sent.
         await eventually(lambda: _stored(watcher, 800), 30, "the relay publishes")
@@ -82,7 +83,7 @@ async def test_a_relay_killed_mid_batch_leaves_no_gap_and_no_duplicate(
         before = await _settled(watcher)  # what was on the wire still lands after the kill
         assert 800 <= before < total, log.read_text()
 
-        worker = start_worker(own_database, own_nats.url, log)
+        worker = start_worker(own_database, own_nats.url, log, runtime.settings.key_path)
         await eventually(lambda: _at(runtime, tenant.id, head), 30, "the restarted relay")
         assert await _messages(watcher) == total  # no gap, nothing twice
         js = runtime.nats.jetstream()
