@@ -40,6 +40,7 @@ CHECKS = ",".join(
     ]
 )
 TIMEOUT_S = 240
+TOOL_CRASH = "SystemError: AST constructor recursion depth mismatch"
 POLICY = "hospital@1"
 # Server-Sent Events never end; tests/services/bus/test_sse.py covers the stream.
 NOT_FUZZED = ["/v1/stream"]
@@ -64,6 +65,10 @@ async def test_fuzzed_api_answers_no_5xx_and_matches_its_schema(
             config = tmp_path / "schemathesis.toml"
             config.write_text(schemathesis_config(keys))
             code, output = await run_schemathesis(config, schema, server.base_url, tmp_path)
+            if code != 0 and TOOL_CRASH in output:
+                # CPython 3.11 sometimes trips inside hypothesis' own code generation; that
+                # says nothing of the service, so the (seeded, identical) run goes once more.
+                code, output = await run_schemathesis(config, schema, server.base_url, tmp_path)
             print(output[-3000:])
             assert code == 0, output[-20000:]
         assert_log_is_clean(server, keys)
