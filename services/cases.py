@@ -8,6 +8,8 @@ from datetime import datetime
 from itertools import accumulate
 from uuid import UUID, uuid4
 
+import asyncpg
+
 from domain import commands as c
 from domain.complaint import Complaint, Status
 from domain.handling import execute, file_complaint
@@ -28,9 +30,15 @@ class Cases:
     def __init__(self, repository: Repository) -> None:
         self.repository = repository
 
-    async def get(self, tenant_id: UUID, case_id: UUID, as_of: datetime | None = None) -> Complaint:
+    async def get(
+        self,
+        tenant_id: UUID,
+        case_id: UUID,
+        as_of: datetime | None = None,
+        conn: asyncpg.Connection | None = None,
+    ) -> Complaint:
         try:
-            return await self.repository.load(tenant_id, case_id, Complaint, as_of=as_of)
+            return await self.repository.load(tenant_id, case_id, Complaint, as_of=as_of, conn=conn)
         except NotFound:
             raise NotFound("complaint", case_id) from None
 
@@ -79,7 +87,7 @@ class Cases:
         decided, and then all in one append."""
         decided: list[Complaint] = []
         for case_id in case_ids:
-            case = await self.get(tenant.id, case_id)
+            case = await self.get(tenant.id, case_id, conn=uow.conn)
             if case.group != group or case.status is Status.CLOSED:
                 continue  # the view lagged a move to another group, or a closure
             if case.status is Status.RESOLVED and not close:

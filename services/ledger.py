@@ -116,8 +116,11 @@ class Ledger:
         originator_id: UUID,
         after_version: int = 0,
         as_of: datetime | None = None,
+        conn: asyncpg.Connection | None = None,
     ) -> list[RecordedEvent]:
-        rows = await self.pool.fetch(
+        # Inside a unit of work, read on its connection: taking a second one from the pool
+        # while holding the first deadlocks once every connection is held that way.
+        rows = await (conn or self.pool).fetch(
             ORIGINATOR_EVENTS, tenant_id, originator_id, after_version, as_of
         )
         return [

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
 
+import asyncpg
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
 
@@ -28,9 +29,16 @@ class Repository:
         self.mapper = mapper
 
     async def load(
-        self, tenant_id: UUID, aggregate_id: UUID, cls: type[A], as_of: datetime | None = None
+        self,
+        tenant_id: UUID,
+        aggregate_id: UUID,
+        cls: type[A],
+        as_of: datetime | None = None,
+        conn: asyncpg.Connection | None = None,
     ) -> A:
-        recorded = await self.ledger.originator_events(tenant_id, aggregate_id, as_of=as_of)
+        recorded = await self.ledger.originator_events(
+            tenant_id, aggregate_id, as_of=as_of, conn=conn
+        )
         aggregate = self.replay(tenant_id, recorded)
         if not isinstance(aggregate, cls):
             raise NotFound(cls.__name__.lower(), aggregate_id)

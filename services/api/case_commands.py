@@ -92,7 +92,7 @@ def command_route(command: type[c.Command]) -> HTTPRouteHandler:
         cases = Cases(runtime.repository)
 
         async def work(uow: UnitOfWork) -> Answer:
-            case = await cases.get(tenant.id, case_id)
+            case = await cases.get(tenant.id, case_id, conn=uow.conn)
             expected = expected_version(request)
             if expected is not None and expected != case.version:
                 raise StaleVersion(expected, case.version)

@@ -143,7 +143,7 @@ class TenantController(Controller):
         values in force, so a change never reaches a case in flight."""
 
         async def work(uow: UnitOfWork) -> Answer:
-            tenant = await _fresh(runtime, request.user)
+            tenant = await _fresh(runtime, request.user, uow)
             try:
                 seq = await Tenancy(runtime.repository).set_policy_options(
                     uow, tenant, data.options, request.user.person, runtime.clock.now()
@@ -160,7 +160,7 @@ class TenantController(Controller):
     ) -> Response[dict[str, Any]]:
         async def work(uow: UnitOfWork) -> Answer:
             tenancy = Tenancy(runtime.repository)
-            tenant = await _fresh(runtime, request.user)
+            tenant = await _fresh(runtime, request.user, uow)
             unknown = sorted(set(data.roles) - tenancy.valid_roles(tenant))
             if unknown:
                 raise FieldError("roles", f"not roles of policy {tenant.policy}: {unknown}")
@@ -183,7 +183,7 @@ class TenantController(Controller):
         self, request: Req, data: JSONBody[KeyCreate], runtime: NamedDependency[Runtime]
     ) -> Response[KeyOut]:
         async def work(uow: UnitOfWork) -> Answer:
-            tenant = await _fresh(runtime, request.user)
+            tenant = await _fresh(runtime, request.user, uow)
             person = tenant.people.get(data.person_id)
             if person is None:
                 raise FieldError("person_id", f"no person {data.person_id} in the directory")
@@ -228,8 +228,10 @@ def policy_options_out(tenant: Tenant) -> dict[str, Any]:
     }
 
 
-async def _fresh(runtime: Runtime, principal: Principal) -> Tenant:
+async def _fresh(runtime: Runtime, principal: Principal, uow: UnitOfWork | None = None) -> Tenant:
     """Writes start from the ledger, never from the shared cache, so a failed write leaves
     no trace in memory."""
     assert principal.tenant_id is not None
-    return await runtime.repository.load(principal.tenant_id, principal.tenant_id, Tenant)
+    return await runtime.repository.load(
+        principal.tenant_id, principal.tenant_id, Tenant, conn=uow.conn if uow else None
+    )

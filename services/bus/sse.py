@@ -25,7 +25,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from services.api.problems import FieldError
 from services.auth import Principal, tenant_member
-from services.bus.stream_config import STREAM, role_filter
+from services.bus.stream_config import STREAM, role_of, tenant_filter, token
 from services.runtime import Runtime
 
 Req = Request[Principal, Any, Any]
@@ -58,7 +58,7 @@ async def stream(
         raise ServiceUnavailableException(
             "the notification bus is not reachable", headers={"Retry-After": "2"}
         ) from None
-    return ServerSentEvent(feed(sub))
+    return ServerSentEvent(feed(sub, roles))
 
 
 def resume_after(last_event_id: str | None) -> int | None:
@@ -76,25 +76,29 @@ def resume_after(last_event_id: str | None) -> int | None:
 async def subscribe(
     js: JetStreamContext, tenant_id: UUID, roles: Sequence[str], after: int | None
 ) -> JetStreamContext.PushSubscription:
-    """An ordered, ephemeral consumer over the roles' subjects: the server forgets it once
-    the browser has gone, and the client re-creates it past any gap it notices."""
+    """An ordered, ephemeral consumer over the tenant's subjects: the server forgets it once
+    the browser has gone, and the client re-creates it past any gap it notices. One filter
+    for the tenant, not one per role: servers before 2.10 take a single filter subject, and
+    one stream order keeps ``Last-Event-ID`` exact; ``feed`` keeps only the caller's roles."""
     config = ConsumerConfig(
-        filter_subjects=[role_filter(tenant_id, role) for role in roles],
         deliver_policy=DeliverPolicy.NEW if after is None else DeliverPolicy.BY_START_SEQUENCE,
         opt_start_seq=None if after is None else after + 1,
         inactive_threshold=60.0,
     )
     return await js.subscribe(
-        config.filter_subjects[0], stream=STREAM, config=config, ordered_consumer=True
+        tenant_filter(tenant_id), stream=STREAM, config=config, ordered_consumer=True
     )
 
 
 async def feed(
-    sub: JetStreamContext.PushSubscription, keep_alive: float = KEEP_ALIVE_S
+    sub: JetStreamContext.PushSubscription,
+    roles: Sequence[str],
+    keep_alive: float = KEEP_ALIVE_S,
 ) -> AsyncIterator[ServerSentEventMessage]:
     # A caller holding two roles an event went to gets it once; the other copy only moves
     # the id on (an id without data), so a resume does not bring it back.
     sent: deque[str] = deque(maxlen=512)
+    wanted = {token(role) for role in roles}
     try:
         yield ServerSentEventMessage(data=None, comment="subscribed", retry=RETRY_MS)
         while True:
@@ -104,6 +108,8 @@ async def feed(
                 yield ServerSentEventMessage(data=None, comment="keep-alive")
                 continue
             position = msg.metadata.sequence.stream
+            if role_of(msg.subject) not in wanted:
+                continue  # another role's copy: not this caller's to see
             event_key = (msg.headers or {}).get("Nats-Msg-Id", "").rpartition(":")[0]
             if event_key and event_key in sent:
                 yield ServerSentEventMessage(data=None, id=position)

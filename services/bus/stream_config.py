@@ -43,6 +43,15 @@ def subject(tenant_id: UUID, role: str, event: str) -> str:
     return f"{ROOT}.{tenant_id.hex}.{token(role)}.{token(event)}"
 
 
+def tenant_filter(tenant_id: UUID) -> str:
+    return f"{ROOT}.{tenant_id.hex}.>"
+
+
+def role_of(subject: str) -> str:
+    """The role token of ``complaints.<tenant>.<role>.<event>``."""
+    return subject.split(".")[2]
+
+
 def role_filter(tenant_id: UUID, role: str) -> str:
     return f"{ROOT}.{tenant_id.hex}.{token(role)}.>"
 
