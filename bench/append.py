@@ -106,26 +106,6 @@ async def bench_append(ctx: Context) -> list[Row]:
                             met=(product >= 0.5 * limit) if judged else None,
                         )
                     )
-                if writers == 8:
-                    # Diagnostic, not the product: the same cell with the ledger's NOTIFY
-                    # trigger off, to show what the commit-time NOTIFY costs concurrent writers.
-                    await owner.execute("ALTER TABLE events DISABLE TRIGGER events_notify")
-                    try:
-                        product, limit = await cell(pool, tenants, 8, 16, seconds, rounds)
-                    finally:
-                        await owner.execute("ALTER TABLE events ENABLE TRIGGER events_notify")
-                    figures["8w/16t without NOTIFY"] = product
-                    figures["8w/16t without NOTIFY raw"] = limit
-                    rows.append(
-                        Row(
-                            "2 append",
-                            "8 writers, 16 tenants, NOTIFY trigger off",
-                            "ev/s",
-                            product,
-                            limit,
-                            note="diagnostic, not the product",
-                        )
-                    )
             finally:
                 await pool.close()
         await owner.close()
