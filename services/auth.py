@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from litestar.connection import ASGIConnection
@@ -30,6 +30,8 @@ class Principal:
     roles: frozenset[str]
     tenant_id: UUID | None = None
     key_id: str | None = None
+    # the tenant as authentication found it, so a handler need not look it up again
+    tenant: Tenant | None = field(default=None, compare=False, repr=False)
 
     @property
     def actor(self) -> Actor:
@@ -62,20 +64,29 @@ class TenantDirectory:
     def __init__(self, repository: Repository) -> None:
         self.repository = repository
         self._tenants: dict[UUID, Tenant] = {}
-        self._locks: dict[UUID, asyncio.Lock] = {}
+        self._looking: dict[UUID, asyncio.Future[Tenant | None]] = {}
 
     async def get(self, tenant_id: UUID) -> Tenant | None:
-        async with self._locks.setdefault(tenant_id, asyncio.Lock()):
-            tenant = self._tenants.get(tenant_id)
-            try:
-                if tenant is None:
-                    tenant = await self.repository.load(tenant_id, tenant_id, Tenant)
-                else:
-                    tenant = await self.repository.catch_up(tenant_id, tenant)
-            except NotFound:
-                return None
-            self._tenants[tenant_id] = tenant
-            return tenant
+        # Requests arriving while a look is under way share it rather than queue for their
+        # own: one query per tenant at a time, however many requests wait on it.
+        looking = self._looking.get(tenant_id)
+        if looking is None:
+            looking = asyncio.ensure_future(self._look(tenant_id))
+            self._looking[tenant_id] = looking
+            looking.add_done_callback(lambda _: self._looking.pop(tenant_id, None))
+        return await asyncio.shield(looking)
+
+    async def _look(self, tenant_id: UUID) -> Tenant | None:
+        tenant = self._tenants.get(tenant_id)
+        try:
+            if tenant is None:
+                tenant = await self.repository.load(tenant_id, tenant_id, Tenant)
+            else:
+                tenant = await self.repository.catch_up(tenant_id, tenant)
+        except NotFound:
+            return None
+        self._tenants[tenant_id] = tenant
+        return tenant
 
 
 class ApiKeyAuth(AbstractAuthenticationMiddleware):
@@ -102,20 +113,20 @@ class ApiKeyAuth(AbstractAuthenticationMiddleware):
         api_key = tenant.authenticate(key_id, secret) if tenant else None
         if api_key is None:
             return None
-        return Principal(api_key.person_id, frozenset(api_key.roles), tenant_id, key_id)
+        return Principal(api_key.person_id, frozenset(api_key.roles), tenant_id, key_id, tenant)
 
 
-def platform_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def platform_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if not connection.user.is_platform_admin:
         raise PermissionDeniedException("only the platform administrator may do this")
 
 
-def tenant_member(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def tenant_member(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if connection.user.tenant_id is None:
         raise PermissionDeniedException("this needs a tenant's API key")
 
 
-def tenant_admin(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    tenant_member(connection, handler)
+async def tenant_admin(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    await tenant_member(connection, handler)
     if ADMIN_ROLE not in connection.user.roles:
         raise PermissionDeniedException("only the tenant administrator may do this")

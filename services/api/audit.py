@@ -52,8 +52,8 @@ async def auditors_read_only(connection: ASGIConnection, _: BaseRouteHandler) ->
         raise ServiceUnavailableException(str(error), headers={"Retry-After": "1"}) from None
 
 
-def auditor(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    tenant_member(connection, handler)
+async def auditor(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    await tenant_member(connection, handler)
     if AUDITOR_ROLE not in connection.user.roles:
         raise PermissionDeniedException("only a key with the auditor role may do this")
 

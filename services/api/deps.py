@@ -26,7 +26,7 @@ def provide_runtime(state: State) -> Runtime:
 
 async def caller_tenant(runtime: Runtime, principal: Principal) -> Tenant:
     assert principal.tenant_id is not None  # guarded by tenant_member
-    tenant = await runtime.directory.get(principal.tenant_id)
+    tenant = principal.tenant or await runtime.directory.get(principal.tenant_id)
     if tenant is None:
         raise NotFound("tenant", principal.tenant_id)
     return tenant
