@@ -8,7 +8,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
 
 from domain import commands as c
 from domain.complaint import Complaint
@@ -69,15 +69,15 @@ class ComplaintController(Controller):
         self,
         request: Req,
         runtime: NamedDependency[Runtime],
-        status: Literal["open", "resolved", "closed"] | None = None,
+        status: FromQuery[Literal["open", "resolved", "closed"] | None] = None,
         category: Annotated[str | None, Parameter(max_length=64)] = None,
         level: Annotated[int | None, Parameter(ge=0, le=20)] = None,
         role: Annotated[str | None, Parameter(max_length=64)] = None,
         assignee: Annotated[str | None, Parameter(max_length=64)] = None,
-        overdue: bool | None = None,
-        received_from: datetime | None = None,
-        received_to: datetime | None = None,
-        text: Annotated[str | None, Parameter(query="q", max_length=200)] = None,
+        overdue: FromQuery[bool | None] = None,
+        received_from: FromQuery[datetime | None] = None,
+        received_to: FromQuery[datetime | None] = None,
+        text: Annotated[str | None, QueryParameter(name="q", max_length=200)] = None,
         group: Annotated[str | None, Parameter(max_length=10_000)] = None,
         cursor: Annotated[str | None, Parameter(max_length=400)] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
@@ -118,10 +118,10 @@ class ComplaintController(Controller):
         request: Req,
         case_id: FromPath[UUID],
         runtime: NamedDependency[Runtime],
-        lang: Literal["zh-CN", "en"] | None = None,
+        lang: FromQuery[Literal["zh-CN", "en"] | None] = None,
         after_seq: AfterSeq = None,
         wait: Wait = 2.0,
-        as_of: datetime | None = None,
+        as_of: FromQuery[datetime | None] = None,
     ) -> Response[ComplaintOut]:
         tenant = await caller_tenant(runtime, request.user)
         if as_of is not None and as_of.tzinfo is None:

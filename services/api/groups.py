@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 
 from projections import case_list
 from projections.read import reading
@@ -31,7 +31,7 @@ class GroupController(Controller):
     async def resolve(
         self,
         request: Req,
-        group: str,
+        group: FromPath[str],
         data: JSONBody[GroupResolve],
         runtime: NamedDependency[Runtime],
         after_seq: AfterSeq = None,

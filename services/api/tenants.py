@@ -156,7 +156,7 @@ class TenantController(Controller):
 
     @post("/people", guards=[tenant_admin], operation_id="registerPerson", status_code=201)
     async def register_person(
-        self, request: Req, data: JSONBody[PersonIn], runtime: Runtime
+        self, request: Req, data: JSONBody[PersonIn], runtime: NamedDependency[Runtime]
     ) -> Response[dict[str, Any]]:
         async def work(uow: UnitOfWork) -> Answer:
             tenancy = Tenancy(runtime.repository)

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 
 from projections import case_list, deadlines, stats
 from projections.read import reading
@@ -82,7 +82,7 @@ class ViewController(Controller):
         self,
         request: Req,
         runtime: NamedDependency[Runtime],
-        wanted: Annotated[Literal["open", "overdue"], Parameter(query="state")] = "open",
+        wanted: Annotated[Literal["open", "overdue"], QueryParameter(name="state")] = "open",
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 200,
         after_seq: AfterSeq = None,
         wait: Wait = 2.0,

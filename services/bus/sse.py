@@ -18,7 +18,7 @@ import nats.errors
 from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException, ServiceUnavailableException
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
@@ -44,7 +44,7 @@ async def stream(
     request: Req,
     runtime: NamedDependency[Runtime],
     last_event_id: Annotated[
-        str | None, Parameter(header="last-event-id", description="resume after this event")
+        str | None, HeaderParameter(name="last-event-id", description="resume after this event")
     ] = None,
 ) -> ServerSentEvent:
     after = resume_after(last_event_id)

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import FromPath, JSONBody, Parameter
 from msgspec import Meta, Struct
 
 from services.api.deps import caller_tenant
@@ -89,7 +89,7 @@ class WebhookController(Controller):
 
     @post("/{webhook_id:uuid}/deactivate", operation_id="deactivateWebhook", status_code=200)
     async def deactivate(
-        self, request: Req, webhook_id: UUID, runtime: NamedDependency[Runtime]
+        self, request: Req, webhook_id: FromPath[UUID], runtime: NamedDependency[Runtime]
     ) -> dict[str, Any]:
         if not await WebhookStore(runtime.pool).deactivate(request.user.tenant_id, webhook_id):
             raise NotFound("webhook", webhook_id)
@@ -99,7 +99,7 @@ class WebhookController(Controller):
     async def deliveries(
         self,
         request: Req,
-        webhook_id: UUID,
+        webhook_id: FromPath[UUID],
         runtime: NamedDependency[Runtime],
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
     ) -> list[DeliveryOut]:
