@@ -3,6 +3,7 @@ database per test session, and the application over an in-process HTTP client.""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import pytest
+import uvicorn
 
 from services.app import create_app
 from services.bootstrap import EngineUrls
@@ -119,3 +121,23 @@ async def owner(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     conn = await asyncpg.connect(database_url)
     yield conn
     await conn.close()
+
+
+@pytest.fixture(scope="module")
+async def base_url(runtime: Runtime) -> AsyncIterator[str]:
+    """The app on a real socket, sharing the session's runtime (its relay publishes): streams
+    and every header behave as in production, which the in-process transport cannot give."""
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(runtime), host="127.0.0.1", port=port, lifespan="off", log_level="warning",
+        timeout_graceful_shutdown=1,
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await asyncio.wait_for(serving, 10)

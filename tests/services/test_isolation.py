@@ -21,12 +21,10 @@ from uuid import UUID
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
 from services.app import create_app
-from services.engines import free_port
 from services.policies import load_policy
 from services.runtime import Runtime
 from tests.projections.support import caught_up, fingerprint
@@ -75,25 +73,6 @@ class Victim:
         id is a name within its case, such as A's cases have too)."""
         ids = {**self.path_values(), "tenant_hex": UUID(self.tenant.tenant_id).hex}
         return [value for name, value in ids.items() if name != "deadline_id"]
-
-
-@pytest.fixture(scope="module")
-async def base_url(runtime: Runtime) -> AsyncIterator[str]:
-    """The app on a socket, so streams and every header behave as in production."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(runtime), host="127.0.0.1", port=port, lifespan="off", log_level="warning",
-        timeout_graceful_shutdown=1,
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await asyncio.wait_for(serving, 10)
 
 
 @pytest.fixture(scope="module")

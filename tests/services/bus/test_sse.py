@@ -12,35 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
-import uvicorn
 
-from services.app import create_app
-from services.engines import free_port
-from services.runtime import Runtime
 from tests.services.support import TenantKeys, complaint_body, new_tenant, staff_key
 
 INCIDENT = {"kind": "assault", "description": "a relative hit a nurse", "police_called": True}
-
-
-@pytest.fixture(scope="module")
-async def base_url(runtime: Runtime) -> AsyncIterator[str]:
-    """The app on a socket (the in-process transport buffers whole bodies), sharing the
-    session's runtime: its relay is the one publishing."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(runtime), host="127.0.0.1", port=port, lifespan="off", log_level="warning",
-        timeout_graceful_shutdown=1,
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await asyncio.wait_for(serving, 10)
 
 
 @dataclass
