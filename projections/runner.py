@@ -9,7 +9,6 @@ payload names the tenant) and sweeps on a timer, so a lost notification delays n
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,17 +19,10 @@ import asyncpg
 
 from projections import case_list, deadlines, stats, timeline
 from projections.changes import Change, Envelope, View
+from projections.follow import LedgerFollower
 from projections.store import apply
 
 log = logging.getLogger(__name__)
-# what a restarted or unreachable PostgreSQL raises; the runner waits and follows again
-LOST_DATABASE = (
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-    asyncpg.InternalClientError,
-    OSError,
-)
-RETRY_S = 1.0
 
 VIEWS: tuple[View, ...] = (case_list.VIEW, deadlines.VIEW, timeline.VIEW, stats.VIEW)
 Decode = Callable[[asyncpg.Record], Envelope]
@@ -77,10 +69,9 @@ class ProjectionRunner:
         self.names = [v.name for v in self.views]
         self.batch_size = batch_size
         self.sweep_seconds = sweep_seconds
-        # Woken tenants, each once however many commits woke it: under load one batch then
-        # takes every commit since the last, instead of one catch-up a notification.
-        self._pending: dict[UUID, None] = {}
-        self._wake = asyncio.Event()
+        self._follower = LedgerFollower(
+            pool, self._behind, self._work, sweep_seconds, name="projection runner"
+        )
 
     # --- applying ----------------------------------------------------------------------
 
@@ -177,44 +168,20 @@ class ProjectionRunner:
     # --- following ---------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Follow the ledger until cancelled. A lost database (restart, failover) is waited
-        out: the listener is opened again and the first sweep finds what was missed."""
-        while True:
-            try:
-                await self._follow()
-            except LOST_DATABASE:
-                log.warning("projection runner lost the database; retrying", exc_info=True)
-                await asyncio.sleep(RETRY_S)
+        """Follow the ledger until cancelled (``projections/follow.py``). A lost database
+        (restart, failover) is waited out: the listener is opened again and the first sweep
+        finds what was missed."""
+        await self._follower.run()
 
-    async def _follow(self) -> None:
-        loop = asyncio.get_running_loop()
-        listener = await self.pool.acquire()
-        try:
-            await listener.add_listener("ledger", self._on_notify)
-            next_sweep = loop.time()
-            while not listener.is_closed():  # closed by a restart: listen again
-                if loop.time() >= next_sweep:
-                    next_sweep = loop.time() + self.sweep_seconds
-                    await self.sweep()
-                elif not self._pending:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), next_sweep - loop.time())
-                self._wake.clear()
-                woken, self._pending = self._pending, {}
-                for tenant in woken:
-                    await self._catch_up_logged(tenant)
-        finally:
-            with contextlib.suppress(*LOST_DATABASE):  # a dead connection has no listener
-                await listener.remove_listener("ledger", self._on_notify)
-            await self.pool.release(listener)
+    async def _behind(self) -> list[UUID]:
+        return [r["tenant_id"] for r in await self.pool.fetch(BEHIND, self.names)]
 
-    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
-        self._pending[UUID(payload)] = None
-        self._wake.set()
+    async def _work(self, tenants: list[UUID]) -> None:
+        for tenant_id in tenants:
+            await self._catch_up_logged(tenant_id)
 
     async def sweep(self) -> None:
-        for row in await self.pool.fetch(BEHIND, self.names):
-            await self._catch_up_logged(row["tenant_id"])
+        await self._work(await self._behind())
 
     async def _catch_up_logged(self, tenant_id: UUID) -> None:
         try:

@@ -10,7 +10,6 @@ the batch is published again; the server drops the copies it already has by ``Na
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from nats.aio.client import Client as NatsClient
 from nats.js.api import PubAck
 
 from projections.changes import Envelope
+from projections.follow import LedgerFollower
 from projections.runner import EVENTS_AFTER
 from services.bus.case_context import case_contexts
 from services.bus.messages import CONTENT_TYPE, cloud_event, routes
@@ -89,8 +89,7 @@ class Relay:
         self.ack_timeout = ack_timeout
         self.failures = 0
         self._stream_ready = False
-        self._pending: set[UUID] = set()
-        self._wake = asyncio.Event()
+        self._follower = LedgerFollower(pool, self._behind, self._work, sweep_seconds, name="relay")
 
     # --- one tenant ----------------------------------------------------------------------
 
@@ -188,53 +187,23 @@ class Relay:
     # --- following -----------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Follow the ledger until cancelled; a lost database connection is re-opened."""
-        while True:
-            try:
-                await self._follow()
-            except DB_FAILURES:
-                log.exception("relay lost its database connection; reconnecting")
-                await asyncio.sleep(1.0)
-
-    async def _follow(self) -> None:
-        # Woken by the ledger's NOTIFY, and swept on a timer whatever the traffic, so a
-        # lost notification or a failed tenant waits one sweep at most.
-        loop = asyncio.get_running_loop()
-        listener = await self.pool.acquire()
-        try:
-            await listener.add_listener("ledger", self._on_notify)
-            next_sweep = loop.time()
-            while True:
-                if loop.time() >= next_sweep:
-                    next_sweep = loop.time() + self.sweep_seconds
-                    self._pending.update(await self._behind())
-                else:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), next_sweep - loop.time())
-                self._wake.clear()
-                woken, self._pending = self._pending, set()
-                await self._work(sorted(woken))
-        finally:
-            with contextlib.suppress(*DB_FAILURES):
-                await listener.remove_listener("ledger", self._on_notify)
-            await self.pool.release(listener)
-
-    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
-        self._pending.add(UUID(payload))
-        self._wake.set()
+        """Follow the ledger until cancelled (``projections/follow.py``): woken by the ledger's
+        NOTIFY and swept on a timer whatever the traffic, so a lost notification or a failed
+        tenant waits one sweep at most; a lost database connection is re-opened."""
+        await self._follower.run()
 
     async def _behind(self) -> list[UUID]:
         return [r["tenant_id"] for r in await self.pool.fetch(BEHIND, VIEW)]
 
     async def _work(self, tenants: list[UUID]) -> None:
+        tenants = sorted(tenants)
         for n, tenant_id in enumerate(tenants):
             try:
                 relayed = await self.catch_up(tenant_id)
             except (*BUS_FAILURES, *DB_FAILURES) as error:
                 # Nothing advanced. Keep the rest for after a growing pause: while NATS is
                 # away every tenant would fail the same way.
-                self._pending.update(tenants[n:])
-                self._wake.set()
+                self._follower.wake(tenants[n:])
                 await self._back_off(tenant_id, error)
                 return
             except Exception:
