@@ -17,6 +17,7 @@ from domain.calendar import WorkingCalendar
 from domain.complaint import Complaint
 from domain.handling import execute, file_complaint
 from domain.policies.bank import BankPolicy
+from tests.domain.policies.events import drain, kinds, named, notified, staff  # noqa: F401 - shared
 
 TZ = ZoneInfo("Asia/Shanghai")
 # A Friday morning just before the 2024 National Day holiday (1–7 October).
@@ -25,10 +26,6 @@ CALENDAR = WorkingCalendar()
 POLICY = BankPolicy()
 TENANT_ID = uuid5(NAMESPACE_URL, "tests:bank")
 _case_numbers = count(1)
-
-
-def staff(person: str, *roles: str) -> c.Actor:
-    return c.Actor(person, frozenset(roles))
 
 
 LOBBY = staff("lobby.li", "lobby_manager")
@@ -65,25 +62,3 @@ def with_handlers(case: Complaint, at: datetime = NOW) -> Complaint:
     """B7: the A handler and the B (backup) handler."""
     run(case, c.Assign("handler.liu", "A"), BRANCH_HEAD, at)
     return run(case, c.Assign("handler.ma", "B"), BRANCH_HEAD, at)
-
-
-def drain(case: Complaint) -> list[Any]:
-    return list(case.collect_events())
-
-
-def named(events: list[Any], name: str) -> list[Any]:
-    return [event for event in events if type(event).__name__ == name]
-
-
-def kinds(events: list[Any]) -> list[str]:
-    return [type(event).__name__ for event in events]
-
-
-def notified(events: list[Any], rule: str | None = None) -> set[str]:
-    """Roles told of something, by a notification, an escalation or an incident."""
-    roles: set[str] = set()
-    for event in events:
-        if rule is not None and getattr(event, "rule", None) != rule:
-            continue
-        roles.update(getattr(event, "roles", ()) or getattr(event, "notify", ()))
-    return roles

@@ -17,6 +17,7 @@ from domain.calendar import WorkingCalendar
 from domain.complaint import Complaint, DeadlineState
 from domain.handling import execute, file_complaint
 from domain.policies.school import SchoolPolicy
+from tests.domain.policies.events import drain, named, staff  # noqa: F401 - shared
 
 TZ = ZoneInfo("Asia/Shanghai")
 # A Monday morning in March 2026, with no public holiday within two weeks.
@@ -25,10 +26,6 @@ CALENDAR = WorkingCalendar()
 POLICY = SchoolPolicy()
 TENANT_ID = uuid5(NAMESPACE_URL, "tests:school")
 _case_numbers = count(1)
-
-
-def staff(person: str, *roles: str) -> c.Actor:
-    return c.Actor(person, frozenset(roles))
 
 
 ADMINISTRATION = staff("admin.wu", "administration")
@@ -136,14 +133,6 @@ def investigated(case: Complaint, at: datetime = NOW) -> Complaint:
 
 
 # --- reading the record ---------------------------------------------------------------------
-
-
-def drain(case: Complaint) -> list[Any]:
-    return list(case.collect_events())
-
-
-def named(events: list[Any], name: str) -> list[Any]:
-    return [event for event in events if type(event).__name__ == name]
 
 
 TELLING = frozenset({"RolesNotified", "Escalated", "IncidentReported"})
