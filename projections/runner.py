@@ -32,6 +32,12 @@ SELECT tenant_id, seq, originator_id, originator_version, topic, state, recorded
   FROM events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
 """
 
+LAG = """
+SELECT v.view, h.tenant_id, h.seq - COALESCE(t.seq, 0) AS behind, t.updated_at
+  FROM ledger_heads h CROSS JOIN unnest($1::text[]) AS v(view)
+  LEFT JOIN projection_tracking t ON t.tenant_id = h.tenant_id AND t.view = v.view
+"""
+
 BEHIND = """
 SELECT h.tenant_id FROM ledger_heads h
  WHERE h.seq > COALESCE((SELECT min(t.seq) FROM projection_tracking t
@@ -194,14 +200,15 @@ class ProjectionRunner:
     # --- observing ---------------------------------------------------------------------
 
     async def lag(self) -> list[Lag]:
-        rows = await self.pool.fetch(
-            "SELECT v.view, h.tenant_id, h.seq - COALESCE(t.seq, 0) AS behind, t.updated_at"
-            "  FROM ledger_heads h CROSS JOIN unnest($1::text[]) AS v(view)"
-            "  LEFT JOIN projection_tracking t"
-            "    ON t.tenant_id = h.tenant_id AND t.view = v.view",
-            self.names,
-        )
+        rows = await self.pool.fetch(f"SELECT * FROM ({LAG}) lag", self.names)
         return [Lag(r["view"], r["tenant_id"], r["behind"], r["updated_at"]) for r in rows]
+
+    async def worst_lag(self) -> dict[str, int]:
+        """Per view, the most events any tenant is behind (for readiness; one row a view)."""
+        rows = await self.pool.fetch(
+            f"SELECT view, max(behind) AS behind FROM ({LAG}) lag GROUP BY view", self.names
+        )
+        return {r["view"]: r["behind"] for r in rows}
 
     async def wait_for(self, view: str, tenant_id: UUID, seq: int, timeout: float) -> int:
         """Wait until ``view`` has applied the tenant's ``seq`` (read-your-writes); returns

@@ -31,10 +31,7 @@ async def ready(runtime: NamedDependency[Runtime]) -> Response[dict[str, object]
     checks = {"database": await _database_answers(runtime), "bus": _bus_answers(runtime)}
     status = 200 if all(checks.values()) else 503
     headers = {} if status == 200 else {"Retry-After": "2"}
-    lag: dict[str, int] = {}
-    if checks["database"]:
-        for item in await runtime.projections.lag():
-            lag[item.view] = max(lag.get(item.view, 0), item.behind)
+    lag = await runtime.projections.worst_lag() if checks["database"] else {}
     body = {"ready": status == 200, "checks": checks, "projection_lag": lag}
     return Response(body, status_code=status, headers=headers)
 
