@@ -1,6 +1,7 @@
-"""``complaints worker``: the relay, the deadline watcher and webhook deliveries as a process of
-their own, for scale-out. Point it at the service's servers with DATABASE_URL and NATS_URL;
-run API processes with COMPLAINTS_WORKERS_IN_PROCESS=0 so they leave this work to it."""
+"""``complaints worker``: the projection runner, the checkpoint signer, the relay, the deadline
+watcher and webhook deliveries as a process of their own, for scale-out. Point it at the
+service's servers with DATABASE_URL and NATS_URL; run API processes with
+COMPLAINTS_WORKERS_IN_PROCESS=0 so they leave this work to it."""
 
 from __future__ import annotations
 
@@ -21,8 +22,12 @@ log = logging.getLogger(__name__)
 
 def register(commands: Any) -> None:
     worker = commands.add_parser(
-        "worker", help="run the bus relay, the deadline watcher and webhook deliveries"
+        "worker",
+        help="run the projections, checkpoint signing, the bus relay, the deadline watcher"
+        " and webhook deliveries",
     )
+    worker.add_argument("--no-projections", dest="projections", action="store_false")
+    worker.add_argument("--no-checkpoints", dest="checkpoints", action="store_false")
     worker.add_argument("--no-relay", dest="relay", action="store_false")
     worker.add_argument("--no-watcher", dest="watcher", action="store_false")
     worker.add_argument("--no-webhooks", dest="webhooks", action="store_false")
@@ -40,6 +45,8 @@ async def run_worker(args: argparse.Namespace, settings: Settings, urls: EngineU
         loop.add_signal_handler(sig, stop.set)
     tasks = start_workers(
         runtime,
+        projections=args.projections,
+        checkpoints=args.checkpoints,
         relay=args.relay,
         watcher=args.watcher and settings.watch_deadlines,
         webhooks=args.webhooks,

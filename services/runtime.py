@@ -17,7 +17,7 @@ from services.checkpoints import Checkpoints
 from services.clock import Clock, SystemClock
 from services.codec import envelope_decoder, make_mapper
 from services.keys import FileKeyProvider
-from services.ledger import Ledger
+from services.ledger import Announcer, Ledger
 from services.repository import Repository
 from services.settings import APP_ROLE, Settings
 from services.workers import start_workers
@@ -35,6 +35,14 @@ def app_role_url(owner_url: str, password: str | None) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
+async def keep_session(conn: asyncpg.Connection) -> None:
+    """What a connection goes back to the pool with: asyncpg has already rolled back an open
+    transaction and dropped listeners; nothing else is reset. Our sessions keep no state past
+    a transaction (``set_config(..., true)``), and the two that do (the follower's LISTEN, the
+    watcher's advisory locks) undo it themselves: asyncpg's default reset would cost every
+    request one more round trip."""
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -43,14 +51,21 @@ class Runtime:
     clock: Clock = field(default_factory=SystemClock)
     pool: asyncpg.Pool | None = None
     nats: NatsClient | None = None
+    announcer: Announcer | None = None
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     async def open(self) -> Runtime:
         url = app_role_url(self.database_url, self.settings.app_db_password)
         self.pool = await asyncpg.create_pool(
-            url, min_size=1, max_size=self.settings.pool_size, command_timeout=30
+            url,
+            min_size=1,
+            max_size=self.settings.pool_size,
+            command_timeout=30,
+            reset=keep_session,
         )
-        self.ledger = Ledger(self.pool)
+        self.announcer = Announcer(self.pool)
+        self.announcer.start()
+        self.ledger = Ledger(self.pool, self.announcer)
         self.keys = FileKeyProvider(self.settings.key_path)
         self.repository = Repository(self.ledger, make_mapper(self.keys))
         self.directory = TenantDirectory(self.repository)
@@ -68,9 +83,6 @@ class Runtime:
 
     def start_background(self) -> None:
         """The workers that follow the ledger, when they run inside this process."""
-        self._tasks.append(asyncio.create_task(self.projections.run(), name="projections"))
-        signing = self.checkpoints.run(self.settings.checkpoint_interval_seconds)
-        self._tasks.append(asyncio.create_task(signing, name="checkpoints"))
         if self.settings.workers_in_process:
             self._tasks += start_workers(self, watcher=self.settings.watch_deadlines)
 
@@ -79,6 +91,8 @@ class Runtime:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        if self.announcer is not None:
+            await self.announcer.close()
         if self.nats is not None:
             await self.nats.drain()
         if self.pool is not None:

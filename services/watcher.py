@@ -103,7 +103,12 @@ class DeadlineWatcher:
         self.held = set()
         if conn is None:
             return
-        # Releasing to the pool resets the session, advisory locks included.
+        # The pool does not reset sessions (services/runtime.py): give the locks up here. A
+        # connection that cannot take the unlock is closed instead, which frees them too.
+        try:
+            await conn.execute("SELECT pg_advisory_unlock_all()")
+        except DB_FAILURES:
+            conn.terminate()
         with contextlib.suppress(*DB_FAILURES):
             await self.pool.release(conn)
 

@@ -1,7 +1,9 @@
-"""The workers that follow the ledger and the clock: the bus relay, the deadline watcher and
-webhook deliveries. ``make run`` starts them inside the service (Runtime.start_background);
-``complaints worker`` runs them as a process of their own for scale-out. Any number may run:
-relays split tenants by row lock, watchers by advisory lock, dispatchers by consumer."""
+"""The workers that follow the ledger and the clock: the projection runner, the checkpoint
+signer, the bus relay, the deadline watcher and webhook deliveries. ``make run`` starts them
+inside the service (Runtime.start_background); ``complaints worker`` runs them as a process
+of their own, so API processes spend their core on requests. Any number may run: runners and
+relays split tenants by row lock, watchers by advisory lock, dispatchers by consumer, and
+signers let the first signature of a head stand."""
 
 from __future__ import annotations
 
@@ -48,12 +50,19 @@ def dispatcher_for(runtime: Runtime) -> WebhookDispatcher:
 
 def start_workers(
     runtime: Runtime,
+    projections: bool = True,
+    checkpoints: bool = True,
     relay: bool = True,
     watcher: bool = True,
     webhooks: bool = True,
     relay_batch_size: int = 500,
 ) -> list[asyncio.Task]:
     tasks = []
+    if projections:
+        tasks.append(asyncio.create_task(runtime.projections.run(), name="projections"))
+    if checkpoints:
+        signing = runtime.checkpoints.run(runtime.settings.checkpoint_interval_seconds)
+        tasks.append(asyncio.create_task(signing, name="checkpoints"))
     if relay:
         tasks.append(asyncio.create_task(relay_for(runtime, relay_batch_size).run(), name="relay"))
     if watcher:

@@ -10,7 +10,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 from httpx import AsyncClient
 
-from services.ledger import Conflict, Ledger
+from services.ledger import Announcer, Conflict, Ledger
 from services.runtime import Runtime, app_role_url
 from tests.services.support import complaint_body, new_tenant
 
@@ -151,3 +151,32 @@ async def test_seq_hash_and_time_are_assigned_by_the_database(
     assert row["seq"] == 1
     assert row["recorded_at"].year > 2000
     assert (await runtime.ledger.verify(tenant_id)).ok
+
+
+async def test_announcer_wakes_followers_once_for_a_burst_and_flushes_on_close(
+    database_url: str, runtime: Runtime
+) -> None:
+    """Writers hand their tenants to the announcer and answer at once; its NOTIFYs name every
+    tenant that moved, a burst of commits costing one round trip rather than one each."""
+    heard: list[str] = []
+    listener = await asyncpg.connect(database_url)
+    await listener.add_listener("ledger", lambda *args: heard.append(args[3]))
+    pool = await asyncpg.create_pool(app_role_url(database_url, None), min_size=1, max_size=8)
+    announcer = Announcer(pool)
+    announcer.start()
+    ledger = Ledger(pool, announcer)
+    tenants = [uuid4() for _ in range(3)]
+    try:
+        await asyncio.gather(
+            *(ledger.append(t, [event(uuid4(), 1)]) for t in tenants for _ in range(10))
+        )
+        await announcer.close()  # sends what is still pending
+        for _ in range(100):
+            if set(heard) >= {str(t) for t in tenants}:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await pool.close()
+        await listener.close()
+    assert set(heard) == {str(t) for t in tenants}
+    assert len(heard) < 30  # 30 commits, fewer announcements
