@@ -33,14 +33,28 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
 
 
 async def run_once(
-    ledger: Ledger, scope_id: UUID, key: str | None, request_sha256: str, work: Work
+    ledger: Ledger,
+    scope_id: UUID,
+    key: str | None,
+    request_sha256: str,
+    work: Work,
+    rolls_back: bool = False,
 ) -> Answer:
+    """``work`` in one unit of work, at most once per ``key``.
+
+    ``rolls_back`` says every effect of ``work`` is inside its transaction. Then a key is
+    taken to be new and the work runs at once (keys are almost always new: one round trip
+    fewer per write); a retry is caught by the key's unique row, or by the work refusing what
+    its first run already did, and rolls back to give the first answer. Work with effects
+    outside the transaction (a key file rotated or destroyed) looks the key up first.
+    """
     if key is None:
         async with ledger.unit_of_work() as uow:
             return await work(uow)
-    prior = await _recall(ledger, scope_id, key, request_sha256)
-    if prior is not None:
-        return prior
+    if not rolls_back:
+        prior = await _recall(ledger, scope_id, key, request_sha256)
+        if prior is not None:
+            return prior
     try:
         async with ledger.unit_of_work() as uow:
             answer = await work(uow)
@@ -48,8 +62,22 @@ async def run_once(
             await uow.remember(scope_id, key, request_sha256, answer.status, body)
             return answer
     except asyncpg.UniqueViolationError:
-        # A concurrent retry with the same key committed first: give its answer.
+        # A concurrent or earlier run with the same key committed first: give its answer.
         prior = await _recall(ledger, scope_id, key, request_sha256)
+        if prior is None:
+            raise
+        return prior
+    except Exception as refused:
+        if not rolls_back:
+            raise
+        # The work may refuse because its first run already happened (a case closed twice):
+        # a retry still gets the first answer.
+        try:
+            prior = await _recall(ledger, scope_id, key, request_sha256)
+        except IdempotencyMismatch:
+            raise
+        except Exception:
+            raise refused from None
         if prior is None:
             raise
         return prior

@@ -101,7 +101,7 @@ def command_route(command: type[c.Command]) -> HTTPRouteHandler:
             )
             return Answer(200, WrittenOut(written.id, written.version, written.seq))
 
-        return await write_once(request, runtime, work)
+        return await write_once(request, runtime, work, rolls_back=True)
 
     handle.__annotations__ = {
         "request": Request[Principal, Any, Any],

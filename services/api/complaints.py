@@ -62,7 +62,7 @@ class ComplaintController(Controller):
             )
             return Answer(201, WrittenOut(written.id, written.version, written.seq))
 
-        return await write_once(request, runtime, work)
+        return await write_once(request, runtime, work, rolls_back=True)
 
     @get("/", operation_id="listComplaints")
     async def list_complaints(

@@ -37,14 +37,21 @@ async def write_once(
     runtime: Runtime,
     work: Work,
     headers: dict[str, str] | None = None,
+    rolls_back: bool = False,
 ) -> Response:
-    """Run ``work`` in one transaction; with an Idempotency-Key, at most once."""
+    """Run ``work`` in one transaction; with an Idempotency-Key, at most once.
+    ``rolls_back``: every effect of ``work`` is in the ledger (see ``run_once``)."""
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
         raise FieldError("Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
     scope = request.user.tenant_id or PLATFORM_SCOPE
     body = await request.body()
     answer: Answer = await run_once(
-        runtime.ledger, scope, key, fingerprint(request.method, request.url.path, body), work
+        runtime.ledger,
+        scope,
+        key,
+        fingerprint(request.method, request.url.path, body),
+        work,
+        rolls_back=rolls_back,
     )
     return Response(answer.body, status_code=answer.status, headers=headers or {})

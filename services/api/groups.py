@@ -59,4 +59,4 @@ class GroupController(Controller):
             cases = [WrittenOut(w.id, w.version, w.seq) for w in written]
             return Answer(200, GroupResolvedOut(group, cases, max(w.seq for w in written)))
 
-        return await write_once(request, runtime, work)
+        return await write_once(request, runtime, work, rolls_back=True)
