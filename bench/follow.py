@@ -304,7 +304,7 @@ async def bench_follow(ctx: Context) -> list[Row]:
                     )
                 for name, load in (("lag", heavy), ("fanout", light)):
                     if name in ctx.profile:  # an extra, unmeasured run under py-spy
-                        with recording(srv.pid, name, load.seconds):
+                        with recording(srv.api.pid, name, load.seconds):
                             await phase(ctx, port, url, tenants, load, js, subs, raw_sub, owner)
                 await js.delete_stream(RAW_STREAM)
         finally:

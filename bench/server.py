@@ -1,4 +1,6 @@
-"""The service as ``complaints serve`` runs it, plus the bench's bare handler, in a subprocess.
+"""The service as deploy/compose.yaml runs it: an API process (``complaints serve`` with
+``COMPLAINTS_WORKERS_IN_PROCESS=false``, plus the bench's bare handler) and a ``complaints
+worker`` process following the ledger (views, checkpoints, relay, watcher, webhooks).
 
 ``POST /bench/bare`` parses the same body as ``POST /v1/complaints`` (the same msgspec schema)
 and answers 201 with the same shape, and nothing else: no key, no tenant, no ledger. It is
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -18,7 +21,7 @@ import time
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from uuid import UUID
 
@@ -55,7 +58,7 @@ async def serve(args: argparse.Namespace) -> None:
     )
     # The bench measures capacity, not the per-key token buckets (0 switches them off).
     unlimited = {f: 0.0 for f in ("rate_per_key", "rate_per_tenant") if hasattr(settings, f)}
-    settings = replace(settings, **unlimited)
+    settings = replace(settings, workers_in_process=False, **unlimited)
     runtime = Runtime(settings, args.database_url, args.nats_url)
     config = uvicorn.Config(
         bench_app(runtime), host="127.0.0.1", port=args.port, log_level="warning", access_log=False
@@ -72,11 +75,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     asyncio.run(serve(parser.parse_args(argv)))
 
 
+@dataclass(frozen=True)
+class Served:
+    api: subprocess.Popen
+    worker: subprocess.Popen
+
+
 @contextmanager
 def running_server(
     database_url: str, nats_url: str, port: int, data_dir: Path, log: Path
-) -> Iterator[subprocess.Popen]:
-    """The server on core 0 (when there are two), up and answering ``/health``."""
+) -> Iterator[Served]:
+    """The server on core 0 (when there are two), up and answering ``/health``, and its
+    worker, which floats: in production it has a machine of its own or shares the API's."""
     data_dir.mkdir(parents=True, exist_ok=True)
     command = [
         *pin(SERVER_CORE),
@@ -88,18 +98,29 @@ def running_server(
         f"--port={port}",
         f"--data-dir={data_dir}",
     ]
+    worker_env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "NATS_URL": nats_url,
+        "COMPLAINTS_DATA_DIR": str(data_dir),
+        "COMPLAINTS_PLATFORM_ADMIN_KEY": PLATFORM_KEY,
+    }
+    worker_command = [sys.executable, "-m", "services.cli", "worker"]
     with open(log, "ab") as out:
         process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=out)
+        worker = subprocess.Popen(worker_command, cwd=ROOT, env=worker_env, stdout=out, stderr=out)
     try:
         wait_healthy(process, port)
-        yield process
+        yield Served(process, worker)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        for child in (process, worker):
+            child.send_signal(signal.SIGINT)
+        for child in (process, worker):
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
 
 
 def wait_healthy(process: subprocess.Popen, port: int, timeout: float = 60.0) -> None:

@@ -46,10 +46,16 @@ def lua_string(value: str) -> str:
     return json.dumps(value)  # a JSON string literal is a valid Lua string literal here
 
 
-def post_script(path: str, body: str, key: str | None, id_prefix: str) -> str:
-    auth = f'["Authorization"] = "Bearer " .. {lua_string(key)},' if key else ""
+def post_script(path: str, body: str, keys: list[str], id_prefix: str) -> str:
+    """POSTs of one body with a fresh Idempotency-Key each, as the tenants of ``keys`` in
+    turn (no Authorization header if ``keys`` is empty)."""
+    key_list = ",\n".join(lua_string(k) for k in keys)
+    auth = '["Authorization"] = "Bearer " .. keys[n % #keys + 1],' if keys else ""
     return f"""
 local body = {lua_string(body)}
+local keys = {{
+{key_list}
+}}
 local n = 0
 request = function()
   n = n + 1
