@@ -32,6 +32,7 @@ from litestar.params import JSONBody
 from bench.common import PLATFORM_KEY, ROOT, SERVER_CORE, pin
 from services.api.schemas import ComplaintCreate, WrittenOut
 from services.app import create_app
+from services.logs import log_config
 from services.runtime import Runtime
 from services.settings import Settings
 
@@ -60,8 +61,14 @@ async def serve(args: argparse.Namespace) -> None:
     unlimited = {f: 0.0 for f in ("rate_per_key", "rate_per_tenant") if hasattr(settings, f)}
     settings = replace(settings, workers_in_process=False, **unlimited)
     runtime = Runtime(settings, args.database_url, args.nats_url)
+    # logged as ``complaints serve`` logs: a JSON line a request (both handlers), to the log file
     config = uvicorn.Config(
-        bench_app(runtime), host="127.0.0.1", port=args.port, log_level="warning", access_log=False
+        bench_app(runtime),
+        host="127.0.0.1",
+        port=args.port,
+        log_level="info",
+        log_config=log_config(),
+        access_log=False,
     )
     await uvicorn.Server(config).serve()
 

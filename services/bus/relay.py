@@ -1,8 +1,9 @@
 """Follow each tenant's ledger and publish its role-routed events to JetStream, losing none.
 
 Like a projection, the relay keeps its place in ``projection_tracking`` (view ``relay``) and
-works a batch in one transaction under that row's lock, so a second relay skips a tenant the
-first is working on. The position moves only after the server has acknowledged every message
+works a batch in one transaction under those rows' locks, so a second relay skips a tenant the
+first is working on. A round takes every woken tenant in one transaction and one wait for the
+server's acks. The position moves only after the server has acknowledged every message
 of the batch: NATS down, or the relay killed mid-batch, leaves the position where it was and
 the batch is published again; the server drops the copies it already has by ``Nats-Msg-Id``.
 """
@@ -22,7 +23,6 @@ from nats.js.api import PubAck
 
 from projections.changes import Envelope
 from projections.follow import LedgerFollower
-from projections.runner import EVENTS_AFTER
 from services.bus.case_context import case_contexts
 from services.bus.messages import CONTENT_TYPE, cloud_event, routes
 from services.bus.stream_config import STREAM, ensure_stream, message_id, subject
@@ -36,6 +36,28 @@ BEHIND = """
 SELECT h.tenant_id FROM ledger_heads h
   LEFT JOIN projection_tracking t ON t.view = $1 AND t.tenant_id = h.tenant_id
  WHERE h.seq > COALESCE(t.seq, 0)
+"""
+
+LOCK = """
+SELECT tenant_id, seq FROM projection_tracking WHERE view = $1 AND tenant_id = ANY($2)
+ ORDER BY tenant_id FOR UPDATE SKIP LOCKED
+"""
+ADD_TRACKING = """
+INSERT INTO projection_tracking (view, tenant_id) SELECT $1, t FROM unnest($2::uuid[]) t
+ON CONFLICT DO NOTHING
+"""
+# each tenant's next batch, tenant after tenant, each in ledger order
+EVENTS_AFTER_MANY = """
+SELECT e.tenant_id, e.seq, e.originator_id, e.originator_version, e.topic, e.state, e.recorded_at
+  FROM unnest($1::uuid[], $2::int8[]) AS p(tenant_id, after)
+ CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.tenant_id = p.tenant_id AND e.seq > p.after
+                      ORDER BY e.seq LIMIT $3) e
+ ORDER BY e.tenant_id, e.seq
+"""
+MOVE = """
+UPDATE projection_tracking t SET seq = m.seq, updated_at = now()
+  FROM unnest($2::uuid[], $3::int8[]) AS m(tenant_id, seq)
+ WHERE t.view = $1 AND t.tenant_id = m.tenant_id
 """
 
 
@@ -91,47 +113,54 @@ class Relay:
         self._stream_ready = False
         self._follower = LedgerFollower(pool, self._behind, self._work, sweep_seconds, name="relay")
 
-    # --- one tenant ----------------------------------------------------------------------
+    # --- a round of tenants -------------------------------------------------------------
 
     async def catch_up(self, tenant_id: UUID) -> Relayed:
         """Publish everything recorded for the tenant since the relay's position (nothing if
         another relay holds the tenant). Raises if a batch could not be published."""
+        return await self.catch_up_many([tenant_id])
+
+    async def catch_up_many(self, tenants: list[UUID]) -> Relayed:
+        """``catch_up`` for many tenants at once: one transaction, one read and one wait for
+        the server's acks a round, however many tenants moved (skipping those another relay
+        holds). Under load from many tenants a round costs about what one tenant's did."""
         await self._ensure_stream()
         done = Relayed()
-        while True:
+        pending = sorted(set(tenants))
+        while pending:
             async with self.pool.acquire() as conn, conn.transaction():
-                position = await self._lock(conn, tenant_id)
-                if position is None:
+                positions = await self._lock(conn, pending)
+                if not positions:
                     return done
-                rows = await conn.fetch(EVENTS_AFTER, tenant_id, position, self.batch_size)
-                if not rows:
-                    return done
-                outgoing = await self._messages(conn, tenant_id, [self.decode(r) for r in rows])
-                acks = await self._publish(outgoing)
-                await conn.execute(
-                    "UPDATE projection_tracking SET seq = $3, updated_at = now()"
-                    " WHERE view = $1 AND tenant_id = $2",
-                    VIEW,
-                    tenant_id,
-                    rows[-1]["seq"],
+                rows = await conn.fetch(
+                    EVENTS_AFTER_MANY, list(positions), list(positions.values()), self.batch_size
                 )
+                by_tenant: dict[UUID, list[asyncpg.Record]] = {}
+                for row in rows:
+                    by_tenant.setdefault(row["tenant_id"], []).append(row)
+                outgoing: list[Outgoing] = []
+                for tenant_id, tenant_rows in by_tenant.items():
+                    events = [self.decode(r) for r in tenant_rows]
+                    outgoing += await self._messages(conn, tenant_id, events)
+                acks = await self._publish(outgoing)
+                if by_tenant:
+                    await conn.execute(
+                        MOVE,
+                        VIEW,
+                        list(by_tenant),
+                        [tenant_rows[-1]["seq"] for tenant_rows in by_tenant.values()],
+                    )
             done += Relayed(len(rows), len(acks), sum(1 for a in acks if a.duplicate))
-            if len(rows) < self.batch_size:
-                return done
+            pending = [t for t, r in by_tenant.items() if len(r) == self.batch_size]
+        return done
 
-    async def _lock(self, conn: asyncpg.Connection, tenant_id: UUID) -> int | None:
-        await conn.execute(
-            "INSERT INTO projection_tracking (view, tenant_id) VALUES ($1, $2)"
-            " ON CONFLICT DO NOTHING",
-            VIEW,
-            tenant_id,
-        )
-        return await conn.fetchval(
-            "SELECT seq FROM projection_tracking WHERE view = $1 AND tenant_id = $2"
-            " FOR UPDATE SKIP LOCKED",
-            VIEW,
-            tenant_id,
-        )
+    async def _lock(self, conn: asyncpg.Connection, tenants: list[UUID]) -> dict[UUID, int]:
+        """The positions of the tenants no other relay holds, locked for this transaction."""
+        rows = await conn.fetch(LOCK, VIEW, tenants)
+        if len(rows) < len(tenants):  # new tenants have no row yet (or another relay's)
+            await conn.execute(ADD_TRACKING, VIEW, tenants)
+            rows = await conn.fetch(LOCK, VIEW, tenants)
+        return {r["tenant_id"]: r["seq"] for r in rows}
 
     async def _messages(
         self, conn: asyncpg.Connection, tenant_id: UUID, events: list[Envelope]
@@ -196,33 +225,52 @@ class Relay:
         return [r["tenant_id"] for r in await self.pool.fetch(BEHIND, VIEW)]
 
     async def _work(self, tenants: list[UUID]) -> None:
-        tenants = sorted(tenants)
+        try:
+            relayed = await self.catch_up_many(tenants)
+        except (*BUS_FAILURES, *DB_FAILURES) as error:
+            # Nothing advanced. Keep them for after a growing pause: while NATS is away every
+            # round would fail the same way.
+            self._follower.wake(tenants)
+            await self._back_off(tenants, error)
+            return
+        except Exception:
+            # One tenant's bad event must not stop the others' notifications: work them one
+            # by one, so only that tenant waits (and the sweep retries it, loudly).
+            log.warning("relay round failed; relaying its tenants one by one", exc_info=True)
+            await self._work_one_by_one(sorted(tenants))
+            return
+        self.failures = 0
+        self._log_duplicates(f"{len(tenants)} tenants", relayed)
+
+    async def _work_one_by_one(self, tenants: list[UUID]) -> None:
         for n, tenant_id in enumerate(tenants):
             try:
                 relayed = await self.catch_up(tenant_id)
             except (*BUS_FAILURES, *DB_FAILURES) as error:
-                # Nothing advanced. Keep the rest for after a growing pause: while NATS is
-                # away every tenant would fail the same way.
                 self._follower.wake(tenants[n:])
-                await self._back_off(tenant_id, error)
+                await self._back_off(tenants[n:], error)
                 return
             except Exception:
-                # One tenant's bad event must not stop the others' notifications; the sweep
-                # retries it, loudly.
                 log.exception("relay for tenant %s failed", tenant_id)
                 continue
             self.failures = 0
-            if relayed.duplicates:
-                log.info(
-                    "relay for %s: %d messages, %d duplicates dropped by the server",
-                    tenant_id,
-                    relayed.messages,
-                    relayed.duplicates,
-                )
+            self._log_duplicates(str(tenant_id), relayed)
 
-    async def _back_off(self, tenant_id: UUID, error: BaseException) -> None:
+    @staticmethod
+    def _log_duplicates(whose: str, relayed: Relayed) -> None:
+        if relayed.duplicates:
+            log.info(
+                "relay for %s: %d messages, %d duplicates dropped by the server",
+                whose,
+                relayed.messages,
+                relayed.duplicates,
+            )
+
+    async def _back_off(self, tenants: list[UUID], error: BaseException) -> None:
         self.failures += 1
         self._stream_ready = False  # a server that lost its store needs the stream again
         pause = min(0.05 * 2**self.failures, 2.0)
-        log.warning("relay for %s failed (%r); retrying in %.2fs", tenant_id, error, pause)
+        log.warning(
+            "relay for %d tenants failed (%r); retrying in %.2fs", len(tenants), error, pause
+        )
         await asyncio.sleep(pause)
