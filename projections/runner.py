@@ -1,8 +1,9 @@
 """Apply the ledger to the views exactly once.
 
-A batch of one tenant's events and the views' tracking rows are written in one transaction,
-under a row lock on those tracking rows: a crash mid-batch leaves nothing, and a second runner
-skips a tenant that the first is working on. The runner wakes on the ledger's NOTIFY (the
+A batch of events and the views' tracking rows are written in one transaction, under a row
+lock on those tracking rows: a crash mid-batch leaves nothing, and a second runner skips a
+tenant that the first is working on. A round takes every woken tenant in one such transaction,
+so many tenants cost about what one does. The runner wakes on the ledger's NOTIFY (the
 payload names the tenant) and sweeps on a timer, so a lost notification delays nothing long.
 """
 
@@ -30,6 +31,33 @@ Decode = Callable[[asyncpg.Record], Envelope]
 EVENTS_AFTER = """
 SELECT tenant_id, seq, originator_id, originator_version, topic, state, recorded_at
   FROM events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
+"""
+
+# each tenant's next batch, tenant after tenant, each in ledger order
+EVENTS_AFTER_MANY = """
+SELECT e.tenant_id, e.seq, e.originator_id, e.originator_version, e.topic, e.state, e.recorded_at
+  FROM unnest($1::uuid[], $2::int8[]) AS p(tenant_id, after)
+ CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.tenant_id = p.tenant_id AND e.seq > p.after
+                      ORDER BY e.seq LIMIT $3) e
+ ORDER BY e.tenant_id, e.seq
+"""
+
+LOCK_MANY = """
+SELECT tenant_id, view, seq FROM projection_tracking
+ WHERE tenant_id = ANY($1) AND view = ANY($2)
+ ORDER BY tenant_id, view FOR UPDATE SKIP LOCKED
+"""
+
+ADD_TRACKING = """
+INSERT INTO projection_tracking (view, tenant_id)
+SELECT v, t FROM unnest($1::uuid[]) t CROSS JOIN unnest($2::text[]) v
+ON CONFLICT DO NOTHING
+"""
+
+MOVE_MANY = """
+UPDATE projection_tracking t SET seq = m.seq, updated_at = now()
+  FROM unnest($1::uuid[], $2::int8[]) AS m(tenant_id, seq)
+ WHERE t.tenant_id = m.tenant_id AND t.view = ANY($3)
 """
 
 LAG = """
@@ -84,16 +112,69 @@ class ProjectionRunner:
     async def catch_up(self, tenant_id: UUID) -> int:
         """Apply everything recorded for the tenant; returns how many events were applied
         (0 when another runner holds the tenant)."""
+        return await self.catch_up_many([tenant_id])
+
+    async def catch_up_many(self, tenants: Sequence[UUID]) -> int:
+        """``catch_up`` for many tenants in rounds of one transaction each: one lock, one
+        read and one tracking update a round however many tenants moved, each tenant's rows
+        written under its own row-level security setting. Tenants another runner holds are
+        skipped. Returns how many events were applied."""
         applied = 0
-        while True:
+        pending = sorted(set(tenants))
+        while pending:
             async with self.pool.acquire() as conn, conn.transaction():
-                positions = await self._lock(conn, tenant_id, skip_locked=True)
-                if positions is None:
+                positions = await self._lock_many(conn, pending)
+                if not positions:
                     return applied
-                count = await self._apply_batch(conn, tenant_id, positions)
-            applied += count
-            if count < self.batch_size:
-                return applied
+                starts = {t: min(p.values()) for t, p in positions.items()}
+                rows = await conn.fetch(
+                    EVENTS_AFTER_MANY, list(starts), list(starts.values()), self.batch_size
+                )
+                by_tenant: dict[UUID, list[asyncpg.Record]] = {}
+                for row in rows:
+                    by_tenant.setdefault(row["tenant_id"], []).append(row)
+                for tenant_id, tenant_rows in by_tenant.items():
+                    await set_tenant(conn, tenant_id)
+                    await apply(conn, self._project(tenant_rows, positions[tenant_id]))
+                if by_tenant:
+                    await conn.execute(
+                        MOVE_MANY,
+                        list(by_tenant),
+                        [tenant_rows[-1]["seq"] for tenant_rows in by_tenant.values()],
+                        self.names,
+                    )
+            applied += len(rows)
+            pending = [t for t, r in by_tenant.items() if len(r) == self.batch_size]
+        return applied
+
+    async def _lock_many(
+        self, conn: asyncpg.Connection, tenants: list[UUID]
+    ) -> dict[UUID, dict[str, int]]:
+        """Each tenant's view positions, locked, for the tenants no other runner holds."""
+        rows = await conn.fetch(LOCK_MANY, tenants, self.names)
+        if len(rows) < len(tenants) * len(self.names):  # new tenants or views (or held rows)
+            await conn.execute(ADD_TRACKING, tenants, self.names)
+            rows = await conn.fetch(LOCK_MANY, tenants, self.names)
+        positions: dict[UUID, dict[str, int]] = {}
+        for row in rows:
+            positions.setdefault(row["tenant_id"], {})[row["view"]] = row["seq"]
+        # a tenant whose rows are partly held elsewhere (a one-view rebuild) waits its turn
+        return {t: p for t, p in positions.items() if len(p) == len(self.names)}
+
+    def _project(
+        self,
+        rows: Sequence[asyncpg.Record],
+        positions: dict[str, int],
+        views: Sequence[View] | None = None,
+    ) -> list[Change]:
+        """The row changes of ``rows`` for every view that has not applied them yet."""
+        changes: list[Change] = []
+        for row in rows:
+            envelope = self.decode(row)
+            for view in views or self.views:
+                if envelope.seq > positions[view.name]:
+                    changes.extend(view.project(envelope))
+        return changes
 
     async def _lock(
         self,
@@ -131,13 +212,7 @@ class ProjectionRunner:
         rows = await conn.fetch(EVENTS_AFTER, tenant_id, start, self.batch_size)
         if not rows:
             return 0
-        changes: list[Change] = []
-        for row in rows:
-            envelope = self.decode(row)
-            for view in views or self.views:
-                if envelope.seq > positions[view.name]:
-                    changes.extend(view.project(envelope))
-        await apply(conn, changes)
+        await apply(conn, self._project(rows, positions, views))
         last = rows[-1]["seq"]
         await conn.execute(
             "UPDATE projection_tracking SET seq = $3, updated_at = now()"
@@ -183,8 +258,14 @@ class ProjectionRunner:
         return [r["tenant_id"] for r in await self.pool.fetch(BEHIND, self.names)]
 
     async def _work(self, tenants: list[UUID]) -> None:
-        for tenant_id in tenants:
-            await self._catch_up_logged(tenant_id)
+        try:
+            await self.catch_up_many(tenants)
+        except Exception:
+            # The round rolled back. One tenant's bad event (say, one no code can decode) must
+            # not stop the views of the others: work them one by one.
+            log.warning("projection round failed; working its tenants one by one", exc_info=True)
+            for tenant_id in tenants:
+                await self._catch_up_logged(tenant_id)
 
     async def sweep(self) -> None:
         await self._work(await self._behind())

@@ -23,6 +23,7 @@ from nats.js.api import PubAck
 
 from projections.changes import Envelope
 from projections.follow import LedgerFollower
+from projections.runner import EVENTS_AFTER_MANY
 from services.bus.case_context import case_contexts
 from services.bus.messages import CONTENT_TYPE, cloud_event, routes
 from services.bus.stream_config import STREAM, ensure_stream, message_id, subject
@@ -45,14 +46,6 @@ SELECT tenant_id, seq FROM projection_tracking WHERE view = $1 AND tenant_id = A
 ADD_TRACKING = """
 INSERT INTO projection_tracking (view, tenant_id) SELECT $1, t FROM unnest($2::uuid[]) t
 ON CONFLICT DO NOTHING
-"""
-# each tenant's next batch, tenant after tenant, each in ledger order
-EVENTS_AFTER_MANY = """
-SELECT e.tenant_id, e.seq, e.originator_id, e.originator_version, e.topic, e.state, e.recorded_at
-  FROM unnest($1::uuid[], $2::int8[]) AS p(tenant_id, after)
- CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.tenant_id = p.tenant_id AND e.seq > p.after
-                      ORDER BY e.seq LIMIT $3) e
- ORDER BY e.tenant_id, e.seq
 """
 MOVE = """
 UPDATE projection_tracking t SET seq = m.seq, updated_at = now()

@@ -9,8 +9,10 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from uuid import uuid4
 
 import asyncpg
+from eventsourcing.persistence import StoredEvent
 
 from projections.runner import ProjectionRunner
 from services.codec import envelope_decoder
@@ -123,3 +125,44 @@ async def test_a_runner_killed_mid_batch_double_counts_nothing(
     await runtime.projections.catch_up(tenant_id)
     await caught_up(runtime, tenant_id)
     assert await fingerprint(owner, tenant_id) == live
+
+
+async def test_runners_working_rounds_of_many_tenants_apply_each_event_once(
+    runtime: Runtime, owner: asyncpg.Connection, database_url: str
+) -> None:
+    """Two runners (and the service's own) take rounds over the same five tenants at once,
+    in batches smaller than a tenant's backlog: each tenant's views equal a rebuild's."""
+    tenants = [await hospital_with_cases(runtime, 20 + 5 * n) for n in range(5)]
+    url = app_role_url(database_url, None)
+    pools = [await asyncpg.create_pool(url, min_size=1, max_size=2) for _ in range(2)]
+    try:
+        decode = envelope_decoder(runtime.repository.mapper)
+        runners = [ProjectionRunner(pool, decode, batch_size=30) for pool in pools]
+        await asyncio.gather(*(r.catch_up_many(tenants) for r in runners))
+    finally:
+        for pool in pools:
+            await pool.close()
+    for tenant_id in tenants:
+        await caught_up(runtime, tenant_id)
+        live = await fingerprint(owner, tenant_id)
+        await runtime.projections.rebuild(tenant_id)
+        assert await fingerprint(owner, tenant_id) == live
+
+
+async def test_a_tenant_with_an_undecodable_event_does_not_hold_up_the_others(
+    runtime: Runtime, owner: asyncpg.Connection, database_url: str
+) -> None:
+    good, bad = await hospital_with_cases(runtime, 3), await hospital_with_cases(runtime, 3)
+    await runtime.ledger.append(bad, [StoredEvent(uuid4(), 1, "nowhere:Gone.Missing", b"{")])
+    pool = await asyncpg.create_pool(app_role_url(database_url, None), min_size=1, max_size=2)
+    try:
+        runner = ProjectionRunner(pool, envelope_decoder(runtime.repository.mapper))
+        await runner._work([good, bad])  # what the follower calls with the woken tenants
+    finally:
+        await pool.close()
+    await caught_up(runtime, good)
+    head = (await runtime.ledger.head(bad))[0]
+    stuck = await owner.fetchval(
+        "SELECT coalesce(max(seq), 0) FROM projection_tracking WHERE tenant_id = $1", bad
+    )
+    assert stuck < head
