@@ -45,7 +45,12 @@ class Cases:
     async def file(
         self, uow: UnitOfWork, tenant: Tenant, command: c.File, actor: c.Actor, now: datetime
     ) -> Written:
-        case = file_complaint(
+        return await self._save(uow, tenant.id, self.filed(tenant, command, actor, now))
+
+    @staticmethod
+    def filed(tenant: Tenant, command: c.File, actor: c.Actor, now: datetime) -> Complaint:
+        """A new case as the tenant's policy files it, not yet saved."""
+        return file_complaint(
             uuid4(),
             tenant.id,
             command,
@@ -55,7 +60,6 @@ class Cases:
             tenant.calendar,
             options=tenant.policy_options,
         )
-        return await self._save(uow, tenant.id, case)
 
     async def run(
         self,
@@ -66,9 +70,16 @@ class Cases:
         actor: c.Actor,
         now: datetime,
     ) -> Written:
+        self.decide(tenant, case, command, actor, now)
+        return await self._save(uow, tenant.id, case)
+
+    @staticmethod
+    def decide(
+        tenant: Tenant, case: Complaint, command: c.Command, actor: c.Actor, now: datetime
+    ) -> None:
+        """Run the command on the case through its policy; the case holds the new events."""
         # The case keeps the policy it was filed under; a tenant's new binding applies to new cases.
         execute(case, command, actor, load_policy(case.policy), now, tenant.calendar)
-        return await self._save(uow, tenant.id, case)
 
     async def resolve_group(
         self,

@@ -7,16 +7,17 @@ there or neither is.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 import msgspec
+from eventsourcing.persistence import StoredEvent
 
 from services.api.problems import IdempotencyMismatch
-from services.ledger import Ledger, UnitOfWork
+from services.ledger import Ledger, Remember, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -61,26 +62,65 @@ async def run_once(
             body = msgspec.json.encode(answer.body)
             await uow.remember(scope_id, key, request_sha256, answer.status, body)
             return answer
-    except asyncpg.UniqueViolationError:
+    except asyncpg.UniqueViolationError as taken:
         # A concurrent or earlier run with the same key committed first: give its answer.
-        prior = await _recall(ledger, scope_id, key, request_sha256)
-        if prior is None:
-            raise
-        return prior
+        return await _first_answer(ledger, scope_id, key, request_sha256, taken)
     except Exception as refused:
         if not rolls_back:
             raise
-        # The work may refuse because its first run already happened (a case closed twice):
-        # a retry still gets the first answer.
-        try:
-            prior = await _recall(ledger, scope_id, key, request_sha256)
-        except IdempotencyMismatch:
+        return await _first_answer(ledger, scope_id, key, request_sha256, refused)
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A write of one batch of events to one tenant's ledger, decided but not yet appended.
+    ``answer(seq)`` is what to answer once the batch's last event has its ``seq``; its body
+    must carry that seq as ``seq`` (a retry's stored answer gets it from the ledger)."""
+
+    tenant_id: UUID
+    events: Sequence[StoredEvent]
+    status: int
+    answer: Callable[[int], Any]
+
+
+async def append_once(
+    ledger: Ledger,
+    scope_id: UUID,
+    key: str | None,
+    request_sha256: str,
+    decide: Callable[[], Awaitable[Decided]],
+) -> Answer:
+    """``run_once(..., rolls_back=True)`` for a write that is one append: the append and the
+    answer for retries go to the ledger in one statement (one round trip)."""
+    try:
+        decided = await decide()
+        remember = None
+        if key is not None:
+            body = msgspec.json.encode(decided.answer(0))
+            remember = Remember(scope_id, key, request_sha256, decided.status, body)
+        seqs = await ledger.append_answered(decided.tenant_id, decided.events, remember)
+        return Answer(decided.status, decided.answer(seqs[-1]))
+    except Exception as failed:
+        if key is None:
             raise
-        except Exception:
-            raise refused from None
-        if prior is None:
-            raise
-        return prior
+        # A retry: the key's row is taken, or the work refuses what its first run did.
+        return await _first_answer(ledger, scope_id, key, request_sha256, failed)
+
+
+async def _first_answer(
+    ledger: Ledger, scope_id: UUID, key: str, request_sha256: str, failed: Exception
+) -> Answer:
+    """The stored answer for the key; else ``failed`` goes on, as it does when the lookup
+    fails for its own reason (the database away)."""
+    try:
+        prior = await _recall(ledger, scope_id, key, request_sha256)
+    except IdempotencyMismatch:
+        raise
+    except Exception:
+        prior = None
+    if prior is None:
+        raise failed
+    return prior
 
 
 async def _recall(ledger: Ledger, scope_id: UUID, key: str, request_sha256: str) -> Answer | None:

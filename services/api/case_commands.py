@@ -21,13 +21,12 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody
 
 from domain import commands as c
-from services.api.deps import caller_tenant, write_once
+from domain.complaint import Complaint
+from services.api.deps import caller_tenant, save_case_once
 from services.api.problems import FieldError, StaleVersion
 from services.api.schemas import NO_NUL, WrittenOut
 from services.auth import Principal, tenant_member
 from services.cases import Cases
-from services.idempotency import Answer
-from services.ledger import UnitOfWork
 from services.runtime import Runtime
 
 MAX_TEXT = 10_000
@@ -91,17 +90,17 @@ def command_route(command: type[c.Command]) -> HTTPRouteHandler:
         wanted = command(**msgspec.structs.asdict(data))
         cases = Cases(runtime.repository)
 
-        async def work(uow: UnitOfWork) -> Answer:
-            case = await cases.get(tenant.id, case_id, conn=uow.conn)
+        async def decide() -> Complaint:
+            # Read outside any transaction: the append's unique version refuses a write
+            # that another made stale since (409), as If-Match does for the caller's.
+            case = await cases.get(tenant.id, case_id)
             expected = expected_version(request)
             if expected is not None and expected != case.version:
                 raise StaleVersion(expected, case.version)
-            written = await cases.run(
-                uow, tenant, case, wanted, request.user.actor, runtime.clock.now()
-            )
-            return Answer(200, WrittenOut(written.id, written.version, written.seq))
+            cases.decide(tenant, case, wanted, request.user.actor, runtime.clock.now())
+            return case
 
-        return await write_once(request, runtime, work, rolls_back=True)
+        return await save_case_once(request, runtime, tenant.id, decide, 200)
 
     handle.__annotations__ = {
         "request": Request[Principal, Any, Any],

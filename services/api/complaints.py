@@ -14,7 +14,7 @@ from domain import commands as c
 from domain.complaint import Complaint
 from projections import case_list, timeline
 from projections.read import reading
-from services.api.deps import caller_tenant, write_once
+from services.api.deps import caller_tenant, save_case_once
 from services.api.problems import FieldError
 from services.api.schemas import (
     ComplaintCreate,
@@ -27,8 +27,6 @@ from services.api.schemas import (
 from services.api.views import AfterSeq, Wait, caught_up, decode_cursor, encode_cursor
 from services.auth import Principal, tenant_member
 from services.cases import Cases
-from services.idempotency import Answer
-from services.ledger import UnitOfWork
 from services.runtime import Runtime
 
 Req = Request[Principal, Any, Any]
@@ -45,7 +43,7 @@ class ComplaintController(Controller):
     ) -> Response[WrittenOut]:
         tenant = await caller_tenant(runtime, request.user)
 
-        async def work(uow: UnitOfWork) -> Answer:
+        async def decide() -> Complaint:
             now = runtime.clock.now()
             command = c.File(
                 received_at=data.received_at or now,
@@ -57,12 +55,9 @@ class ComplaintController(Controller):
                 category=data.category,
                 public_figure=data.public_figure,
             )
-            written = await Cases(runtime.repository).file(
-                uow, tenant, command, request.user.actor, now
-            )
-            return Answer(201, WrittenOut(written.id, written.version, written.seq))
+            return Cases.filed(tenant, command, request.user.actor, now)
 
-        return await write_once(request, runtime, work, rolls_back=True)
+        return await save_case_once(request, runtime, tenant.id, decide, 201)
 
     @get("/", operation_id="listComplaints")
     async def list_complaints(
