@@ -1,10 +1,11 @@
 """Row 2: ``Ledger.append`` of one event at 1, 8 and 32 writers over 1 and 16 tenants, against
 raw asyncpg single-row inserts (autocommit) into a plain table at the same concurrency.
 
-Both sides run in this process on one pool per writer count, as the application role, with
-the same payload (a stored ``Filed`` event of a few hundred bytes, a fresh case each time).
-The ledger side pays what the product pays: the chain trigger (head row lock, SHA-256),
-the primary and unique keys and the NOTIFY. Each cell alternates ledger and raw runs three
+Both sides run in this process on one pool per writer count, as the application role and
+with the service's pool settings, with the same payload (a stored ``Filed`` event of a few
+hundred bytes, a fresh case each time). The ledger side pays what the product pays: the chain
+trigger (head row lock, SHA-256), the primary and unique keys and the wake-up NOTIFY (sent by
+the service's announcer). Each cell alternates ledger and raw runs three
 times and keeps each side's best, so noise from elsewhere on the machine hits neither alone.
 """
 
@@ -19,7 +20,8 @@ from eventsourcing.persistence import StoredEvent
 
 from bench.common import Context, Row, app_url
 from bench.fill import new_tenant, template_cases
-from services.ledger import Ledger
+from services.ledger import Announcer, Ledger
+from services.runtime import keep_session
 
 WRITERS = (1, 8, 32)
 TENANTS = (1, 16)
@@ -53,7 +55,9 @@ async def cell(
     pool: asyncpg.Pool, tenants: list[UUID], writers: int, spread: int, seconds: float, rounds: int
 ) -> tuple[float, float]:
     """Best ledger and raw rates (events/s) of ``rounds`` alternating runs."""
-    ledger = Ledger(pool)
+    announcer = Announcer(pool)  # wake-ups sent as the service sends them
+    announcer.start()
+    ledger = Ledger(pool, announcer)
     template = TEMPLATE
 
     async def ledger_write(n: int) -> None:
@@ -65,11 +69,14 @@ async def cell(
             RAW_INSERT, tenants[n % spread], uuid4(), 1, template.topic, template.state
         )
 
-    await timed_writers(writers, 0.3, ledger_write)  # warm the pool up
-    product = limit = 0.0
-    for _ in range(rounds):
-        product = max(product, await timed_writers(writers, seconds, ledger_write) / seconds)
-        limit = max(limit, await timed_writers(writers, seconds, raw_write) / seconds)
+    try:
+        await timed_writers(writers, 0.3, ledger_write)  # warm the pool up
+        product = limit = 0.0
+        for _ in range(rounds):
+            product = max(product, await timed_writers(writers, seconds, ledger_write) / seconds)
+            limit = max(limit, await timed_writers(writers, seconds, raw_write) / seconds)
+    finally:
+        await announcer.close()
     return product, limit
 
 
@@ -88,7 +95,9 @@ async def bench_append(ctx: Context) -> list[Row]:
             tenants.append(tenant.id)
         await setup.close()
         for writers in WRITERS:
-            pool = await asyncpg.create_pool(app_url(url), min_size=writers, max_size=writers)
+            pool = await asyncpg.create_pool(
+                app_url(url), min_size=writers, max_size=writers, reset=keep_session
+            )
             try:
                 for spread in TENANTS:
                     product, limit = await cell(pool, tenants, writers, spread, seconds, rounds)
