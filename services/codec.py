@@ -23,6 +23,7 @@ from eventsourcing.utils import get_topic
 
 from domain.tenant import Tenant
 from projections.changes import Envelope
+from services.event_state import state_reader
 from services.keys import KeyProvider
 from services.personal_data import (
     Place,
@@ -77,23 +78,28 @@ class TenantMapper(Mapper):
 
     def decode(self, tenant_id: UUID, stored: StoredEvent) -> Any:
         event = super().to_domain_event(stored)
+        self.open_sealed(
+            tenant_id, stored.topic, stored.originator_id, stored.originator_version, vars(event)
+        )
+        return event
+
+    def open_sealed(
+        self, tenant_id: UUID, topic: str, originator_id: Any, version: int, state: dict[str, Any]
+    ) -> None:
+        """Open, in place, the sealed fields of a decoded event's state."""
         if self.keys is None:
-            return event
-        state = vars(event)
+            return
         keys: dict[int, bytes | None] = {}
         for name, value in state.items():
             if is_sealed(value):
-                version = key_version(value)
-                if version not in keys:
-                    keys[version] = self.keys.get(tenant_id, version)
-                place = Place(tenant_id, stored.originator_id, stored.originator_version, name)
-                plaintext = unseal(keys[version], place, value)
+                key_at = key_version(value)
+                if key_at not in keys:
+                    keys[key_at] = self.keys.get(tenant_id, key_at)
+                place = Place(tenant_id, originator_id, version, name)
+                plaintext = unseal(keys[key_at], place, value)
                 state[name] = (
-                    erased(stored.topic, name)
-                    if plaintext is None
-                    else self.transcoder.decode(plaintext)
+                    erased(topic, name) if plaintext is None else self.transcoder.decode(plaintext)
                 )
-        return event
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         if self.keys is not None and personal_fields(get_topic(type(domain_event))):
@@ -119,23 +125,40 @@ def tenant_of(aggregate: Aggregate) -> UUID:
 
 
 def envelope_decoder(mapper: TenantMapper) -> Callable[[Record], Envelope]:
-    """Decode a ledger row for the views: the domain event's attributes, plus its place."""
+    """Decode a ledger row for the views: the domain event's attributes, plus its place.
+
+    The attributes are read without building the event (``services/event_state.py``): a
+    rebuild decodes every event of a tenant, and building the event was most of decoding."""
+    read_state = state_reader(mapper)
+    names: dict[str, tuple[str, str]] = {}  # topic -> (aggregate, event name)
+    uuids: dict[UUID, UUID] = {}  # asyncpg's -> the standard library's, as the mapper gives
+
+    def plain(value: UUID) -> UUID:
+        found = uuids.get(value)
+        if found is None:
+            if len(uuids) >= 100_000:
+                uuids.clear()
+            found = uuids[value] = UUID(int=value.int)
+        return found
 
     def decode(row: Record) -> Envelope:
-        originator = UUID(int=row["originator_id"].int)
-        tenant_id = UUID(int=row["tenant_id"].int)
-        stored = StoredEvent(originator, row["originator_version"], row["topic"], row["state"])
-        event = mapper.decode(tenant_id, stored)
-        path = row["topic"].partition(":")[2].split(".")
+        originator = plain(row["originator_id"])
+        tenant_id = plain(row["tenant_id"])
+        topic, version = row["topic"], row["originator_version"]
+        data = read_state(tenant_id, topic, originator, version, row["state"])
+        if topic not in names:
+            path = topic.partition(":")[2].split(".")
+            names[topic] = (path[0], path[-1])
+        aggregate, name = names[topic]
         return Envelope(
             tenant_id=row["tenant_id"],
             seq=row["seq"],
             recorded_at=row["recorded_at"],
             originator_id=originator,
-            version=row["originator_version"],
-            aggregate=path[0],
-            name=path[-1],
-            data=vars(event),
+            version=version,
+            aggregate=aggregate,
+            name=name,
+            data=data,
         )
 
     return decode
