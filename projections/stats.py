@@ -13,8 +13,11 @@ from projections.changes import Change, Envelope, Upsert, View
 TABLES = ("escalations", "penalties", "satisfaction")
 
 
+COUNTED = frozenset({"Escalated", "PenaltyAssessed", "SatisfactionRecorded"})
+
+
 def project(e: Envelope) -> list[Change]:
-    if e.aggregate != "Complaint":
+    if e.aggregate != "Complaint" or e.name not in COUNTED:
         return []
     d = e.data
     base = {"tenant_id": e.tenant_id, "case_id": e.originator_id, "seq": e.seq, "at": e.at}

@@ -6,7 +6,9 @@ timeline can be shown to anyone who may see the case.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from string import Formatter
 from typing import Any
 from uuid import UUID
 
@@ -76,8 +78,31 @@ class _Lenient(dict):
         return "?"
 
 
+# values render() works out rather than takes from the event
+DERIVED = frozenset({"roles", "accepted_en", "accepted_zh", "amount_yuan"})
+_FIELDS: dict[str, frozenset[str]] = {}  # event name -> the fields its texts name
+
+
+def _fields(name: str, texts: tuple[str, str]) -> frozenset[str]:
+    if name not in _FIELDS:
+        _FIELDS[name] = frozenset(
+            re.split(r"[.\[]", field)[0]
+            for text in texts
+            for _, field, _, _ in Formatter().parse(text)
+            if field is not None
+        )
+    return _FIELDS[name]
+
+
 def render(name: str, data: Mapping[str, Any]) -> tuple[str, str]:
     en, zh = TEXTS.get(name, ("{by}: " + name, "{by}：" + name))
+    fields = _fields(name, (en, zh))
+    if fields <= data.keys() and fields.isdisjoint(DERIVED):
+        return en.format_map(data), zh.format_map(data)  # the event has all they name
+    return render_with_defaults(en, zh, data)
+
+
+def render_with_defaults(en: str, zh: str, data: Mapping[str, Any]) -> tuple[str, str]:
     values = _Lenient(data)
     values.setdefault("by", "system")
     if "accepted" in data:
