@@ -1,9 +1,10 @@
 """Row 3: replaying the ledger. Rebuilding every view from zero, and loading aggregates, in
 events/s, each against a raw ``SELECT`` of the same rows in the same shape:
 
-- rebuild: ``ProjectionRunner.rebuild`` of each tenant (one transaction each, as
-  ``complaints projections rebuild`` does) vs paging the same rows with the runner's own
-  query and batch size, without decoding or applying them;
+- rebuild: ``ProjectionRunner.rebuild_many`` of every tenant, as ``complaints projections
+  rebuild`` runs it (one transaction a tenant, ``REBUILD_JOBS`` tenants at a time) vs paging
+  the same rows with the runner's own query and batch size, tenant after tenant, without
+  decoding or applying them;
 - aggregates: ``Repository.load`` of every case of two tenants, one after another, vs the
   same per-case query returning the same rows undecoded.
 
@@ -21,7 +22,7 @@ import asyncpg
 from bench.common import Context, Row, app_url
 from bench.fill import append_all, cloned_events, new_tenant, template_cases
 from domain.complaint import Complaint
-from projections.runner import EVENTS_AFTER, ProjectionRunner, set_tenant
+from projections.runner import EVENTS_AFTER, REBUILD_JOBS, ProjectionRunner, set_tenant
 from services.codec import envelope_decoder, make_mapper
 from services.ledger import ORIGINATOR_EVENTS, Ledger
 from services.repository import Repository
@@ -76,7 +77,7 @@ async def bench_replay(ctx: Context) -> list[Row]:
             sample = [(t, c) for t in list(cases)[:2] for c in cases[t]]
 
             async def rebuild() -> int:
-                return sum([await runner.rebuild(t) for t in cases])
+                return await runner.rebuild_many(list(cases), jobs=REBUILD_JOBS)
 
             async def select_all() -> int:
                 return sum([await raw_pages(pool, t) for t in cases])

@@ -1,15 +1,15 @@
-"""``complaints projections rebuild [--tenant T] [--view V]``: rebuild views from zero while
-the service keeps serving (each tenant's rebuild is one transaction)."""
+"""``complaints projections rebuild [--tenant T] [--view V] [--jobs N]``: rebuild views from
+zero while the service keeps serving (each tenant's rebuild is one transaction; ``--jobs``
+tenants at a time)."""
 
 from __future__ import annotations
 
 import argparse
-import time
 from typing import Any
 from uuid import UUID
 
 from domain.tenant import tenant_id_for
-from projections.runner import VIEWS
+from projections.runner import REBUILD_JOBS, VIEWS
 from services.bootstrap import EngineUrls
 from services.migrate import migrate
 from services.runtime import Runtime
@@ -25,6 +25,12 @@ def register(commands: Any) -> None:
         action="append",
         choices=[v.name for v in VIEWS],
         help="a view to rebuild (repeatable; default: all)",
+    )
+    rebuild.add_argument(
+        "--jobs",
+        type=int,
+        default=REBUILD_JOBS,
+        help=f"tenants rebuilt at once, each in its own transaction (default {REBUILD_JOBS})",
     )
     rebuild.set_defaults(run=rebuild_views)
 
@@ -42,11 +48,11 @@ async def rebuild_views(args: argparse.Namespace, settings: Settings, urls: Engi
     try:
         runner = runtime.projections
         tenants = [tenant_ref(args.tenant)] if args.tenant else await runner.tenants()
-        for tenant_id in tenants:
-            started = time.perf_counter()
-            applied = await runner.rebuild(tenant_id, args.view)
-            took = time.perf_counter() - started
-            print(f"{tenant_id}: {applied} events in {took:.2f}s")
+
+        def done(tenant_id: UUID, applied: int, took: float) -> None:
+            print(f"{tenant_id}: {applied} events in {took:.2f}s", flush=True)
+
+        await runner.rebuild_many(tenants, args.view, args.jobs, done)
     finally:
         await runtime.close()
     return 0

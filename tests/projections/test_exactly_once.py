@@ -12,6 +12,7 @@ from pathlib import Path
 from uuid import uuid4
 
 import asyncpg
+import pytest
 from eventsourcing.persistence import StoredEvent
 
 from projections.runner import ProjectionRunner
@@ -166,3 +167,38 @@ async def test_a_tenant_with_an_undecodable_event_does_not_hold_up_the_others(
         "SELECT coalesce(max(seq), 0) FROM projection_tracking WHERE tenant_id = $1", bad
     )
     assert stuck < head
+
+
+async def test_tenants_rebuilt_at_once_each_get_exactly_their_live_rows(
+    runtime: Runtime, owner: asyncpg.Connection
+) -> None:
+    tenants = [await hospital_with_cases(runtime, 30) for _ in range(3)]
+    live = {}
+    for tenant_id in tenants:
+        await caught_up(runtime, tenant_id)
+        live[tenant_id] = await fingerprint(owner, tenant_id)
+    heard: dict[object, int] = {}
+    applied = await runtime.projections.rebuild_many(
+        tenants, jobs=2, done=lambda tenant_id, count, _: heard.setdefault(tenant_id, count)
+    )
+    heads = {t: (await runtime.ledger.head(t))[0] for t in tenants}
+    assert heard == heads
+    assert applied == sum(heads.values())
+    for tenant_id in tenants:
+        assert await fingerprint(owner, tenant_id) == live[tenant_id]
+
+
+async def test_a_failed_tenant_stops_a_rebuild_of_many_with_its_own_error(
+    runtime: Runtime, owner: asyncpg.Connection
+) -> None:
+    tenant_id = await hospital_with_cases(runtime, 5)
+    await caught_up(runtime, tenant_id)
+    live = await fingerprint(owner, tenant_id)
+
+    def undecodable(row: asyncpg.Record) -> object:
+        raise ValueError("no code decodes this")
+
+    runner = ProjectionRunner(runtime.pool, undecodable)
+    with pytest.raises(ValueError, match="no code decodes this"):
+        await runner.rebuild_many([tenant_id, tenant_id], jobs=2)
+    assert await fingerprint(owner, tenant_id) == live  # rolled back
