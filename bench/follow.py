@@ -304,7 +304,8 @@ async def bench_follow(ctx: Context) -> list[Row]:
                     )
                 for name, load in (("lag", heavy), ("fanout", light)):
                     if name in ctx.profile:  # an extra, unmeasured run under py-spy
-                        with recording(srv.api.pid, name, load.seconds):
+                        # the worker follows the ledger (views, relay); the API answers
+                        with recording(srv.worker.pid, name, load.seconds):
                             await phase(ctx, port, url, tenants, load, js, subs, raw_sub, owner)
                 await js.delete_stream(RAW_STREAM)
         finally:

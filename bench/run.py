@@ -1,6 +1,6 @@
 """``make bench``: every row against its limit in one run; prints the table, writes results.json.
 
-python -m bench.run                       # everything (about ten minutes on 2 cores)
+python -m bench.run                       # everything (five to six minutes on 2 cores)
 python -m bench.run --only intake --only append --quick
 python -m bench.run --only lag --profile lag   # py-spy the server, see bench/profiles/
 """
