@@ -29,6 +29,7 @@ STEPS = {
     "append": "bench.append:bench_append",
     "replay": "bench.replay:bench_replay",
     "lag": "bench.follow:bench_follow",  # rows 4 and 5: lag and fan-out under one load
+    "rounds": "bench.rounds:bench_rounds",  # row 4's diagnostic: the runner's rounds
     "scale": "bench.scale:bench_scale",
 }
 RESULTS = Path(__file__).resolve().parent / "results.json"

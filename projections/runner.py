@@ -85,6 +85,14 @@ async def set_tenant(conn: asyncpg.Connection, tenant_id: UUID) -> None:
     await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant_id))
 
 
+async def set_round_tenants(conn: asyncpg.Connection, tenants: list[UUID]) -> None:
+    """Row-level security admits these tenants' rows for this transaction (migration 030):
+    a round writes them all in one set of statements, and no other tenant's."""
+    await conn.execute(
+        "SELECT set_config('app.round_tenants', $1, true)", "{" + ",".join(map(str, tenants)) + "}"
+    )
+
+
 @dataclass(frozen=True)
 class Lag:
     view: str
@@ -121,9 +129,9 @@ class ProjectionRunner:
 
     async def catch_up_many(self, tenants: Sequence[UUID]) -> int:
         """``catch_up`` for many tenants in rounds of one transaction each: one lock, one
-        read and one tracking update a round however many tenants moved, each tenant's rows
-        written under its own row-level security setting. Tenants another runner holds are
-        skipped. Returns how many events were applied."""
+        read, one set of view writes (row-level security admitting exactly the round's
+        tenants) and one tracking update a round, however many tenants moved. Tenants another
+        runner holds are skipped. Returns how many events were applied."""
         applied = 0
         pending = sorted(set(tenants))
         while pending:
@@ -138,9 +146,12 @@ class ProjectionRunner:
                 by_tenant: dict[UUID, list[asyncpg.Record]] = {}
                 for row in rows:
                     by_tenant.setdefault(row["tenant_id"], []).append(row)
+                changes: list[Change] = []
                 for tenant_id, tenant_rows in by_tenant.items():
-                    await set_tenant(conn, tenant_id)
-                    await apply(conn, self._project(tenant_rows, positions[tenant_id]))
+                    changes += self._project(tenant_rows, positions[tenant_id])
+                if changes:
+                    await set_round_tenants(conn, list(by_tenant))
+                    await apply(conn, changes)
                 if by_tenant:
                     await conn.execute(
                         MOVE_MANY,

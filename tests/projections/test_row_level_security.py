@@ -50,3 +50,25 @@ async def test_a_tenant_cannot_write_rows_for_another(
             await app_conn.execute(
                 "INSERT INTO case_roles VALUES ($1, gen_random_uuid(), 'x', 'r', 'C2', now())", b
             )
+
+
+async def test_a_runner_round_sees_and_writes_its_tenants_only(
+    runtime: Runtime, app_conn: asyncpg.Connection
+) -> None:
+    """A round names its tenants (app.round_tenants); every view table admits those and no
+    other, and the setting ends with the transaction."""
+    a, b, c = [await hospital_with_cases(runtime, 2) for _ in range(3)]
+    for tenant in (a, b, c):
+        await caught_up(runtime, tenant)
+    async with app_conn.transaction():
+        await app_conn.execute("SELECT set_config('app.round_tenants', $1, true)", f"{{{a},{b}}}")
+        for table in TABLES:
+            tenants = await app_conn.fetch(f"SELECT DISTINCT tenant_id FROM {table}")
+            assert {r["tenant_id"] for r in tenants} <= {a, b}, table
+        seen = await app_conn.fetch("SELECT DISTINCT tenant_id FROM case_list")
+        assert {r["tenant_id"] for r in seen} == {a, b}
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+            await app_conn.execute(
+                "INSERT INTO case_roles VALUES ($1, gen_random_uuid(), 'x', 'r', 'C2', now())", c
+            )
+    assert await app_conn.fetchval("SELECT count(*) FROM case_list") == 0  # setting gone
