@@ -13,6 +13,8 @@ import pytest
 from services.bus.stream_config import NATS_CONFIG
 from services.engines import EmbeddedNats, EmbeddedPostgres, free_port
 from services.migrate import migrate
+from services.runtime import Runtime
+from services.settings import Settings
 from tests.conftest import with_database
 
 
@@ -48,3 +50,15 @@ def own_nats(tmp_path: Path) -> Iterator[EmbeddedNats]:
     server = nats_server(tmp_path / "nats", free_port()).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+async def own_runtime(
+    own_database: str, own_nats: EmbeddedNats, tmp_path: Path
+) -> AsyncIterator[Runtime]:
+    """A runtime on the test's own engines that runs no workers: the test starts the ones
+    it looks at."""
+    settings = Settings(data_dir=tmp_path / "data", workers_in_process=False)
+    runtime = await Runtime(settings, own_database, own_nats.url).open()
+    yield runtime
+    await runtime.close()

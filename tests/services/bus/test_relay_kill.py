@@ -11,19 +11,16 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 from uuid import UUID
 
 import nats
 import nats.js.errors
-import pytest
 from nats.aio.client import Client as NatsClient
 
 from services.bus.stream_config import STREAM
 from services.engines import EmbeddedNats
 from services.runtime import Runtime
-from services.settings import Settings
 from tests.services.bus.support import (
     create_tenant,
     eventually,
@@ -34,16 +31,6 @@ from tests.services.bus.support import (
 )
 
 ROOT = Path(__file__).parents[3]
-
-
-@pytest.fixture
-async def own_runtime(
-    own_database: str, own_nats: EmbeddedNats, tmp_path: Path
-) -> AsyncIterator[Runtime]:
-    settings = Settings(data_dir=tmp_path / "data", workers_in_process=False)
-    runtime = await Runtime(settings, own_database, own_nats.url).open()
-    yield runtime
-    await runtime.close()
 
 
 def start_worker(database_url: str, nats_url: str, log: Path, keys: Path) -> subprocess.Popen:

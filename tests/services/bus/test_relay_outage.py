@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 from uuid import UUID
 
 import nats.js.errors
-import pytest
 from nats.js import JetStreamContext
 
 from services.bus.consumers import role_consumer_config
@@ -18,7 +15,6 @@ from services.bus.relay import Relay
 from services.bus.stream_config import STREAM
 from services.engines import EmbeddedNats
 from services.runtime import Runtime
-from services.settings import Settings
 from services.workers import relay_for
 from tests.services.bus.support import (
     create_tenant,
@@ -28,16 +24,6 @@ from tests.services.bus.support import (
     read_all,
     relay_position,
 )
-
-
-@pytest.fixture
-async def own_runtime(
-    own_database: str, own_nats: EmbeddedNats, tmp_path: Path
-) -> AsyncIterator[Runtime]:
-    settings = Settings(data_dir=tmp_path / "data", workers_in_process=False)
-    runtime = await Runtime(settings, own_database, own_nats.url).open()
-    yield runtime
-    await runtime.close()
 
 
 async def test_nats_down_while_500_cases_escalate_loses_and_repeats_nothing(

@@ -3,18 +3,13 @@ that tenant."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from uuid import uuid4
 
-import pytest
 from eventsourcing.persistence import StoredEvent
 
 from services.bus.consumers import role_consumer_config
 from services.bus.stream_config import STREAM
-from services.engines import EmbeddedNats
 from services.runtime import Runtime
-from services.settings import Settings
 from services.workers import relay_for
 from tests.services.bus.support import (
     create_tenant,
@@ -23,16 +18,6 @@ from tests.services.bus.support import (
     read_all,
     relay_position,
 )
-
-
-@pytest.fixture
-async def own_runtime(
-    own_database: str, own_nats: EmbeddedNats, tmp_path: Path
-) -> AsyncIterator[Runtime]:
-    settings = Settings(data_dir=tmp_path / "data", workers_in_process=False)
-    runtime = await Runtime(settings, own_database, own_nats.url).open()
-    yield runtime
-    await runtime.close()
 
 
 async def test_one_round_relays_every_tenant_once_and_moves_each_position(
