@@ -24,6 +24,7 @@ from projections import case_list, deadlines, stats, timeline
 from projections.changes import Change, Envelope, View
 from projections.follow import LedgerFollower
 from projections.store import apply
+from projections.tracking import lock_positions, move_positions, next_batches, unfinished
 
 log = logging.getLogger(__name__)
 
@@ -36,33 +37,6 @@ Decode = Callable[[asyncpg.Record], Envelope]
 EVENTS_AFTER = """
 SELECT tenant_id, seq, originator_id, originator_version, topic, state, recorded_at
   FROM events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
-"""
-
-# each tenant's next batch, tenant after tenant, each in ledger order
-EVENTS_AFTER_MANY = """
-SELECT e.tenant_id, e.seq, e.originator_id, e.originator_version, e.topic, e.state, e.recorded_at
-  FROM unnest($1::uuid[], $2::int8[]) AS p(tenant_id, after)
- CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.tenant_id = p.tenant_id AND e.seq > p.after
-                      ORDER BY e.seq LIMIT $3) e
- ORDER BY e.tenant_id, e.seq
-"""
-
-LOCK_MANY = """
-SELECT tenant_id, view, seq FROM projection_tracking
- WHERE tenant_id = ANY($1) AND view = ANY($2)
- ORDER BY tenant_id, view FOR UPDATE SKIP LOCKED
-"""
-
-ADD_TRACKING = """
-INSERT INTO projection_tracking (view, tenant_id)
-SELECT v, t FROM unnest($1::uuid[]) t CROSS JOIN unnest($2::text[]) v
-ON CONFLICT DO NOTHING
-"""
-
-MOVE_MANY = """
-UPDATE projection_tracking t SET seq = m.seq, updated_at = now()
-  FROM unnest($1::uuid[], $2::int8[]) AS m(tenant_id, seq)
- WHERE t.tenant_id = m.tenant_id AND t.view = ANY($3)
 """
 
 LAG = """
@@ -136,46 +110,21 @@ class ProjectionRunner:
         pending = sorted(set(tenants))
         while pending:
             async with self.pool.acquire() as conn, conn.transaction():
-                positions = await self._lock_many(conn, pending)
+                positions = await lock_positions(conn, pending, self.names)
                 if not positions:
                     return applied
                 starts = {t: min(p.values()) for t, p in positions.items()}
-                rows = await conn.fetch(
-                    EVENTS_AFTER_MANY, list(starts), list(starts.values()), self.batch_size
-                )
-                by_tenant: dict[UUID, list[asyncpg.Record]] = {}
-                for row in rows:
-                    by_tenant.setdefault(row["tenant_id"], []).append(row)
+                batches = await next_batches(conn, starts, self.batch_size)
                 changes: list[Change] = []
-                for tenant_id, tenant_rows in by_tenant.items():
-                    changes += self._project(tenant_rows, positions[tenant_id])
+                for tenant_id, rows in batches.items():
+                    changes += self._project(rows, positions[tenant_id])
                 if changes:
-                    await set_round_tenants(conn, list(by_tenant))
+                    await set_round_tenants(conn, list(batches))
                     await apply(conn, changes)
-                if by_tenant:
-                    await conn.execute(
-                        MOVE_MANY,
-                        list(by_tenant),
-                        [tenant_rows[-1]["seq"] for tenant_rows in by_tenant.values()],
-                        self.names,
-                    )
-            applied += len(rows)
-            pending = [t for t, r in by_tenant.items() if len(r) == self.batch_size]
+                await move_positions(conn, batches, self.names)
+            applied += sum(len(rows) for rows in batches.values())
+            pending = unfinished(batches, self.batch_size)
         return applied
-
-    async def _lock_many(
-        self, conn: asyncpg.Connection, tenants: list[UUID]
-    ) -> dict[UUID, dict[str, int]]:
-        """Each tenant's view positions, locked, for the tenants no other runner holds."""
-        rows = await conn.fetch(LOCK_MANY, tenants, self.names)
-        if len(rows) < len(tenants) * len(self.names):  # new tenants or views (or held rows)
-            await conn.execute(ADD_TRACKING, tenants, self.names)
-            rows = await conn.fetch(LOCK_MANY, tenants, self.names)
-        positions: dict[UUID, dict[str, int]] = {}
-        for row in rows:
-            positions.setdefault(row["tenant_id"], {})[row["view"]] = row["seq"]
-        # a tenant whose rows are partly held elsewhere (a one-view rebuild) waits its turn
-        return {t: p for t, p in positions.items() if len(p) == len(self.names)}
 
     def _project(
         self,

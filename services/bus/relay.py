@@ -23,7 +23,7 @@ from nats.js.api import PubAck
 
 from projections.changes import Envelope
 from projections.follow import LedgerFollower
-from projections.runner import EVENTS_AFTER_MANY
+from projections.tracking import lock_positions, move_positions, next_batches, unfinished
 from services.bus.case_context import case_contexts
 from services.bus.messages import CONTENT_TYPE, cloud_event, routes
 from services.bus.stream_config import STREAM, ensure_stream, message_id, subject
@@ -37,20 +37,6 @@ BEHIND = """
 SELECT h.tenant_id FROM ledger_heads h
   LEFT JOIN projection_tracking t ON t.view = $1 AND t.tenant_id = h.tenant_id
  WHERE h.seq > COALESCE(t.seq, 0)
-"""
-
-LOCK = """
-SELECT tenant_id, seq FROM projection_tracking WHERE view = $1 AND tenant_id = ANY($2)
- ORDER BY tenant_id FOR UPDATE SKIP LOCKED
-"""
-ADD_TRACKING = """
-INSERT INTO projection_tracking (view, tenant_id) SELECT $1, t FROM unnest($2::uuid[]) t
-ON CONFLICT DO NOTHING
-"""
-MOVE = """
-UPDATE projection_tracking t SET seq = m.seq, updated_at = now()
-  FROM unnest($2::uuid[], $3::int8[]) AS m(tenant_id, seq)
- WHERE t.view = $1 AND t.tenant_id = m.tenant_id
 """
 
 
@@ -122,38 +108,21 @@ class Relay:
         pending = sorted(set(tenants))
         while pending:
             async with self.pool.acquire() as conn, conn.transaction():
-                positions = await self._lock(conn, pending)
+                positions = await lock_positions(conn, pending, [VIEW])
                 if not positions:
                     return done
-                rows = await conn.fetch(
-                    EVENTS_AFTER_MANY, list(positions), list(positions.values()), self.batch_size
-                )
-                by_tenant: dict[UUID, list[asyncpg.Record]] = {}
-                for row in rows:
-                    by_tenant.setdefault(row["tenant_id"], []).append(row)
+                starts = {t: p[VIEW] for t, p in positions.items()}
+                batches = await next_batches(conn, starts, self.batch_size)
                 outgoing: list[Outgoing] = []
-                for tenant_id, tenant_rows in by_tenant.items():
-                    events = [self.decode(r) for r in tenant_rows]
+                for tenant_id, rows in batches.items():
+                    events = [self.decode(r) for r in rows]
                     outgoing += await self._messages(conn, tenant_id, events)
                 acks = await self._publish(outgoing)
-                if by_tenant:
-                    await conn.execute(
-                        MOVE,
-                        VIEW,
-                        list(by_tenant),
-                        [tenant_rows[-1]["seq"] for tenant_rows in by_tenant.values()],
-                    )
-            done += Relayed(len(rows), len(acks), sum(1 for a in acks if a.duplicate))
-            pending = [t for t, r in by_tenant.items() if len(r) == self.batch_size]
+                await move_positions(conn, batches, [VIEW])
+            read = sum(len(rows) for rows in batches.values())
+            done += Relayed(read, len(acks), sum(1 for a in acks if a.duplicate))
+            pending = unfinished(batches, self.batch_size)
         return done
-
-    async def _lock(self, conn: asyncpg.Connection, tenants: list[UUID]) -> dict[UUID, int]:
-        """The positions of the tenants no other relay holds, locked for this transaction."""
-        rows = await conn.fetch(LOCK, VIEW, tenants)
-        if len(rows) < len(tenants):  # new tenants have no row yet (or another relay's)
-            await conn.execute(ADD_TRACKING, VIEW, tenants)
-            rows = await conn.fetch(LOCK, VIEW, tenants)
-        return {r["tenant_id"]: r["seq"] for r in rows}
 
     async def _messages(
         self, conn: asyncpg.Connection, tenant_id: UUID, events: list[Envelope]
