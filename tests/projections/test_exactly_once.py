@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from uuid import uuid4
 
@@ -19,6 +21,21 @@ from projections.runner import ProjectionRunner
 from services.codec import envelope_decoder
 from services.runtime import Runtime, app_role_url
 from tests.projections.support import caught_up, fingerprint, hospital_with_cases
+
+
+@asynccontextmanager
+async def own_runners(
+    runtime: Runtime, database_url: str, count: int = 1, batch_size: int = 1000
+) -> AsyncIterator[list[ProjectionRunner]]:
+    """Runners of our own, each on a pool of its own, beside the service's."""
+    url = app_role_url(database_url, None)
+    pools = [await asyncpg.create_pool(url, min_size=1, max_size=2) for _ in range(count)]
+    decode = envelope_decoder(runtime.repository.mapper)
+    try:
+        yield [ProjectionRunner(pool, decode, batch_size=batch_size) for pool in pools]
+    finally:
+        for pool in pools:
+            await pool.close()
 
 
 async def test_a_rebuild_from_zero_gives_exactly_the_live_rows(
@@ -39,15 +56,8 @@ async def test_two_runners_at_once_apply_every_event_once(
     runtime: Runtime, owner: asyncpg.Connection, database_url: str
 ) -> None:
     tenant_id = await hospital_with_cases(runtime, 150)
-    url = app_role_url(database_url, None)
-    pools = [await asyncpg.create_pool(url, min_size=1, max_size=2) for _ in range(2)]
-    try:
-        decode = envelope_decoder(runtime.repository.mapper)
-        runners = [ProjectionRunner(pool, decode, batch_size=40) for pool in pools]
+    async with own_runners(runtime, database_url, count=2, batch_size=40) as runners:
         await asyncio.gather(*(r.catch_up(tenant_id) for r in runners))
-    finally:
-        for pool in pools:
-            await pool.close()
     await caught_up(runtime, tenant_id)
     live = await fingerprint(owner, tenant_id)
     timeline_rows = await owner.fetchval(
@@ -134,15 +144,8 @@ async def test_runners_working_rounds_of_many_tenants_apply_each_event_once(
     """Two runners (and the service's own) take rounds over the same five tenants at once,
     in batches smaller than a tenant's backlog: each tenant's views equal a rebuild's."""
     tenants = [await hospital_with_cases(runtime, 20 + 5 * n) for n in range(5)]
-    url = app_role_url(database_url, None)
-    pools = [await asyncpg.create_pool(url, min_size=1, max_size=2) for _ in range(2)]
-    try:
-        decode = envelope_decoder(runtime.repository.mapper)
-        runners = [ProjectionRunner(pool, decode, batch_size=30) for pool in pools]
+    async with own_runners(runtime, database_url, count=2, batch_size=30) as runners:
         await asyncio.gather(*(r.catch_up_many(tenants) for r in runners))
-    finally:
-        for pool in pools:
-            await pool.close()
     for tenant_id in tenants:
         await caught_up(runtime, tenant_id)
         live = await fingerprint(owner, tenant_id)
@@ -155,12 +158,8 @@ async def test_a_tenant_with_an_undecodable_event_does_not_hold_up_the_others(
 ) -> None:
     good, bad = await hospital_with_cases(runtime, 3), await hospital_with_cases(runtime, 3)
     await runtime.ledger.append(bad, [StoredEvent(uuid4(), 1, "nowhere:Gone.Missing", b"{")])
-    pool = await asyncpg.create_pool(app_role_url(database_url, None), min_size=1, max_size=2)
-    try:
-        runner = ProjectionRunner(pool, envelope_decoder(runtime.repository.mapper))
+    async with own_runners(runtime, database_url) as (runner,):
         await runner._work([good, bad])  # what the follower calls with the woken tenants
-    finally:
-        await pool.close()
     await caught_up(runtime, good)
     head = (await runtime.ledger.head(bad))[0]
     stuck = await owner.fetchval(
