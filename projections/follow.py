@@ -1,8 +1,9 @@
 """Follow the ledger: wake on its NOTIFY, sweep on a timer, listen again after a lost database.
 
-Every writer sends ``NOTIFY ledger, '<tenant id>'`` after its append commits. A follower keeps
-the woken tenants, each once however many commits woke it, so under load one round takes every
-commit since the last instead of one round a notification. Every ``sweep_seconds``, whatever
+Writers announce ``NOTIFY ledger, '<tenant id>'`` after their appends commit (batched by the
+ledger's announcer). A follower keeps the woken tenants, each once however many commits woke
+it, so under load one round takes every commit since the last instead of one round a
+notification. Every ``sweep_seconds``, whatever
 the traffic, it also asks ``behind()`` for the tenants its owner has not caught up with, so a
 lost notification (listener reconnecting, say) or a failed tenant waits one sweep at most.
 

@@ -91,6 +91,16 @@ class Remembered:
     body: bytes
 
 
+def columns(events: Sequence[StoredEvent]) -> tuple[list, list, list, list]:
+    """The events as the append's arrays ($2..$5): originators, versions, topics, states."""
+    return (
+        [e.originator_id for e in events],
+        [e.originator_version for e in events],
+        [e.topic for e in events],
+        [e.state for e in events],
+    )
+
+
 async def announce(conn: asyncpg.Connection, tenants: set[UUID]) -> None:
     """Wake the ledger's followers (views, relay) after the append has committed.
 
@@ -169,14 +179,7 @@ class UnitOfWork:
             return []
         self.moved.add(tenant_id)
         try:
-            rows = await self.conn.fetch(
-                APPEND,
-                tenant_id,
-                [e.originator_id for e in events],
-                [e.originator_version for e in events],
-                [e.topic for e in events],
-                [e.state for e in events],
-            )
+            rows = await self.conn.fetch(APPEND, tenant_id, *columns(events))
         except asyncpg.UniqueViolationError as error:
             raise Conflict(str(error)) from None
         return sorted(r["seq"] for r in rows)
@@ -232,15 +235,7 @@ class Ledger:
         args = (None, None, None, 0, b"") if remember is None else astuple(remember)
         async with self.pool.acquire() as conn:
             try:
-                rows = await conn.fetch(
-                    APPEND_ANSWERED,
-                    tenant_id,
-                    [e.originator_id for e in events],
-                    [e.originator_version for e in events],
-                    [e.topic for e in events],
-                    [e.state for e in events],
-                    *args,
-                )
+                rows = await conn.fetch(APPEND_ANSWERED, tenant_id, *columns(events), *args)
             except asyncpg.UniqueViolationError as error:
                 if error.table_name == "idempotency_keys":
                     raise
