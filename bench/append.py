@@ -20,8 +20,8 @@ from eventsourcing.persistence import StoredEvent
 
 from bench.common import Context, Row, app_url
 from bench.fill import new_tenant, template_cases
-from services.ledger import Announcer, Ledger
 from services.runtime import keep_session
+from services.store.ledger import Announcer, Ledger
 
 WRITERS = (1, 8, 32)
 TENANTS = (1, 16)

@@ -14,11 +14,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from services.bootstrap import EngineUrls, engines
-from services.engines import free_port
-from services.migrate import migrate
+from services.engines import EngineUrls, engines, free_port
 from services.runtime import app_role_url
 from services.settings import Settings
+from services.store.migrate import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 PLATFORM_KEY = "bench-platform-key"

@@ -21,10 +21,10 @@ from domain import commands as c
 from domain.errors import DomainError
 from domain.handling import execute, file_complaint
 from domain.tenant import Tenant
-from services.auth import new_key
-from services.codec import make_mapper
-from services.ledger import Ledger
-from services.policies import load_policy
+from services.handlers.api_keys import new_key
+from services.handlers.policies import load_policy
+from services.store.codec import make_mapper
+from services.store.ledger import Ledger
 
 POLICY = "hospital@1"
 # The roles the bench's keys carry: the ones a hospital filing notifies (rule H4) and more.

@@ -49,7 +49,7 @@ from bench.profile import recording
 from bench.server import running_server
 from projections.runner import VIEWS
 from services.engines import free_port
-from services.ledger import Ledger
+from services.store.ledger import Ledger
 
 TENANTS = 16
 POLL_S = 0.005

@@ -20,7 +20,7 @@ from bench.profile import recording
 from bench.server import running_server
 from bench.wrk import WrkResult, post_script, run_wrk
 from services.engines import free_port
-from services.ledger import Ledger
+from services.store.ledger import Ledger
 
 CLIENTS = 32
 TENANTS = 16  # the diagnostic row's: one tenant's filings queue on its ledger head

@@ -194,16 +194,17 @@ class Direct:
         from bench.fill import ROLES
         from domain import commands as c
         from domain.tenant import Tenant
-        from services.cases import Cases
-        from services.codec import make_mapper
-        from services.ledger import Ledger
-        from services.repository import Repository
+        from services.clock import SystemClock
+        from services.handlers.cases import Cases
+        from services.store.codec import make_mapper
+        from services.store.ledger import Ledger
+        from services.store.repository import Repository
 
         self.c = c
         self.pool = await asyncpg.create_pool(self.database_url, min_size=4, max_size=16)
         self.ledger = Ledger(self.pool)
         repository = Repository(self.ledger, make_mapper())
-        self.cases = Cases(repository)
+        self.cases = Cases(repository, self.ledger, SystemClock())
         self.tenants = {
             t["id"]: await repository.load(UUID(t["id"]), UUID(t["id"]), Tenant) for t in tenants
         }

@@ -23,9 +23,9 @@ from bench.common import Context, Row, app_url
 from bench.fill import append_all, cloned_events, new_tenant, template_cases
 from domain.complaint import Complaint
 from projections.runner import EVENTS_AFTER, REBUILD_JOBS, ProjectionRunner, set_tenant
-from services.codec import envelope_decoder, make_mapper
-from services.ledger import ORIGINATOR_EVENTS, Ledger
-from services.repository import Repository
+from services.store.codec import envelope_decoder, make_mapper
+from services.store.ledger import ORIGINATOR_EVENTS, Ledger
+from services.store.repository import Repository
 
 BATCH = 1000  # the runner's default batch size
 

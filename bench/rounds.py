@@ -21,8 +21,8 @@ import asyncpg
 from bench.common import Context, Row, app_url
 from bench.fill import append_all, cloned_events, new_tenant, template_cases
 from projections.runner import ProjectionRunner
-from services.codec import envelope_decoder, make_mapper
-from services.ledger import Ledger
+from services.store.codec import envelope_decoder, make_mapper
+from services.store.ledger import Ledger
 
 TENANTS = 16
 EVENTS_EACH = 6  # a round's events for one tenant: a busy second's worth, not a backlog

@@ -42,10 +42,10 @@ from bench.wrk import WrkResult, get_script, run_wrk
 from projections import case_list
 from projections.read import reading
 from projections.runner import VIEWS, ProjectionRunner
-from services.checkpoints import BEHIND as CHECKPOINTS_BEHIND
-from services.codec import envelope_decoder, make_mapper
+from services.audit.checkpoints import BEHIND as CHECKPOINTS_BEHIND
 from services.engines import free_port
-from services.ledger import Ledger
+from services.store.codec import envelope_decoder, make_mapper
+from services.store.ledger import Ledger
 
 TENANTS = 1000
 SIZES = (10_000, 1_000_000)

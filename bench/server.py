@@ -30,8 +30,8 @@ from litestar import Litestar, post
 from litestar.params import JSONBody
 
 from bench.common import PLATFORM_KEY, ROOT, SERVER_CORE, pin
+from services.api.app import create_app
 from services.api.schemas import ComplaintCreate, WrittenOut
-from services.app import create_app
 from services.logs import log_config
 from services.runtime import Runtime
 from services.settings import Settings

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
+@runtime_checkable  # a typed dependency of the API: Litestar checks what it is given
 class Clock(Protocol):
     def now(self) -> datetime: ...
 

@@ -15,10 +15,16 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from services.settings import Settings
+
 START_TIMEOUT_S = 30.0
+# The server config beside the code: JetStream fsyncs every write (sync_interval: always).
+NATS_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "nats" / "nats-server.conf"
 
 
 class EngineError(RuntimeError):
@@ -234,3 +240,32 @@ def _stop(process: subprocess.Popen | None, sig: int) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+# --- where the databases come from: the configured URLs, or engines under data_dir ---
+
+
+@dataclass(frozen=True)
+class EngineUrls:
+    database_url: str
+    nats_url: str
+
+
+@contextmanager
+def engines(settings: Settings) -> Iterator[EngineUrls]:
+    """Yield URLs for PostgreSQL and NATS, starting embedded ones for whichever is unset."""
+    with ExitStack() as stack:
+        database_url = settings.database_url
+        if database_url is None:
+            pg = EmbeddedPostgres(settings.data_dir / "pg", settings.embedded_pg_port).start()
+            stack.callback(pg.stop)
+            database_url = pg.url
+        nats_url = settings.nats_url
+        if nats_url is None:
+            config = NATS_CONFIG if NATS_CONFIG.exists() else None  # fsync each write
+            bus = EmbeddedNats(
+                settings.data_dir / "nats", settings.embedded_nats_port, config=config
+            ).start()
+            stack.callback(bus.stop)
+            nats_url = bus.url
+        yield EngineUrls(database_url, nats_url)

@@ -1,8 +1,13 @@
-"""The composition root: one object that owns the pools and hands out the services."""
+"""The composition root: one object that owns the pools and builds every service once.
+
+Controllers receive the services (``runtime.cases``, ``runtime.ledger`` ...) as typed
+dependencies (services/api/deps.py); workers are started from it by services/workers. Nothing
+here starts background work: the API's lifespan and ``complaints worker`` decide that.
+"""
 
 from __future__ import annotations
 
-import asyncio
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -11,16 +16,22 @@ import nats
 from nats.aio.client import Client as NatsClient
 
 from projections.runner import ProjectionRunner
-from services.audit_trail import ReadLog
-from services.auth import TenantDirectory
-from services.checkpoints import Checkpoints
+from services.audit.checkpoints import Checkpoints
+from services.audit.trail import ReadLog
+from services.bus.purge import notification_purger
+from services.bus.webhooks import WebhookStore
 from services.clock import Clock, SystemClock
-from services.codec import envelope_decoder, make_mapper
-from services.keys import FileKeyProvider
-from services.ledger import Announcer, Ledger
-from services.repository import Repository
+from services.handlers.api_keys import KeyAuthenticator
+from services.handlers.cases import Cases
+from services.handlers.directory import TenantDirectory
+from services.handlers.tenancy import Tenancy
+from services.handlers.tenant_keys import DataKeys
+from services.handlers.views import ViewReads
 from services.settings import APP_ROLE, Settings
-from services.workers import start_workers
+from services.store.codec import envelope_decoder, make_mapper
+from services.store.data_keys import FileKeyProvider
+from services.store.ledger import Announcer, Ledger
+from services.store.repository import Repository
 
 
 def app_role_url(owner_url: str, password: str | None) -> str:
@@ -49,10 +60,24 @@ class Runtime:
     database_url: str
     nats_url: str
     clock: Clock = field(default_factory=SystemClock)
-    pool: asyncpg.Pool | None = None
-    nats: NatsClient | None = None
-    announcer: Announcer | None = None
-    _tasks: list[asyncio.Task] = field(default_factory=list)
+    # Built by open(), in this order; close() undoes what open() did, newest first.
+    pool: asyncpg.Pool = field(init=False)
+    announcer: Announcer = field(init=False)
+    ledger: Ledger = field(init=False)
+    keys: FileKeyProvider = field(init=False)
+    repository: Repository = field(init=False)
+    directory: TenantDirectory = field(init=False)
+    authenticator: KeyAuthenticator = field(init=False)
+    cases: Cases = field(init=False)
+    tenancy: Tenancy = field(init=False)
+    reads: ReadLog = field(init=False)
+    checkpoints: Checkpoints = field(init=False)
+    projections: ProjectionRunner = field(init=False)
+    views: ViewReads = field(init=False)
+    nats: NatsClient = field(init=False)
+    data_keys: DataKeys = field(init=False)
+    webhooks: WebhookStore = field(init=False)
+    _opened: AsyncExitStack = field(init=False, default_factory=AsyncExitStack)
 
     async def open(self) -> Runtime:
         url = app_role_url(self.database_url, self.settings.app_db_password)
@@ -63,15 +88,21 @@ class Runtime:
             command_timeout=30,
             reset=keep_session,
         )
+        self._opened.push_async_callback(self.pool.close)
         self.announcer = Announcer(self.pool)
         self.announcer.start()
+        self._opened.push_async_callback(self.announcer.close)
         self.ledger = Ledger(self.pool, self.announcer)
         self.keys = FileKeyProvider(self.settings.key_path)
         self.repository = Repository(self.ledger, make_mapper(self.keys))
         self.directory = TenantDirectory(self.repository)
+        self.authenticator = KeyAuthenticator(self.directory, self.settings.platform_admin_key)
+        self.cases = Cases(self.repository, self.ledger, self.clock)
+        self.tenancy = Tenancy(self.repository)
         self.reads = ReadLog(self.repository)
         self.checkpoints = Checkpoints(self.pool, self.settings.checkpoint_key_path, self.clock)
         self.projections = ProjectionRunner(self.pool, envelope_decoder(self.repository.mapper))
+        self.views = ViewReads(self.pool, self.ledger, self.projections)
         self.nats = await nats.connect(
             [url.strip() for url in self.nats_url.split(",")],  # a cluster: comma-separated
             max_reconnect_attempts=-1,
@@ -79,21 +110,10 @@ class Runtime:
             allow_reconnect=True,
             connect_timeout=5,
         )
+        self._opened.push_async_callback(self.nats.drain)
+        self.webhooks = WebhookStore(self.pool)
+        self.data_keys = DataKeys(self.repository, self.keys, notification_purger(self.nats))
         return self
 
-    def start_background(self) -> None:
-        """The workers that follow the ledger, when they run inside this process."""
-        if self.settings.workers_in_process:
-            self._tasks += start_workers(self, watcher=self.settings.watch_deadlines)
-
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
-        if self.announcer is not None:
-            await self.announcer.close()
-        if self.nats is not None:
-            await self.nats.drain()
-        if self.pool is not None:
-            await self.pool.close()
+        await self._opened.aclose()

@@ -15,12 +15,12 @@ import httpx
 import pytest
 import uvicorn
 
-from services.app import create_app
-from services.bootstrap import EngineUrls
-from services.engines import EmbeddedNats, EmbeddedPostgres, free_port
-from services.migrate import migrate
+from services.api.app import create_app
+from services.engines import EmbeddedNats, EmbeddedPostgres, EngineUrls, free_port
 from services.runtime import Runtime
 from services.settings import Settings
+from services.store.migrate import migrate
+from services.workers.start import in_process_workers
 from tests.fakes import FakeClock
 
 PLATFORM_KEY = "test-platform-key"
@@ -100,8 +100,8 @@ async def runtime(
     settings: Settings, database_url: str, engine_urls: EngineUrls, clock: FakeClock
 ) -> AsyncIterator[Runtime]:
     opened = await Runtime(settings, database_url, engine_urls.nats_url, clock=clock).open()
-    opened.start_background()
-    yield opened
+    async with in_process_workers(opened):
+        yield opened
     await opened.close()
 
 

@@ -15,12 +15,13 @@ from litestar.response import Stream
 
 from domain.audit import AUDITOR_ROLE
 from services.api.audit_schemas import CheckpointOut, VerifyOut
+from services.api.auth import Principal, tenant_member
 from services.api.views import MAX_SEQ
-from services.audit_export import ndjson_lines
-from services.audit_trail import ReadNotRecorded
-from services.auth import Principal, tenant_member
-from services.checkpoint_keys import Checkpoint, public_pem
-from services.runtime import Runtime
+from services.audit.checkpoint_keys import Checkpoint, public_pem
+from services.audit.checkpoints import Checkpoints
+from services.audit.export import ndjson_lines
+from services.audit.trail import ReadNotRecorded
+from services.store.ledger import Ledger
 
 Req = Request[Principal, Any, Any]
 READS = frozenset({"GET", "HEAD"})
@@ -37,7 +38,7 @@ async def auditors_read_only(connection: ASGIConnection, _: BaseRouteHandler) ->
         raise PermissionDeniedException("an auditor's key reads and changes nothing")
     if principal.tenant_id is None:
         return
-    runtime: Runtime = connection.app.state.runtime
+    runtime = connection.app.state.runtime  # guards take no dependencies
     query = connection.scope.get("query_string", b"").decode("latin-1")
     what = f"{connection.scope['method']} {connection.url.path}" + (f"?{query}" if query else "")
     try:
@@ -67,19 +68,19 @@ class AuditController(Controller):
     async def ledger(
         self,
         request: Req,
-        runtime: NamedDependency[Runtime],
+        ledger: NamedDependency[Ledger],
         after_seq: Annotated[int, Parameter(ge=0, le=MAX_SEQ)] = 0,
         limit: Annotated[int | None, Parameter(ge=1, le=MAX_SEQ)] = None,
     ) -> Stream:
         """The tenant's raw ledger in seq order, one JSON object a line (docs/audit.md)."""
-        lines = ndjson_lines(runtime.pool, request.user.tenant_id, after_seq, limit)
+        lines = ndjson_lines(ledger.pool, request.user.tenant_id, after_seq, limit)
         return Stream(lines, media_type=NDJSON)
 
     @get("/verify", operation_id="verifyLedger")
-    async def verify(self, request: Req, runtime: NamedDependency[Runtime]) -> VerifyOut:
+    async def verify(self, request: Req, ledger: NamedDependency[Ledger]) -> VerifyOut:
         tenant_id = request.user.tenant_id
-        report = await runtime.ledger.verify(tenant_id)
-        head = await runtime.ledger.head(tenant_id)
+        report = await ledger.verify(tenant_id)
+        head = await ledger.head(tenant_id)
         return VerifyOut(
             ok=report.ok,
             head_seq=report.head_seq,
@@ -92,12 +93,12 @@ class AuditController(Controller):
     async def checkpoints(
         self,
         request: Req,
-        runtime: NamedDependency[Runtime],
+        checkpoints: NamedDependency[Checkpoints],
         after_seq: Annotated[int, Parameter(ge=0, le=MAX_SEQ)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 1000,
     ) -> list[CheckpointOut]:
         """The tenant's signed heads, oldest first; keep them to check later exports."""
-        found = await runtime.checkpoints.after(request.user.tenant_id, after_seq, limit)
+        found = await checkpoints.after(request.user.tenant_id, after_seq, limit)
         return [checkpoint_out(c) for c in found]
 
 
@@ -108,9 +109,9 @@ class AuditController(Controller):
     media_type="application/x-pem-file",
     tags=["audit"],
 )
-async def checkpoint_public_key(runtime: NamedDependency[Runtime]) -> Response[bytes]:
+async def checkpoint_public_key(checkpoints: NamedDependency[Checkpoints]) -> Response[bytes]:
     """The Ed25519 key that checks checkpoint signatures: public, so no key is needed."""
-    signer = runtime.checkpoints.signer
+    signer = checkpoints.signer
     return Response(
         public_pem(signer.public_key),
         media_type="application/x-pem-file",

@@ -1,8 +1,8 @@
-"""``POST /v1/complaints/{id}/<action>``: one route per domain command, generated from it.
+"""``POST /v1/complaints/{id}/<action>``: one route per case command, listed in
+``CASE_COMMANDS``; each calls ``Cases.act`` (services/handlers/cases.py).
 
 Each command dataclass in domain/commands.py becomes a strict request schema (every string
-bounded), so a new command needs no new controller code. The tenant's policy decides who may
-do what; a refusal names the rule.
+bounded). The tenant's policy decides who may do what; a refusal names the rule.
 """
 
 from __future__ import annotations
@@ -21,19 +21,45 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody
 
 from domain import commands as c
-from domain.complaint import Complaint
-from services.api.deps import caller_tenant, save_case_once
-from services.api.problems import FieldError, StaleVersion
+from services.api.auth import Principal, tenant_member
+from services.api.deps import answered, caller_tenant, idempotent
+from services.api.problems import FieldError
 from services.api.schemas import NO_NUL, WrittenOut
-from services.auth import Principal, tenant_member
-from services.cases import Cases
-from services.runtime import Runtime
+from services.handlers.cases import Cases
+from services.handlers.directory import TenantDirectory
 
 MAX_TEXT = 10_000
 MAX_ITEMS = 50
 MAX_INT = 2**31 - 1  # scores and amounts: views keep them in integer columns
-# The deadline watcher issues MissDeadline; filing has its own route.
-NOT_ROUTED = {c.File, c.MissDeadline}
+# The commands a caller sends to a case, each at POST /v1/complaints/{id}/<its action>.
+# Filing has its own route; the deadline watcher alone issues MissDeadline.
+CASE_COMMANDS: tuple[type[c.Command], ...] = (
+    c.Classify,
+    c.Acknowledge,
+    c.Assign,
+    c.HandOn,
+    c.Escalate,
+    c.AddNote,
+    c.AddHandover,
+    c.AttachEvidence,
+    c.ProposeResolution,
+    c.RecordResponse,
+    c.Resolve,
+    c.Close,
+    c.Reopen,
+    c.ReportIncident,
+    c.RecordContact,
+    c.ReplyInWriting,
+    c.RecordOutcome,
+    c.NoteFeatures,
+    c.LinkToGroup,
+    c.RecordSatisfaction,
+    c.AssessAccountability,
+    c.MeetDeadline,
+    c.PauseDeadline,
+    c.ResumeDeadline,
+    c.ExtendDeadline,
+)
 
 
 def bounded(annotation: Any) -> Any:
@@ -84,29 +110,26 @@ def command_route(command: type[c.Command]) -> HTTPRouteHandler:
     schema = request_schema(command)
 
     async def handle(
-        request: Request[Principal, Any, Any], case_id: UUID, data: Any, runtime: Runtime
+        request: Request[Principal, Any, Any],
+        case_id: UUID,
+        data: Any,
+        cases: Cases,
+        directory: TenantDirectory,
     ) -> Response[WrittenOut]:
-        tenant = await caller_tenant(runtime, request.user)
+        tenant = await caller_tenant(directory, request.user)
         wanted = command(**msgspec.structs.asdict(data))
-        cases = Cases(runtime.repository)
-
-        async def decide() -> Complaint:
-            # Read outside any transaction: the append's unique version refuses a write
-            # that another made stale since (409), as If-Match does for the caller's.
-            case = await cases.get(tenant.id, case_id)
-            expected = expected_version(request)
-            if expected is not None and expected != case.version:
-                raise StaleVersion(expected, case.version)
-            cases.decide(tenant, case, wanted, request.user.actor, runtime.clock.now())
-            return case
-
-        return await save_case_once(request, runtime, tenant.id, decide, 200)
+        expected = expected_version(request)
+        once = await idempotent(request)
+        return answered(
+            await cases.act(tenant, case_id, wanted, request.user.actor, expected, once)
+        )
 
     handle.__annotations__ = {
         "request": Request[Principal, Any, Any],
         "case_id": FromPath[UUID],
         "data": JSONBody[schema],
-        "runtime": NamedDependency[Runtime],
+        "cases": NamedDependency[Cases],
+        "directory": NamedDependency[TenantDirectory],
         "return": Response[WrittenOut],
     }
     handle.__name__ = f"command_{command.action.replace('-', '_')}"
@@ -122,9 +145,4 @@ def command_route(command: type[c.Command]) -> HTTPRouteHandler:
 
 
 def command_routes() -> list[HTTPRouteHandler]:
-    commands = [
-        cls
-        for cls in vars(c).values()
-        if isinstance(cls, type) and issubclass(cls, c.Command) and cls is not c.Command
-    ]
-    return [command_route(cls) for cls in commands if cls not in NOT_ROUTED]
+    return [command_route(command) for command in CASE_COMMANDS]

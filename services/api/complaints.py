@@ -13,8 +13,8 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParam
 from domain import commands as c
 from domain.complaint import Complaint
 from projections import case_list, timeline
-from projections.read import reading
-from services.api.deps import caller_tenant, save_case_once
+from services.api.auth import Principal, tenant_member
+from services.api.deps import answered, caller_tenant, idempotent
 from services.api.problems import FieldError
 from services.api.schemas import (
     ComplaintCreate,
@@ -25,9 +25,10 @@ from services.api.schemas import (
     WrittenOut,
 )
 from services.api.views import AfterSeq, Wait, caught_up, decode_cursor, encode_cursor
-from services.auth import Principal, tenant_member
-from services.cases import Cases
-from services.runtime import Runtime
+from services.clock import Clock
+from services.handlers.cases import Cases
+from services.handlers.directory import TenantDirectory
+from services.handlers.views import ViewReads
 
 Req = Request[Principal, Any, Any]
 
@@ -39,31 +40,33 @@ class ComplaintController(Controller):
 
     @post("/", operation_id="fileComplaint", status_code=201)
     async def file(
-        self, request: Req, data: JSONBody[ComplaintCreate], runtime: NamedDependency[Runtime]
+        self,
+        request: Req,
+        data: JSONBody[ComplaintCreate],
+        cases: NamedDependency[Cases],
+        directory: NamedDependency[TenantDirectory],
+        clock: NamedDependency[Clock],
     ) -> Response[WrittenOut]:
-        tenant = await caller_tenant(runtime, request.user)
-
-        async def decide() -> Complaint:
-            now = runtime.clock.now()
-            command = c.File(
-                received_at=data.received_at or now,
-                channel=data.channel,
-                summary=data.summary,
-                details=data.details,
-                complainant={"name": data.complainant.name, "contact": data.complainant.contact},
-                site=data.site,
-                category=data.category,
-                public_figure=data.public_figure,
-            )
-            return Cases.filed(tenant, command, request.user.actor, now)
-
-        return await save_case_once(request, runtime, tenant.id, decide, 201)
+        tenant = await caller_tenant(directory, request.user)
+        command = c.File(
+            received_at=data.received_at or clock.now(),
+            channel=data.channel,
+            summary=data.summary,
+            details=data.details,
+            complainant={"name": data.complainant.name, "contact": data.complainant.contact},
+            site=data.site,
+            category=data.category,
+            public_figure=data.public_figure,
+        )
+        once = await idempotent(request)
+        return answered(await cases.file_new(tenant, command, request.user.actor, once))
 
     @get("/", operation_id="listComplaints")
     async def list_complaints(
         self,
         request: Req,
-        runtime: NamedDependency[Runtime],
+        views: NamedDependency[ViewReads],
+        clock: NamedDependency[Clock],
         status: FromQuery[Literal["open", "resolved", "closed"] | None] = None,
         category: Annotated[str | None, Parameter(max_length=64)] = None,
         level: Annotated[int | None, Parameter(ge=0, le=20)] = None,
@@ -80,8 +83,8 @@ class ComplaintController(Controller):
         wait: Wait = 2.0,
     ) -> Response[dict[str, Any]]:
         tenant_id = request.user.tenant_id
-        headers = await caught_up(runtime, "case_list", tenant_id, after_seq, wait)
-        async with reading(runtime.pool, tenant_id) as conn:
+        headers = await caught_up(views, "case_list", tenant_id, after_seq, wait)
+        async with views.reading(tenant_id) as conn:
             rows = await case_list.list_cases(
                 conn,
                 tenant_id,
@@ -97,7 +100,7 @@ class ComplaintController(Controller):
                 group=group,
                 after=decode_cursor(cursor) if cursor else None,
                 limit=limit,
-                now=runtime.clock.now(),
+                now=clock.now(),
             )
         items = [dict(r) for r in rows]
         next_cursor = (
@@ -112,19 +115,21 @@ class ComplaintController(Controller):
         self,
         request: Req,
         case_id: FromPath[UUID],
-        runtime: NamedDependency[Runtime],
+        cases: NamedDependency[Cases],
+        views: NamedDependency[ViewReads],
+        directory: NamedDependency[TenantDirectory],
         lang: FromQuery[Literal["zh-CN", "en"] | None] = None,
         after_seq: AfterSeq = None,
         wait: Wait = 2.0,
         as_of: FromQuery[datetime | None] = None,
     ) -> Response[ComplaintOut]:
-        tenant = await caller_tenant(runtime, request.user)
+        tenant = await caller_tenant(directory, request.user)
         if as_of is not None and as_of.tzinfo is None:
             raise FieldError("as_of", "must be RFC 3339 with an offset, e.g. 2026-03-02T09:00:00Z")
         # as_of: the case as it stood then, replayed from the events recorded up to that time
-        case = await Cases(runtime.repository).get(tenant.id, case_id, as_of=as_of)
-        headers = await caught_up(runtime, "timeline", tenant.id, after_seq, wait)
-        async with reading(runtime.pool, tenant.id) as conn:
+        case = await cases.get(tenant.id, case_id, as_of=as_of)
+        headers = await caught_up(views, "timeline", tenant.id, after_seq, wait)
+        async with views.reading(tenant.id) as conn:
             steps = await timeline.for_case(conn, tenant.id, case_id, lang or tenant.language)
         out = complaint_out(case)
         out.timeline = [
@@ -134,15 +139,10 @@ class ComplaintController(Controller):
 
     @get("/{case_id:uuid}/history", operation_id="getComplaintHistory")
     async def history(
-        self, request: Req, case_id: FromPath[UUID], runtime: NamedDependency[Runtime]
+        self, request: Req, case_id: FromPath[UUID], cases: NamedDependency[Cases]
     ) -> list[HistoryItem]:
-        tenant_id = request.user.tenant_id
-        await Cases(runtime.repository).get(tenant_id, case_id)  # 404 unless the tenant's case
-        recorded = await runtime.ledger.originator_events(tenant_id, case_id)
-        mapper = runtime.repository.mapper
-        return [
-            history_item(r.seq, r.recorded_at, mapper.decode(tenant_id, r.stored)) for r in recorded
-        ]
+        recorded = await cases.history(request.user.tenant_id, case_id)
+        return [history_item(r.seq, r.recorded_at, event) for r, event in recorded]
 
 
 def complaint_out(case: Complaint) -> ComplaintOut:

@@ -1,91 +1,105 @@
-"""Helpers every controller shares: the runtime, the caller's tenant, idempotent writes."""
+"""What controllers receive: the typed services of the runtime as Litestar dependencies, the
+caller's tenant, and the Idempotency-Key of a write.
+
+A controller names the services it uses (``cases: NamedDependency[Cases]``); none receives
+the whole Runtime.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 from litestar import Request, Response
 from litestar.datastructures import State
+from litestar.di import Provide
+from nats.aio.client import Client as NatsClient
 
-from domain.complaint import Complaint
 from domain.tenant import Tenant
+from projections.runner import ProjectionRunner
+from services.api.auth import Principal
 from services.api.problems import FieldError
-from services.api.schemas import WrittenOut
-from services.auth import Principal
-from services.idempotency import Answer, Decided, Work, append_once, fingerprint, run_once
-from services.repository import NotFound
-from services.runtime import Runtime
+from services.audit.checkpoints import Checkpoints
+from services.audit.trail import ReadLog
+from services.bus.webhooks import WebhookStore
+from services.clock import Clock
+from services.handlers.cases import Cases
+from services.handlers.directory import TenantDirectory
+from services.handlers.tenancy import Tenancy
+from services.handlers.tenant_keys import DataKeys
+from services.handlers.views import ViewReads
+from services.settings import Settings
+from services.store.idempotency import Answer, IdempotentRequest, Work, fingerprint, run_once
+from services.store.ledger import Ledger
+from services.store.repository import NotFound, Repository
 
 PLATFORM_SCOPE = UUID(int=0)
 IDEMPOTENCY_HEADER = "idempotency-key"
 MAX_IDEMPOTENCY_KEY = 200
 
+# name -> the runtime's attribute of that name; each a typed dependency of the app
+SERVICES: dict[str, type] = {
+    "cases": Cases,
+    "tenancy": Tenancy,
+    "data_keys": DataKeys,
+    "directory": TenantDirectory,
+    "views": ViewReads,
+    "ledger": Ledger,
+    "repository": Repository,
+    "pool": asyncpg.Pool,
+    "projections": ProjectionRunner,
+    "checkpoints": Checkpoints,
+    "reads": ReadLog,
+    "nats": NatsClient,
+    "webhooks": WebhookStore,
+    "clock": Clock,
+    "settings": Settings,
+}
 
-def provide_runtime(state: State) -> Runtime:
-    return state.runtime
+
+def service_dependencies() -> dict[str, Provide]:
+    def provider(name: str) -> Provide:
+        def provide(state: State) -> Any:
+            return getattr(state.runtime, name)
+
+        provide.__name__ = f"provide_{name}"
+        return Provide(provide, sync_to_thread=False)
+
+    return {name: provider(name) for name in SERVICES}
 
 
-async def caller_tenant(runtime: Runtime, principal: Principal) -> Tenant:
+async def caller_tenant(directory: TenantDirectory, principal: Principal) -> Tenant:
     assert principal.tenant_id is not None  # guarded by tenant_member
-    tenant = principal.tenant or await runtime.directory.get(principal.tenant_id)
+    tenant = principal.tenant or await directory.get(principal.tenant_id)
     if tenant is None:
         raise NotFound("tenant", principal.tenant_id)
     return tenant
 
 
-def idempotency_of(request: Request[Principal, Any, Any]) -> tuple[UUID, str | None]:
-    """The scope and the Idempotency-Key (if any) of a write, the key checked."""
+async def idempotent(request: Request[Principal, Any, Any]) -> IdempotentRequest:
+    """The scope, the Idempotency-Key (if any, checked) and the fingerprint of a write."""
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
         raise FieldError("Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
-    return request.user.tenant_id or PLATFORM_SCOPE, key
-
-
-async def save_case_once(
-    request: Request[Principal, Any, Any],
-    runtime: Runtime,
-    tenant_id: UUID,
-    decide: Callable[[], Awaitable[Complaint]],
-    status: int,
-) -> Response:
-    """Save the case ``decide`` returns (its new events) and answer its id, version and seq;
-    with an Idempotency-Key, at most once, in one statement (``append_once``)."""
-    scope, key = idempotency_of(request)
     body = await request.body()
-
-    async def decided() -> Decided:
-        case = await decide()
-        return Decided(
-            tenant_id,
-            runtime.repository.to_stored(case),
-            status,
-            lambda seq: WrittenOut(case.id, case.version, seq),
-        )
-
     sha = fingerprint(request.method, request.url.path, body)
-    answer = await append_once(runtime.ledger, scope, key, sha, decided)
-    return Response(answer.body, status_code=answer.status)
+    return IdempotentRequest(request.user.tenant_id or PLATFORM_SCOPE, key, sha)
+
+
+def answered(answer: Answer, headers: dict[str, str] | None = None) -> Response:
+    return Response(answer.body, status_code=answer.status, headers=headers or {})
 
 
 async def write_once(
     request: Request[Principal, Any, Any],
-    runtime: Runtime,
+    ledger: Ledger,
     work: Work,
     headers: dict[str, str] | None = None,
     rolls_back: bool = False,
 ) -> Response:
     """Run ``work`` in one transaction; with an Idempotency-Key, at most once.
     ``rolls_back``: every effect of ``work`` is in the ledger (see ``run_once``)."""
-    scope, key = idempotency_of(request)
-    body = await request.body()
-    answer: Answer = await run_once(
-        runtime.ledger,
-        scope,
-        key,
-        fingerprint(request.method, request.url.path, body),
-        work,
-        rolls_back=rolls_back,
-    )
-    return Response(answer.body, status_code=answer.status, headers=headers or {})
+    once = await idempotent(request)
+    answer = await run_once(ledger, once.scope_id, once.key, once.sha256, work, rolls_back)
+    return answered(answer, headers)

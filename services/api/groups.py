@@ -9,15 +9,16 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from projections import case_list
-from projections.read import reading
+from services.api.auth import Principal, tenant_member
 from services.api.deps import caller_tenant, write_once
 from services.api.schemas import GroupResolve, GroupResolvedOut, WrittenOut
 from services.api.views import AfterSeq, Wait, caught_up
-from services.auth import Principal, tenant_member
-from services.cases import Cases
-from services.idempotency import Answer
-from services.ledger import UnitOfWork
-from services.runtime import Runtime
+from services.clock import Clock
+from services.handlers.cases import Cases
+from services.handlers.directory import TenantDirectory
+from services.handlers.views import ViewReads
+from services.store.idempotency import Answer
+from services.store.ledger import UnitOfWork
 
 Req = Request[Principal, Any, Any]
 
@@ -33,20 +34,23 @@ class GroupController(Controller):
         request: Req,
         group: FromPath[str],
         data: JSONBody[GroupResolve],
-        runtime: NamedDependency[Runtime],
+        cases: NamedDependency[Cases],
+        views: NamedDependency[ViewReads],
+        directory: NamedDependency[TenantDirectory],
+        clock: NamedDependency[Clock],
         after_seq: AfterSeq = None,
         wait: Wait = 2.0,
     ) -> Response[GroupResolvedOut]:
         """Resolve (and with ``close``, close) every open case linked to the group, each
         through the tenant's policy, in one transaction: a refusal on any case refuses all.
         Pass the seq of a recent link as ``after_seq`` so the group's list includes it."""
-        tenant = await caller_tenant(runtime, request.user)
-        await caught_up(runtime, "case_list", tenant.id, after_seq, wait)
-        async with reading(runtime.pool, tenant.id) as conn:
+        tenant = await caller_tenant(directory, request.user)
+        await caught_up(views, "case_list", tenant.id, after_seq, wait)
+        async with views.reading(tenant.id) as conn:
             case_ids = await case_list.group_cases(conn, tenant.id, group)
 
         async def work(uow: UnitOfWork) -> Answer:
-            written = await Cases(runtime.repository).resolve_group(
+            written = await cases.resolve_group(
                 uow,
                 tenant,
                 group,
@@ -54,9 +58,9 @@ class GroupController(Controller):
                 data.outcome,
                 data.close,
                 request.user.actor,
-                runtime.clock.now(),
+                clock.now(),
             )
-            cases = [WrittenOut(w.id, w.version, w.seq) for w in written]
-            return Answer(200, GroupResolvedOut(group, cases, max(w.seq for w in written)))
+            each = [WrittenOut(w.id, w.version, w.seq) for w in written]
+            return Answer(200, GroupResolvedOut(group, each, max(w.seq for w in written)))
 
-        return await write_once(request, runtime, work, rolls_back=True)
+        return await write_once(request, cases.ledger, work, rolls_back=True)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from litestar import Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
+from nats.aio.client import Client as NatsClient
 
-from services.runtime import Runtime
+from projections.runner import ProjectionRunner
 
 
 @get("/health", operation_id="health", exclude_from_auth=True, tags=["health"])
@@ -27,21 +29,21 @@ async def health() -> dict[str, str]:
         )
     },
 )
-async def ready(runtime: NamedDependency[Runtime]) -> Response[dict[str, object]]:
-    checks = {"database": await _database_answers(runtime), "bus": _bus_answers(runtime)}
+async def ready(
+    pool: NamedDependency[asyncpg.Pool],
+    nats: NamedDependency[NatsClient],
+    projections: NamedDependency[ProjectionRunner],
+) -> Response[dict[str, object]]:
+    checks = {"database": await _database_answers(pool), "bus": nats.is_connected}
     status = 200 if all(checks.values()) else 503
     headers = {} if status == 200 else {"Retry-After": "2"}
-    lag = await runtime.projections.worst_lag() if checks["database"] else {}
+    lag = await projections.worst_lag() if checks["database"] else {}
     body = {"ready": status == 200, "checks": checks, "projection_lag": lag}
     return Response(body, status_code=status, headers=headers)
 
 
-async def _database_answers(runtime: NamedDependency[Runtime]) -> bool:
+async def _database_answers(pool: asyncpg.Pool) -> bool:
     try:
-        return await runtime.pool.fetchval("SELECT 1", timeout=2) == 1
+        return await pool.fetchval("SELECT 1", timeout=2) == 1
     except Exception:
         return False
-
-
-def _bus_answers(runtime: NamedDependency[Runtime]) -> bool:
-    return runtime.nats is not None and runtime.nats.is_connected

@@ -22,20 +22,13 @@ from litestar.status_codes import (
 from domain.errors import DomainError, InvalidTransition, Refused, UnknownPolicy
 from domain.policies.base import UnknownCategory
 from services.api.request_context import request_id_of
-from services.ledger import Conflict
-from services.repository import NotFound
+from services.handlers.cases import StaleVersion
+from services.store.idempotency import IdempotencyMismatch
+from services.store.ledger import Conflict
+from services.store.repository import NotFound
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
-
-
-class StaleVersion(Exception):
-    def __init__(self, expected: int, actual: int) -> None:
-        super().__init__(f"If-Match expected version {expected}, the case is at {actual}")
-
-
-class IdempotencyMismatch(Exception):
-    """The Idempotency-Key was used before for a different request."""
 
 
 class FieldError(Exception):

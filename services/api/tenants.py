@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody
 
 from domain.policy import InvalidPolicyOption, check_options
 from domain.tenant import Tenant, UnknownKey, UnknownPerson
+from services.api.auth import Principal, platform_admin, tenant_admin, tenant_member
 from services.api.deps import caller_tenant, write_once
 from services.api.problems import FieldError
 from services.api.schemas import (
@@ -23,14 +24,14 @@ from services.api.schemas import (
     PolicyOptionsIn,
     TenantCreate,
 )
-from services.auth import Principal, platform_admin, tenant_admin, tenant_member
-from services.idempotency import Answer
-from services.ledger import UnitOfWork
-from services.policies import load_policy
-from services.repository import NotFound
-from services.runtime import Runtime
-from services.tenancy import Tenancy
-from services.tenant_keys import offboard, rotate
+from services.clock import Clock
+from services.handlers.directory import TenantDirectory
+from services.handlers.policies import load_policy
+from services.handlers.tenancy import Tenancy, UnknownRoles
+from services.handlers.tenant_keys import DataKeys
+from services.store.idempotency import Answer
+from services.store.ledger import Ledger, UnitOfWork
+from services.store.repository import NotFound
 
 Req = Request[Principal, Any, Any]
 
@@ -41,10 +42,15 @@ class TenantController(Controller):
 
     @post("/tenants", guards=[platform_admin], operation_id="createTenant", status_code=201)
     async def create(
-        self, request: Req, data: JSONBody[TenantCreate], runtime: NamedDependency[Runtime]
+        self,
+        request: Req,
+        data: JSONBody[TenantCreate],
+        tenancy: NamedDependency[Tenancy],
+        ledger: NamedDependency[Ledger],
+        clock: NamedDependency[Clock],
     ) -> Response[KeyOut]:
         async def work(uow: UnitOfWork) -> Answer:
-            issued = await Tenancy(runtime.repository).create(
+            issued = await tenancy.create(
                 uow,
                 slug=data.slug,
                 name=data.name,
@@ -55,11 +61,11 @@ class TenantController(Controller):
                 admin_id=data.admin.person_id,
                 admin_name=data.admin.name,
                 by=request.user.person,
-                now=runtime.clock.now(),
+                now=clock.now(),
             )
             return Answer(201, KeyOut(issued.tenant_id, issued.key_id, issued.key, issued.seq))
 
-        return await write_once(request, runtime, work)
+        return await write_once(request, ledger, work)
 
     @post(
         "/tenants/{tenant_id:uuid}/offboard",
@@ -72,18 +78,13 @@ class TenantController(Controller):
         request: Req,
         tenant_id: FromPath[UUID],
         data: JSONBody[OffboardIn],
-        runtime: NamedDependency[Runtime],
+        data_keys: NamedDependency[DataKeys],
+        clock: NamedDependency[Clock],
     ) -> OffboardOut:
         """Close the tenant to every key and destroy its data keys: its ledger still verifies,
         its personal fields read as erased for good. Repeating it is harmless."""
-        done = await offboard(
-            runtime.repository,
-            runtime.keys,
-            runtime.nats,
-            tenant_id,
-            reason=data.reason,
-            by=request.user.person,
-            now=runtime.clock.now(),
+        done = await data_keys.offboard(
+            tenant_id, reason=data.reason, by=request.user.person, now=clock.now()
         )
         return OffboardOut(
             done.tenant_id, done.offboarded_at, done.seq, True, done.notifications_purged
@@ -96,14 +97,16 @@ class TenantController(Controller):
         status_code=200,
     )
     async def rotate_data_key(
-        self, tenant_id: FromPath[UUID], runtime: NamedDependency[Runtime]
+        self, tenant_id: FromPath[UUID], data_keys: NamedDependency[DataKeys]
     ) -> DataKeyOut:
         """A new key seals the tenant's personal data from now on; older events keep theirs."""
-        return DataKeyOut(tenant_id, await rotate(runtime.repository, runtime.keys, tenant_id))
+        return DataKeyOut(tenant_id, await data_keys.rotate(tenant_id))
 
     @get("/tenant", guards=[tenant_member], operation_id="getTenant")
-    async def show(self, request: Req, runtime: NamedDependency[Runtime]) -> dict[str, Any]:
-        tenant = await caller_tenant(runtime, request.user)
+    async def show(
+        self, request: Req, directory: NamedDependency[TenantDirectory]
+    ) -> dict[str, Any]:
+        tenant = await caller_tenant(directory, request.user)
         return {
             "id": tenant.id,
             "slug": tenant.slug,
@@ -131,84 +134,104 @@ class TenantController(Controller):
 
     @get("/tenant/policy-options", guards=[tenant_member], operation_id="getPolicyOptions")
     async def policy_options(
-        self, request: Req, runtime: NamedDependency[Runtime]
+        self, request: Req, directory: NamedDependency[TenantDirectory]
     ) -> dict[str, Any]:
-        return policy_options_out(await caller_tenant(runtime, request.user))
+        return policy_options_out(await caller_tenant(directory, request.user))
 
     @put("/tenant/policy-options", guards=[tenant_admin], operation_id="setPolicyOptions")
     async def set_policy_options(
-        self, request: Req, data: JSONBody[PolicyOptionsIn], runtime: NamedDependency[Runtime]
+        self,
+        request: Req,
+        data: JSONBody[PolicyOptionsIn],
+        tenancy: NamedDependency[Tenancy],
+        ledger: NamedDependency[Ledger],
+        clock: NamedDependency[Clock],
     ) -> Response[dict[str, Any]]:
         """Replace the options of the tenant's policy; cases filed from now on record the
         values in force, so a change never reaches a case in flight."""
 
         async def work(uow: UnitOfWork) -> Answer:
-            tenant = await _fresh(runtime, request.user, uow)
+            tenant = await tenancy.fresh(request.user.tenant_id, uow)
             try:
-                seq = await Tenancy(runtime.repository).set_policy_options(
-                    uow, tenant, data.options, request.user.person, runtime.clock.now()
+                seq = await tenancy.set_policy_options(
+                    uow, tenant, data.options, request.user.person, clock.now()
                 )
             except InvalidPolicyOption as error:
                 raise FieldError(f"options.{error.name}", error.reason) from None
             return Answer(200, {**policy_options_out(tenant), "seq": seq})
 
-        return await write_once(request, runtime, work)
+        return await write_once(request, ledger, work)
 
     @post("/people", guards=[tenant_admin], operation_id="registerPerson", status_code=201)
     async def register_person(
-        self, request: Req, data: JSONBody[PersonIn], runtime: NamedDependency[Runtime]
+        self,
+        request: Req,
+        data: JSONBody[PersonIn],
+        tenancy: NamedDependency[Tenancy],
+        ledger: NamedDependency[Ledger],
+        clock: NamedDependency[Clock],
     ) -> Response[dict[str, Any]]:
         async def work(uow: UnitOfWork) -> Answer:
-            tenancy = Tenancy(runtime.repository)
-            tenant = await _fresh(runtime, request.user, uow)
-            unknown = sorted(set(data.roles) - tenancy.valid_roles(tenant))
-            if unknown:
-                raise FieldError("roles", f"not roles of policy {tenant.policy}: {unknown}")
-            tenant.register_person(
-                person_id=data.person_id,
-                name=data.name,
-                roles=sorted(set(data.roles)),
-                by=request.user.person,
-                at=runtime.clock.now(),
-            )
-            seq = await tenancy.save(uow, tenant)
+            tenant = await tenancy.fresh(request.user.tenant_id, uow)
+            try:
+                seq = await tenancy.register_person(
+                    uow,
+                    tenant,
+                    data.person_id,
+                    data.name,
+                    data.roles,
+                    request.user.person,
+                    clock.now(),
+                )
+            except UnknownRoles as error:
+                raise FieldError("roles", str(error)) from None
             return Answer(
                 201, {"person_id": data.person_id, "roles": sorted(set(data.roles)), "seq": seq}
             )
 
-        return await write_once(request, runtime, work)
+        return await write_once(request, ledger, work)
 
     @post("/keys", guards=[tenant_admin], operation_id="issueKey", status_code=201)
     async def issue_key(
-        self, request: Req, data: JSONBody[KeyCreate], runtime: NamedDependency[Runtime]
+        self,
+        request: Req,
+        data: JSONBody[KeyCreate],
+        tenancy: NamedDependency[Tenancy],
+        ledger: NamedDependency[Ledger],
+        clock: NamedDependency[Clock],
     ) -> Response[KeyOut]:
         async def work(uow: UnitOfWork) -> Answer:
-            tenant = await _fresh(runtime, request.user, uow)
+            tenant = await tenancy.fresh(request.user.tenant_id, uow)
             person = tenant.people.get(data.person_id)
             if person is None:
                 raise FieldError("person_id", f"no person {data.person_id} in the directory")
             roles = sorted(set(data.roles)) if data.roles else list(person.roles)
             try:
-                issued = await Tenancy(runtime.repository).issue_key(
-                    uow, tenant, data.person_id, roles, request.user.person, runtime.clock.now()
+                issued = await tenancy.issue_key(
+                    uow, tenant, data.person_id, roles, request.user.person, clock.now()
                 )
             except UnknownPerson:
                 raise FieldError("person_id", "unknown person") from None
             return Answer(201, KeyOut(issued.tenant_id, issued.key_id, issued.key, issued.seq))
 
-        return await write_once(request, runtime, work)
+        return await write_once(request, ledger, work)
 
     @delete("/keys/{key_id:str}", guards=[tenant_admin], operation_id="revokeKey", status_code=200)
     async def revoke_key(
-        self, request: Req, key_id: FromPath[str], runtime: NamedDependency[Runtime]
+        self,
+        request: Req,
+        key_id: FromPath[str],
+        tenancy: NamedDependency[Tenancy],
+        ledger: NamedDependency[Ledger],
+        clock: NamedDependency[Clock],
     ) -> dict[str, Any]:
-        tenant = await _fresh(runtime, request.user)
+        tenant = await tenancy.fresh(request.user.tenant_id)
         try:
-            tenant.revoke_key(key_id=key_id, by=request.user.person, at=runtime.clock.now())
+            tenant.revoke_key(key_id=key_id, by=request.user.person, at=clock.now())
         except UnknownKey:
             raise NotFound("key", key_id) from None
-        async with runtime.ledger.unit_of_work() as uow:
-            seq = await Tenancy(runtime.repository).save(uow, tenant)
+        async with ledger.unit_of_work() as uow:
+            seq = await tenancy.save(uow, tenant)
         return {"key_id": key_id, "revoked": True, "seq": seq}
 
 
@@ -226,12 +249,3 @@ def policy_options_out(tenant: Tenant) -> dict[str, Any]:
             declared, {k: v for k, v in tenant.policy_options.items() if k in declared}
         ),
     }
-
-
-async def _fresh(runtime: Runtime, principal: Principal, uow: UnitOfWork | None = None) -> Tenant:
-    """Writes start from the ledger, never from the shared cache, so a failed write leaves
-    no trace in memory."""
-    assert principal.tenant_id is not None
-    return await runtime.repository.load(
-        principal.tenant_id, principal.tenant_id, Tenant, conn=uow.conn if uow else None
-    )

@@ -14,10 +14,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from services.api.audit_schemas import ReplayStep
+from services.api.auth import Principal, tenant_member
 from services.api.complaints import complaint_out
-from services.auth import Principal, tenant_member
-from services.runtime import Runtime
-from services.time_travel import moments
+from services.audit.time_travel import moments
+from services.store.repository import Repository
 
 
 class TimeTravelController(Controller):
@@ -30,9 +30,9 @@ class TimeTravelController(Controller):
         self,
         request: Request[Principal, Any, Any],
         case_id: FromPath[UUID],
-        runtime: NamedDependency[Runtime],
+        repository: NamedDependency[Repository],
     ) -> list[ReplayStep]:
-        found = await moments(runtime.repository, request.user.tenant_id, case_id)
+        found = await moments(repository, request.user.tenant_id, case_id)
         return [
             ReplayStep(
                 seq=m.recorded.seq,

@@ -17,11 +17,13 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter, QueryParameter
 
 from projections import case_list, deadlines, stats
-from projections.read import reading
+from projections.runner import ProjectionRunner
+from services.api.auth import Principal, tenant_member
 from services.api.deps import caller_tenant
 from services.api.problems import FieldError
-from services.auth import Principal, tenant_member
-from services.runtime import Runtime
+from services.clock import Clock
+from services.handlers.directory import TenantDirectory
+from services.handlers.views import ViewReads
 
 Req = Request[Principal, Any, Any]
 MAX_SEQ = 2**63 - 1  # seq is a bigint: a larger number is a 422, not a database error
@@ -45,15 +47,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
 
 
 async def caught_up(
-    runtime: Runtime, view: str, tenant_id: UUID, after_seq: int | None, wait: float
+    views: ViewReads, view: str, tenant_id: UUID, after_seq: int | None, wait: float
 ) -> dict[str, str]:
-    if after_seq is None:
-        return {}
-    head = await runtime.ledger.head(tenant_id)
-    if head is None or after_seq > head[0]:
-        wait = 0  # no write gave out this seq: waiting for it would only hold a connection
-    reached = await runtime.projections.wait_for(view, tenant_id, after_seq, wait)
-    return {"X-View-Seq": str(reached)}
+    """The X-View-Seq header once the view holds ``after_seq`` (or ``wait`` ran out)."""
+    reached = await views.caught_up(view, tenant_id, after_seq, wait)
+    return {} if reached is None else {"X-View-Seq": str(reached)}
 
 
 class ViewController(Controller):
@@ -65,15 +63,15 @@ class ViewController(Controller):
     async def inbox(
         self,
         request: Req,
-        runtime: NamedDependency[Runtime],
+        views: NamedDependency[ViewReads],
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
         after_seq: AfterSeq = None,
         wait: Wait = 2.0,
     ) -> Response[dict[str, Any]]:
         tenant_id = request.user.tenant_id
-        headers = await caught_up(runtime, "case_list", tenant_id, after_seq, wait)
+        headers = await caught_up(views, "case_list", tenant_id, after_seq, wait)
         roles = sorted(request.user.roles)
-        async with reading(runtime.pool, tenant_id) as conn:
+        async with views.reading(tenant_id) as conn:
             rows = await case_list.inbox(conn, tenant_id, roles, limit)
         return Response({"roles": roles, "items": [dict(r) for r in rows]}, headers=headers)
 
@@ -81,31 +79,31 @@ class ViewController(Controller):
     async def list_deadlines(
         self,
         request: Req,
-        runtime: NamedDependency[Runtime],
+        views: NamedDependency[ViewReads],
+        clock: NamedDependency[Clock],
         wanted: Annotated[Literal["open", "overdue"], QueryParameter(name="state")] = "open",
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 200,
         after_seq: AfterSeq = None,
         wait: Wait = 2.0,
     ) -> Response[dict[str, Any]]:
         tenant_id = request.user.tenant_id
-        headers = await caught_up(runtime, "deadlines", tenant_id, after_seq, wait)
-        async with reading(runtime.pool, tenant_id) as conn:
-            rows = await deadlines.list_deadlines(
-                conn, tenant_id, wanted, runtime.clock.now(), limit
-            )
+        headers = await caught_up(views, "deadlines", tenant_id, after_seq, wait)
+        async with views.reading(tenant_id) as conn:
+            rows = await deadlines.list_deadlines(conn, tenant_id, wanted, clock.now(), limit)
         return Response({"state": wanted, "items": [dict(r) for r in rows]}, headers=headers)
 
     @get("/stats", operation_id="dashboard")
     async def dashboard(
         self,
         request: Req,
-        runtime: NamedDependency[Runtime],
+        views: NamedDependency[ViewReads],
+        directory: NamedDependency[TenantDirectory],
         after_seq: AfterSeq = None,
         wait: Wait = 2.0,
     ) -> Response[dict[str, Any]]:
-        tenant = await caller_tenant(runtime, request.user)
-        headers = await caught_up(runtime, "stats", tenant.id, after_seq, wait)
-        async with reading(runtime.pool, tenant.id) as conn:
+        tenant = await caller_tenant(directory, request.user)
+        headers = await caught_up(views, "stats", tenant.id, after_seq, wait)
+        async with views.reading(tenant.id) as conn:
             body = await stats.dashboard(conn, tenant.id, tenant.timezone)
         return Response(body, headers=headers)
 
@@ -117,13 +115,13 @@ class ViewController(Controller):
     tags=["health"],
     media_type="text/plain; version=0.0.4",
 )
-async def metrics(runtime: NamedDependency[Runtime]) -> str:
+async def metrics(projections: NamedDependency[ProjectionRunner]) -> str:
     """Prometheus text: how many events each view is behind, per tenant."""
     lines = [
         "# HELP complaints_projection_lag_events Events recorded but not yet applied.",
         "# TYPE complaints_projection_lag_events gauge",
     ]
-    for lag in await runtime.projections.lag():
+    for lag in await projections.lag():
         lines.append(
             f'complaints_projection_lag_events{{view="{lag.view}",'
             f'tenant="{lag.tenant_id}"}} {lag.behind}'

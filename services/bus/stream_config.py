@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
 from uuid import UUID
 
 from nats.js import JetStreamContext
@@ -27,8 +26,6 @@ MAX_AGE_S = 14 * DAY
 # gap between a publish whose ack was lost and its republish: a relay that stays down
 # overnight, or NATS down for hours. The server's default is two minutes.
 DUPLICATE_WINDOW_S = DAY
-# The server config beside the code: JetStream fsyncs every write (sync_interval: always).
-NATS_CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "nats" / "nats-server.conf"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 

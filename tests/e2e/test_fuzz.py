@@ -22,8 +22,8 @@ from typing import Any
 
 import httpx
 
-from services.bootstrap import EngineUrls
-from services.policies import load_policy
+from services.engines import EngineUrls
+from services.handlers.policies import load_policy
 from tests.e2e.served import PLATFORM_KEY, Served, fresh_database, served
 
 MAX_EXAMPLES = os.environ.get("FUZZ_MAX_EXAMPLES", "20")

@@ -23,8 +23,7 @@ import asyncpg
 import httpx
 import pytest
 
-from services.bus.stream_config import NATS_CONFIG
-from services.engines import EmbeddedNats, EmbeddedPostgres, free_port
+from services.engines import NATS_CONFIG, EmbeddedNats, EmbeddedPostgres, free_port
 from tests.e2e.served import PLATFORM_KEY, Served, serve_env
 from tests.services.support import complaint_body
 

@@ -40,8 +40,8 @@ from nats.aio.client import Client as NatsClient
 
 from services.bus.consumers import role_consumer_config
 from services.bus.stream_config import STREAM
-from services.codec import envelope_decoder, make_mapper
 from services.engines import EmbeddedNats, EmbeddedPostgres, free_port
+from services.store.codec import envelope_decoder, make_mapper
 from tests.services.bus.support import ROUTED_BY, eventually, read_all
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ from domain import commands as c
 from domain.handling import execute, file_complaint
 from domain.tenant import Tenant
 from projections.runner import VIEWS
-from services.policies import load_policy
+from services.handlers.policies import load_policy
 from services.runtime import Runtime
 
 TABLES = sorted({t for v in VIEWS for t in v.tables})

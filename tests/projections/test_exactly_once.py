@@ -18,8 +18,8 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from projections.runner import ProjectionRunner
-from services.codec import envelope_decoder
 from services.runtime import Runtime, app_role_url
+from services.store.codec import envelope_decoder
 from tests.projections.support import caught_up, fingerprint, hospital_with_cases
 
 
@@ -79,8 +79,8 @@ SLOW_RUNNER = textwrap.dedent("""
     from projections.changes import View
     from projections.runner import VIEWS, ProjectionRunner
     from pathlib import Path
-    from services.codec import envelope_decoder, make_mapper
-    from services.keys import FileKeyProvider
+    from services.store.codec import envelope_decoder, make_mapper
+    from services.store.data_keys import FileKeyProvider
 
     def slow(view):
         def project(envelope):

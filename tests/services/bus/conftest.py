@@ -10,11 +10,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from services.bus.stream_config import NATS_CONFIG
-from services.engines import EmbeddedNats, EmbeddedPostgres, free_port
-from services.migrate import migrate
+from services.engines import NATS_CONFIG, EmbeddedNats, EmbeddedPostgres, free_port
 from services.runtime import Runtime
 from services.settings import Settings
+from services.store.migrate import migrate
 from tests.conftest import with_database
 
 

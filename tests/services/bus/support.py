@@ -15,9 +15,9 @@ from domain import commands as c
 from domain.handling import execute, file_complaint
 from domain.tenant import Tenant
 from services.bus.consumers import role_subscription
-from services.codec import envelope_decoder
-from services.policies import load_policy
+from services.handlers.policies import load_policy
 from services.runtime import Runtime
+from services.store.codec import envelope_decoder
 
 DESK = c.Actor("desk", frozenset({"department_head", "medical_affairs", "nurse"}))
 # Which field of an event names its roles: the contract of docs/bus.md, restated here.

@@ -15,7 +15,7 @@ from services.bus.relay import Relay
 from services.bus.stream_config import STREAM
 from services.engines import EmbeddedNats
 from services.runtime import Runtime
-from services.workers import relay_for
+from services.workers.start import relay_for
 from tests.services.bus.support import (
     create_tenant,
     eventually,

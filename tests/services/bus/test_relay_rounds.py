@@ -10,7 +10,7 @@ from eventsourcing.persistence import StoredEvent
 from services.bus.consumers import role_consumer_config
 from services.bus.stream_config import STREAM
 from services.runtime import Runtime
-from services.workers import relay_for
+from services.workers.start import relay_for
 from tests.services.bus.support import (
     create_tenant,
     expected_messages,

@@ -14,12 +14,12 @@ from services.bus.messages import CaseContext, cloud_event, routes
 from services.bus.stream_config import (
     DUPLICATE_WINDOW_S,
     MAX_AGE_S,
-    NATS_CONFIG,
     STREAM,
     ensure_stream,
     subject,
     token,
 )
+from services.engines import NATS_CONFIG
 from services.runtime import Runtime
 
 AT = datetime(2026, 3, 2, 9, tzinfo=UTC)

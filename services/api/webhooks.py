@@ -1,0 +1,117 @@
+"""A tenant administrator's webhooks: add one for a role, list them, remove one, read its log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, Parameter
+from msgspec import Meta, Struct
+
+from services.api.auth import Principal, tenant_admin
+from services.api.deps import caller_tenant
+from services.api.problems import FieldError
+from services.api.schemas import Role
+from services.bus.webhooks import WebhookStore
+from services.handlers.directory import TenantDirectory
+from services.handlers.tenancy import Tenancy
+from services.store.repository import NotFound
+
+Req = Request[Principal, Any, Any]
+Url = Annotated[str, Meta(min_length=8, max_length=2000, pattern=r"^[^\x00]*$")]
+
+
+class WebhookIn(Struct, forbid_unknown_fields=True, kw_only=True):
+    role: Role
+    url: Url
+
+
+class WebhookCreated(Struct, kw_only=True):
+    webhook_id: UUID
+    role: str
+    url: str
+    secret: str  # shown this once: the receiver keeps it to check signatures
+
+
+class WebhookOut(Struct, kw_only=True):
+    webhook_id: UUID
+    role: str
+    url: str
+    active: bool
+    created_by: str
+    created_at: datetime
+
+
+class DeliveryOut(Struct, kw_only=True):
+    message_id: str
+    attempt: int
+    outcome: str
+    http_status: int | None
+    error: str | None
+    duration_ms: int
+    at: datetime
+
+
+def check_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FieldError("url", "must be an http or https URL with a host")
+
+
+class WebhookController(Controller):
+    path = "/v1/webhooks"
+    guards = [tenant_admin]
+    tags = ["bus"]
+
+    @post("/", operation_id="createWebhook", status_code=201)
+    async def create(
+        self,
+        request: Req,
+        data: JSONBody[WebhookIn],
+        webhooks: NamedDependency[WebhookStore],
+        tenancy: NamedDependency[Tenancy],
+        directory: NamedDependency[TenantDirectory],
+    ) -> WebhookCreated:
+        tenant = await caller_tenant(directory, request.user)
+        if data.role not in tenancy.valid_roles(tenant):
+            raise FieldError("role", f"not a role of policy {tenant.policy}")
+        check_url(data.url)
+        hook = await webhooks.create(tenant.id, data.role, data.url, request.user.person)
+        return WebhookCreated(
+            webhook_id=hook.webhook_id, role=hook.role, url=hook.url, secret=hook.secret
+        )
+
+    @get("/", operation_id="listWebhooks")
+    async def listed(
+        self, request: Req, webhooks: NamedDependency[WebhookStore]
+    ) -> list[WebhookOut]:
+        rows = await webhooks.listed(request.user.tenant_id)
+        return [WebhookOut(**dict(r)) for r in rows]
+
+    @post("/{webhook_id:uuid}/deactivate", operation_id="deactivateWebhook", status_code=200)
+    async def deactivate(
+        self, request: Req, webhook_id: FromPath[UUID], webhooks: NamedDependency[WebhookStore]
+    ) -> dict[str, Any]:
+        if not await webhooks.deactivate(request.user.tenant_id, webhook_id):
+            raise NotFound("webhook", webhook_id)
+        return {"webhook_id": webhook_id, "active": False}
+
+    @get("/{webhook_id:uuid}/deliveries", operation_id="listWebhookDeliveries")
+    async def deliveries(
+        self,
+        request: Req,
+        webhook_id: FromPath[UUID],
+        webhooks: NamedDependency[WebhookStore],
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+    ) -> list[DeliveryOut]:
+        store = webhooks
+        rows = await store.deliveries(request.user.tenant_id, webhook_id, limit)
+        if not rows and webhook_id not in {
+            r["webhook_id"] for r in await store.listed(request.user.tenant_id)
+        }:
+            raise NotFound("webhook", webhook_id)  # not an empty list: it is not the caller's
+        return [DeliveryOut(**dict(r)) for r in rows]

@@ -1,0 +1,32 @@
+"""The write side on asyncpg and eventsourcing: the ledger (append, read, verify), the
+repository of aggregates, the codec between domain events and stored bytes, sealed personal
+fields and their data keys, idempotent answers, schema migrations.
+
+May import projections (the envelope the views read), domain and the leaves (settings, clock,
+logs); no Litestar, no NATS, nothing else of services.
+"""
+
+from services.store.codec import TenantMapper, envelope_decoder, make_mapper
+from services.store.data_keys import FileKeyProvider, KeyProvider
+from services.store.idempotency import Answer, IdempotencyMismatch, IdempotentRequest
+from services.store.ledger import Conflict, Ledger, RecordedEvent, UnitOfWork
+from services.store.migrate import migrate
+from services.store.repository import NotFound, Repository
+
+__all__ = [
+    "Answer",
+    "Conflict",
+    "FileKeyProvider",
+    "IdempotencyMismatch",
+    "IdempotentRequest",
+    "KeyProvider",
+    "Ledger",
+    "NotFound",
+    "RecordedEvent",
+    "Repository",
+    "TenantMapper",
+    "UnitOfWork",
+    "envelope_decoder",
+    "make_mapper",
+    "migrate",
+]

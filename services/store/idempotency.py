@@ -1,0 +1,145 @@
+"""``Idempotency-Key``: a retried POST gets the first answer, and writes nothing new.
+
+The answer is stored in the same transaction as the events it reports, so either both are
+there or neither is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+from eventsourcing.persistence import StoredEvent
+
+from services.store.ledger import Ledger, Remember, UnitOfWork
+
+
+class IdempotencyMismatch(Exception):
+    """The Idempotency-Key was used before for a different request."""
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """Who asked (the tenant, or the platform's scope), their Idempotency-Key if they sent
+    one, and the request's fingerprint: a key reused for another request is refused."""
+
+    scope_id: UUID
+    key: str | None
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any
+
+
+Work = Callable[[UnitOfWork], Awaitable[Answer]]
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+
+
+async def run_once(
+    ledger: Ledger,
+    scope_id: UUID,
+    key: str | None,
+    request_sha256: str,
+    work: Work,
+    rolls_back: bool = False,
+) -> Answer:
+    """``work`` in one unit of work, at most once per ``key``.
+
+    ``rolls_back`` says every effect of ``work`` is inside its transaction. Then a key is
+    taken to be new and the work runs at once (keys are almost always new: one round trip
+    fewer per write); a retry is caught by the key's unique row, or by the work refusing what
+    its first run already did, and rolls back to give the first answer. Work with effects
+    outside the transaction (a key file rotated or destroyed) looks the key up first.
+    """
+    if key is None:
+        async with ledger.unit_of_work() as uow:
+            return await work(uow)
+    if not rolls_back:
+        prior = await _recall(ledger, scope_id, key, request_sha256)
+        if prior is not None:
+            return prior
+    try:
+        async with ledger.unit_of_work() as uow:
+            answer = await work(uow)
+            body = msgspec.json.encode(answer.body)
+            await uow.remember(scope_id, key, request_sha256, answer.status, body)
+            return answer
+    except asyncpg.UniqueViolationError as taken:
+        # A concurrent or earlier run with the same key committed first: give its answer.
+        return await _first_answer(ledger, scope_id, key, request_sha256, taken)
+    except Exception as refused:
+        if not rolls_back:
+            raise
+        return await _first_answer(ledger, scope_id, key, request_sha256, refused)
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A write of one batch of events to one tenant's ledger, decided but not yet appended.
+    ``answer(seq)`` is what to answer once the batch's last event has its ``seq``; its body
+    must carry that seq as ``seq`` (a retry's stored answer gets it from the ledger)."""
+
+    tenant_id: UUID
+    events: Sequence[StoredEvent]
+    status: int
+    answer: Callable[[int], Any]
+
+
+async def append_once(
+    ledger: Ledger,
+    scope_id: UUID,
+    key: str | None,
+    request_sha256: str,
+    decide: Callable[[], Awaitable[Decided]],
+) -> Answer:
+    """``run_once(..., rolls_back=True)`` for a write that is one append: the append and the
+    answer for retries go to the ledger in one statement (one round trip)."""
+    try:
+        decided = await decide()
+        remember = None
+        if key is not None:
+            body = msgspec.json.encode(decided.answer(0))
+            remember = Remember(scope_id, key, request_sha256, decided.status, body)
+        seqs = await ledger.append_answered(decided.tenant_id, decided.events, remember)
+        return Answer(decided.status, decided.answer(seqs[-1]))
+    except Exception as failed:
+        if key is None:
+            raise
+        # A retry: the key's row is taken, or the work refuses what its first run did.
+        return await _first_answer(ledger, scope_id, key, request_sha256, failed)
+
+
+async def _first_answer(
+    ledger: Ledger, scope_id: UUID, key: str, request_sha256: str, failed: Exception
+) -> Answer:
+    """The stored answer for the key; else ``failed`` goes on, as it does when the lookup
+    fails for its own reason (the database away)."""
+    try:
+        prior = await _recall(ledger, scope_id, key, request_sha256)
+    except IdempotencyMismatch:
+        raise
+    except Exception:
+        prior = None
+    if prior is None:
+        raise failed
+    return prior
+
+
+async def _recall(ledger: Ledger, scope_id: UUID, key: str, request_sha256: str) -> Answer | None:
+    remembered = await ledger.recall(scope_id, key)
+    if remembered is None:
+        return None
+    if remembered.request_sha256 != request_sha256:
+        raise IdempotencyMismatch(key)
+    return Answer(remembered.status, msgspec.json.decode(remembered.body))

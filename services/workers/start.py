@@ -1,0 +1,85 @@
+"""The workers that follow the ledger and the clock: the projection runner, the checkpoint
+signer, the bus relay, the deadline watcher and webhook deliveries. ``make run`` starts them
+inside the service (``in_process_workers``, from the API's lifespan); ``complaints worker``
+runs them as a process of their own, so API processes spend their core on requests. Any
+number may run: runners and relays split tenants by row lock, watchers by advisory lock,
+dispatchers by consumer, and signers let the first signature of a head stand."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from services.bus.relay import Relay
+from services.bus.webhook_dispatch import WebhookDispatcher
+from services.runtime import Runtime
+from services.store.codec import envelope_decoder
+from services.workers.watcher import DeadlineWatcher
+
+
+def relay_for(runtime: Runtime, batch_size: int = 500) -> Relay:
+    return Relay(
+        runtime.pool,
+        runtime.nats,
+        envelope_decoder(runtime.repository.mapper),
+        replicas=runtime.settings.stream_replicas,
+        batch_size=batch_size,
+    )
+
+
+def watcher_for(runtime: Runtime) -> DeadlineWatcher:
+    return DeadlineWatcher(
+        runtime.pool,
+        runtime.cases,
+        runtime.directory,
+        runtime.clock,
+        shards=runtime.settings.watcher_shards,
+    )
+
+
+def dispatcher_for(runtime: Runtime) -> WebhookDispatcher:
+    return WebhookDispatcher(runtime.webhooks, runtime.nats, runtime.clock)
+
+
+def start_workers(
+    runtime: Runtime,
+    projections: bool = True,
+    checkpoints: bool = True,
+    relay: bool = True,
+    watcher: bool = True,
+    webhooks: bool = True,
+    relay_batch_size: int = 500,
+) -> list[asyncio.Task]:
+    tasks = []
+    if projections:
+        tasks.append(asyncio.create_task(runtime.projections.run(), name="projections"))
+    if checkpoints:
+        signing = runtime.checkpoints.run(runtime.settings.checkpoint_interval_seconds)
+        tasks.append(asyncio.create_task(signing, name="checkpoints"))
+    if relay:
+        tasks.append(asyncio.create_task(relay_for(runtime, relay_batch_size).run(), name="relay"))
+    if watcher:
+        tasks.append(asyncio.create_task(watcher_for(runtime).run(), name="deadline watcher"))
+    if webhooks:
+        tasks.append(asyncio.create_task(dispatcher_for(runtime).run(), name="webhooks"))
+    return tasks
+
+
+async def stop_workers(tasks: Sequence[asyncio.Task]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@asynccontextmanager
+async def in_process_workers(runtime: Runtime) -> AsyncIterator[list[asyncio.Task]]:
+    """The workers this process runs beside its requests (``workers_in_process``), stopped
+    on the way out."""
+    tasks = []
+    if runtime.settings.workers_in_process:
+        tasks = start_workers(runtime, watcher=runtime.settings.watch_deadlines)
+    try:
+        yield tasks
+    finally:
+        await stop_workers(tasks)

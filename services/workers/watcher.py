@@ -1,0 +1,163 @@
+"""The deadline watcher: records each missed deadline once, and the policy's consequences follow.
+
+It asks the ``deadlines`` view which open deadlines are past due, re-checks each on the case
+itself (the view may lag a met or resumed deadline), and runs ``MissDeadline`` as the system
+actor through the ordinary write path, so the tenant's policy decides what a miss brings:
+escalation, penalties (the school's S11 fines), notices to the named roles.
+
+Tenants are split into shards; a watcher works the shards whose PostgreSQL advisory lock it
+holds, on a connection kept for that purpose. Others stand by, trying the locks each round,
+and take a shard over as soon as its holder's connection goes. Two watchers at work on one
+deadline (a lock lost unnoticed) still record it once: the domain refuses to miss a deadline
+that is no longer open, and the ledger's unique (tenant, case, version) turns a race into a
+Conflict; both mean it is already done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from domain.commands import SYSTEM, MissDeadline
+from domain.errors import DomainError
+from services.clock import Clock
+from services.handlers.cases import Cases
+from services.handlers.directory import TenantDirectory
+from services.store.ledger import Conflict
+from services.store.repository import NotFound
+
+log = logging.getLogger(__name__)
+
+LOCK_KIND = "watcher"  # the advisory lock's first key is hashtext of this
+DB_FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+
+
+class DeadlineWatcher:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        cases: Cases,
+        directory: TenantDirectory,
+        clock: Clock,
+        shards: int = 1,
+        interval: float = 1.0,
+        batch_size: int = 200,
+    ) -> None:
+        self.pool = pool
+        self.cases = cases
+        self.ledger = cases.ledger
+        self.directory = directory
+        self.clock = clock
+        self.shards = shards
+        self.interval = interval
+        self.batch_size = batch_size
+        self.held: set[int] = set()
+        self._lock_conn: asyncpg.Connection | None = None
+        self._gave_up: set[tuple[UUID, UUID, str, datetime]] = set()
+
+    # --- standing by and taking over ---------------------------------------------------
+
+    async def run(self) -> None:
+        """Hold what shards it can and work them, every ``interval``, until cancelled."""
+        try:
+            while True:
+                try:
+                    await self.claim()
+                    if self.held:
+                        await self.sweep(self.held)
+                except DB_FAILURES:
+                    log.exception("deadline watcher lost the database; standing by")
+                    await self._let_go()
+                await asyncio.sleep(self.interval)
+        finally:
+            await self._let_go()
+
+    async def claim(self) -> set[int]:
+        """Try the locks of the shards not held yet. The query runs every round even when all
+        are held, so a lock connection that died is noticed (and its shards dropped) at once."""
+        if self._lock_conn is None:
+            self._lock_conn = await self.pool.acquire()
+        free = sorted(set(range(self.shards)) - self.held)
+        won = await self._lock_conn.fetchval(
+            "SELECT coalesce(array_agg(s), '{}') FROM unnest($2::int[]) AS s"
+            " WHERE pg_try_advisory_lock(hashtext($1), s)",
+            LOCK_KIND,
+            free,
+        )
+        for shard in won:
+            log.info("deadline watcher now active for shard %d of %d", shard, self.shards)
+        self.held |= set(won)
+        if not self.held:
+            # Standing by costs no connection: give it back until the next try.
+            await self._let_go()
+        return self.held
+
+    async def _let_go(self) -> None:
+        conn, self._lock_conn = self._lock_conn, None
+        self.held = set()
+        if conn is None:
+            return
+        # The pool does not reset sessions (services/runtime.py): give the locks up here. A
+        # connection that cannot take the unlock is closed instead, which frees them too.
+        try:
+            await conn.execute("SELECT pg_advisory_unlock_all()")
+        except DB_FAILURES:
+            conn.terminate()
+        with contextlib.suppress(*DB_FAILURES):
+            await self.pool.release(conn)
+
+    # --- missing deadlines -------------------------------------------------------------
+
+    async def sweep(self, shards: set[int]) -> int:
+        """Record every due deadline of these shards as missed; returns how many it recorded."""
+        now = self.clock.now()
+        rows = await self.pool.fetch(
+            "SELECT * FROM due_deadlines($1, $2, $3, $4)",
+            now,
+            self.shards,
+            sorted(shards),
+            self.batch_size,
+        )
+        missed = 0
+        for row in rows:
+            try:
+                missed += await self.miss(row["tenant_id"], row["case_id"], row["deadline_id"], now)
+            except DB_FAILURES:
+                raise
+            except Exception:
+                # One case that cannot be loaded must not stop every other tenant's clocks.
+                log.exception("deadline %s of case %s failed", row["deadline_id"], row["case_id"])
+        return missed
+
+    async def miss(self, tenant_id: UUID, case_id: UUID, deadline_id: str, now: datetime) -> bool:
+        """Run MissDeadline once the case itself says the deadline is open and past due;
+        False if there was nothing (any more) to do."""
+        tenant = await self.directory.get(tenant_id)
+        try:
+            case = await self.cases.get(tenant_id, case_id)
+        except NotFound:
+            return False
+        held = case.deadlines.get(deadline_id)
+        if tenant is None or held is None or not held.is_running or held.due_at >= now:
+            return False  # met, paused or moved on since the view last looked
+        key = (tenant_id, case_id, deadline_id, held.due_at)
+        if key in self._gave_up:
+            return False
+        try:
+            async with self.ledger.unit_of_work() as uow:
+                await self.cases.run(uow, tenant, case, MissDeadline(deadline_id), SYSTEM, now)
+        except Conflict:
+            return False  # another writer (or watcher) got to the case first
+        except DomainError as error:
+            # e.g. a closed case whose deadline was left open: not ours to force; say it once.
+            log.warning(
+                "deadline %s of case %s not recorded missed: %s", deadline_id, case_id, error
+            )
+            self._gave_up.add(key)
+            return False
+        return True

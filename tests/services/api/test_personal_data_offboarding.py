@@ -1,0 +1,120 @@
+"""Offboarding a tenant crypto-shreds its personal data: the ledger still verifies, the rest
+of the record still reads, and no key of the tenant works any more."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from uuid import UUID
+
+import asyncpg
+import pytest
+from httpx import AsyncClient
+
+from domain.complaint import Complaint
+from domain.tenant import ERASED, Tenant
+from services.audit.export import ndjson_lines
+from services.audit.verify import verify_file
+from services.audit.what_if import recorded_what_if
+from services.handlers.policies import load_policy
+from services.runtime import Runtime
+from services.store.data_keys import KeysDestroyed
+from tests.projections.support import caught_up
+from tests.services.support import TenantKeys, complaint_body, new_tenant, staff_key
+from tests.services.test_personal_data_at_rest import NAME, PHONE, PLATFORM, file_case
+
+
+async def worked_case(client: AsyncClient, tenant: TenantKeys) -> str:
+    case_id = await file_case(client, tenant, category="service_complaint")
+    note = {"text": f"{NAME} called again"}
+    answer = await client.post(f"/v1/complaints/{case_id}/notes", headers=tenant.admin, json=note)
+    assert answer.status_code == 200, answer.text
+    return case_id
+
+
+async def offboarded(client: AsyncClient, tenant: TenantKeys) -> dict:
+    response = await client.post(
+        f"/v1/tenants/{tenant.tenant_id}/offboard", headers=PLATFORM, json={"reason": "left"}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_after_offboarding_the_ledger_verifies_and_personal_fields_read_as_erased(
+    client: AsyncClient, runtime: Runtime, owner: asyncpg.Connection, tmp_path: Path
+) -> None:
+    tenant = await new_tenant(client, "hospital@1")
+    tenant_id = UUID(tenant.tenant_id)
+    case_id = await worked_case(client, tenant)
+    before = await runtime.repository.load(tenant_id, UUID(case_id), Complaint)
+    auditor = await staff_key(client, tenant, "auditor.zhao", ["auditor"])
+
+    done = await offboarded(client, tenant)
+    assert done["keys_destroyed"] and done["seq"] is not None
+
+    assert (await runtime.ledger.verify(tenant_id)).ok
+    export = tmp_path / "ledger.ndjson"
+    export.write_bytes(b"".join([chunk async for chunk in ndjson_lines(runtime.pool, tenant_id)]))
+    verdict = verify_file(export)
+    assert verdict.ok, verdict.reason
+    assert verdict.head_seq == done["seq"]
+    assert NAME.encode() not in export.read_bytes() and PHONE.encode() not in export.read_bytes()
+
+    case = await runtime.repository.load(tenant_id, UUID(case_id), Complaint)
+    assert case.complainant == {}
+    assert (case.summary, case.details) == (ERASED, ERASED)
+    assert [n["text"] for n in case.notes] == [ERASED]
+    for field in ("status", "category", "level", "rung", "policy", "owner", "received_at"):
+        assert getattr(case, field) == getattr(before, field), field
+    assert case.deadlines == before.deadlines
+
+    directory = await runtime.repository.load(tenant_id, tenant_id, Tenant)
+    assert {p.name for p in directory.people.values()} == {ERASED}
+    assert directory.offboarded_at is not None
+
+    for key in (tenant.admin, auditor):
+        assert (await client.get("/v1/tenant", headers=key)).status_code == 401
+    # what-if still re-decides the recorded case; it writes nothing
+    await recorded_what_if(runtime.repository, tenant_id, UUID(case_id), load_policy("hospital@1"))
+
+
+async def test_an_offboarded_tenant_takes_no_new_event_and_its_views_lose_their_texts(
+    client: AsyncClient, runtime: Runtime, owner: asyncpg.Connection
+) -> None:
+    tenant = await new_tenant(client, "hospital@1")
+    tenant_id = UUID(tenant.tenant_id)
+    case_id = await worked_case(client, tenant)
+    await offboarded(client, tenant)
+
+    case = await runtime.repository.load(tenant_id, UUID(case_id), Complaint)
+    case.add_note(text="after the end", by="someone", at=runtime.clock.now())
+    with pytest.raises(KeysDestroyed):
+        runtime.repository.to_stored(case)
+
+    await caught_up(runtime, tenant_id)
+    summaries = await owner.fetch("SELECT summary FROM case_list WHERE tenant_id = $1", tenant_id)
+    assert [r["summary"] for r in summaries] == [ERASED]
+    running = await owner.fetchval(
+        "SELECT count(*) FROM deadlines WHERE tenant_id = $1 AND state = 'open'", tenant_id
+    )
+    assert running == 0  # the watcher has nothing of it to miss
+    await runtime.projections.rebuild(tenant_id)
+    summaries = await owner.fetch("SELECT summary FROM case_list WHERE tenant_id = $1", tenant_id)
+    assert [r["summary"] for r in summaries] == [ERASED]
+
+
+async def test_offboarding_again_is_harmless_and_only_the_platform_may(
+    client: AsyncClient,
+) -> None:
+    tenant = await new_tenant(client)
+    refused = await client.post(
+        f"/v1/tenants/{tenant.tenant_id}/offboard", headers=tenant.admin, json={}
+    )
+    assert refused.status_code == 403
+    first = await offboarded(client, tenant)
+    again = await offboarded(client, tenant)
+    assert again["seq"] is None and again["offboarded_at"] == first["offboarded_at"]
+    rotated = await client.post(f"/v1/tenants/{tenant.tenant_id}/data-key/rotate", headers=PLATFORM)
+    assert rotated.status_code == 422, rotated.text  # no key comes back
+    assert (
+        await client.post("/v1/complaints", headers=tenant.admin, json=complaint_body())
+    ).status_code == 401
