@@ -1,13 +1,21 @@
 """The Complaint aggregate: one case, from intake to closure.
 
-Every method records an event in the business's words. Each event carries who did it
-(``by``) and when (``at``, passed in by the caller: the domain never reads the clock).
-Policy decisions also carry the policy (``name@version``) and the rule that made them.
+Every method records an event in the business's words. Each event carries who did it (``by``)
+and when (``at``): :class:`Complaint.Event` takes them from the ``acting(person, now)`` block
+the event is recorded in (domain/acting.py), so no method takes them; the domain never reads
+the clock. Policy decisions also carry the policy (``name@version``) and the rule that made
+them.
+
+A method that only records is an ``@event`` method. One that must check the case first, or
+work something out, checks and computes, then calls a private ``@event`` method that applies.
+An event whose effect needs who or when (a note keeps its author, closing keeps the time) is a
+class whose ``apply`` reads the event's ``by`` and ``at``, so a replay applies what was
+recorded.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -15,7 +23,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.calendar import Unit
+from domain.acting import acting_at, acting_by, current
+from domain.calendar import Unit, WorkingCalendar
 from domain.errors import InvalidTransition
 
 
@@ -30,6 +39,10 @@ class DeadlineState(StrEnum):
     PAUSED = "paused"
     MET = "met"
     MISSED = "missed"
+
+
+# Not yet ended: running, or paused while the case waits on someone.
+PENDING = (DeadlineState.OPEN, DeadlineState.PAUSED)
 
 
 @dataclass(frozen=True)
@@ -53,10 +66,17 @@ class Deadline:
 
     @property
     def is_pending(self) -> bool:
-        return self.state in (DeadlineState.OPEN, DeadlineState.PAUSED)
+        return self.state in PENDING
 
 
 class Complaint(Aggregate):
+    class Event(Aggregate.Event):
+        """Every event of a case: ``by`` and ``at`` are who was acting, and when, as the
+        event was created (:func:`domain.acting.acting`); a stored event keeps its own."""
+
+        by: str = field(default_factory=acting_by, init=False)
+        at: datetime = field(default_factory=acting_at, init=False)
+
     @event("Filed")
     def __init__(
         self,
@@ -133,100 +153,143 @@ class Complaint(Aggregate):
 
     @event("Classified")
     def classify(
-        self,
-        *,
-        category: str,
-        level: int,
-        rung: str,
-        reason: str,
-        rule: str,
-        policy: str,
-        by: str,
-        at: datetime,
+        self, *, category: str, level: int, rung: str, reason: str, rule: str, policy: str
     ) -> None:
         self.category = category
         self.level = level
         self.rung = rung
 
-    @event("Acknowledged")
-    def acknowledge(self, *, by: str, at: datetime) -> None:
-        self.acknowledged_at = at
+    class Acknowledged(Event):
+        def apply(self, case: Complaint) -> None:
+            case.acknowledged_at = self.at
+
+    def acknowledge(self) -> None:
+        self.trigger_event(self.Acknowledged)
 
     @event("Assigned")
-    def assign(self, *, person: str, slot: str, by: str, at: datetime) -> None:
+    def assign(self, *, person: str, slot: str) -> None:
         self.handlers[slot] = person
 
     @event("OwnershipHandedOn")
-    def hand_on(self, *, to_person: str, reason: str, by: str, at: datetime) -> None:
+    def hand_on(self, *, to_person: str, reason: str) -> None:
         self.owner = to_person
 
     @event("Escalated")
     def escalate(
-        self,
-        *,
-        to_level: int,
-        rung: str,
-        reason: str,
-        rule: str,
-        policy: str,
-        notify: list[str],
-        by: str,
-        at: datetime,
+        self, *, to_level: int, rung: str, reason: str, rule: str, policy: str, notify: list[str]
     ) -> None:
         self.level = to_level
         self.rung = rung
 
-    @event("NoteAdded")
-    def add_note(self, *, text: str, by: str, at: datetime) -> None:
-        self.notes.append({"kind": "note", "text": text, "by": by, "at": at})
+    class NoteAdded(Event):
+        text: str
 
-    @event("HandoverAdded")
-    def add_handover(self, *, text: str, by: str, at: datetime) -> None:
-        self.notes.append({"kind": "handover", "text": text, "by": by, "at": at})
+        def apply(self, case: Complaint) -> None:
+            case.notes.append({"kind": "note", "text": self.text, "by": self.by, "at": self.at})
 
-    @event("EvidenceAttached")
+    def add_note(self, *, text: str) -> None:
+        self.trigger_event(self.NoteAdded, text=text)
+
+    class HandoverAdded(Event):
+        text: str
+
+        def apply(self, case: Complaint) -> None:
+            handover = {"kind": "handover", "text": self.text, "by": self.by, "at": self.at}
+            case.notes.append(handover)
+
+    def add_handover(self, *, text: str) -> None:
+        self.trigger_event(self.HandoverAdded, text=text)
+
+    class EvidenceAttached(Event):
+        description: str
+        reference: str | None
+        sha256: str | None
+
+        def apply(self, case: Complaint) -> None:
+            case.evidence.append(
+                {
+                    "description": self.description,
+                    "reference": self.reference,
+                    "sha256": self.sha256,
+                    "by": self.by,
+                }
+            )
+
     def attach_evidence(
-        self,
-        *,
-        description: str,
-        reference: str | None,
-        sha256: str | None,
-        by: str,
-        at: datetime,
+        self, *, description: str, reference: str | None, sha256: str | None
     ) -> None:
-        self.evidence.append(
-            {"description": description, "reference": reference, "sha256": sha256, "by": by}
+        self.trigger_event(
+            self.EvidenceAttached, description=description, reference=reference, sha256=sha256
         )
 
-    @event("ResolutionProposed")
-    def propose_resolution(
-        self, *, text: str, compensation_fen: int | None, by: str, at: datetime
-    ) -> None:
-        self.proposals.append({"text": text, "compensation_fen": compensation_fen, "by": by})
+    class ResolutionProposed(Event):
+        text: str
+        compensation_fen: int | None
 
-    @event("ComplainantResponded")
-    def record_response(self, *, accepted: bool, text: str, by: str, at: datetime) -> None:
-        # The rung it was given at: a policy passes a case up only past a rung whose answer
-        # the complainant declined (H6, H13).
-        self.responses.append({"accepted": accepted, "text": text, "at": at, "level": self.level})
+        def apply(self, case: Complaint) -> None:
+            proposal = {"text": self.text, "compensation_fen": self.compensation_fen, "by": self.by}
+            case.proposals.append(proposal)
+
+    def propose_resolution(self, *, text: str, compensation_fen: int | None) -> None:
+        self.trigger_event(self.ResolutionProposed, text=text, compensation_fen=compensation_fen)
+
+    class ComplainantResponded(Event):
+        accepted: bool
+        text: str
+
+        def apply(self, case: Complaint) -> None:
+            # The rung it was given at: a policy passes a case up only past a rung whose
+            # answer the complainant declined (H6, H13).
+            case.responses.append(
+                {"accepted": self.accepted, "text": self.text, "at": self.at, "level": case.level}
+            )
+
+    def record_response(self, *, accepted: bool, text: str) -> None:
+        self.trigger_event(self.ComplainantResponded, accepted=accepted, text=text)
 
     @event("Resolved")
-    def resolve(self, *, outcome: str, by: str, at: datetime) -> None:
+    def resolve(self, *, outcome: str) -> None:
         self.status = Status.RESOLVED
         self.resolution = outcome
 
-    @event("Closed")
-    def close(self, *, reason: str, by: str, at: datetime) -> None:
-        self.status = Status.CLOSED
-        self.closed_at = at
+    class Closed(Event):
+        reason: str
+
+        def apply(self, case: Complaint) -> None:
+            case.status = Status.CLOSED
+            case.closed_at = self.at
+
+    def close(self, *, reason: str) -> None:
+        self.trigger_event(self.Closed, reason=reason)
+
+    def reopen(self, *, reason: str) -> None:
+        self.check_closed()
+        self._reopen(reason=reason)
 
     @event("Reopened")
-    def reopen(self, *, reason: str, by: str, at: datetime) -> None:
+    def _reopen(self, *, reason: str) -> None:
         self.status = Status.OPEN
         self.closed_at = None
         self.reopen_count += 1
 
-    @event("IncidentReported")
+    class IncidentReported(Event):
+        kind: str
+        description: str
+        police_called: bool
+        notify: list[str]
+        rule: str
+        policy: str
+
+        def apply(self, case: Complaint) -> None:
+            case.incidents.append(
+                {
+                    "kind": self.kind,
+                    "description": self.description,
+                    "police_called": self.police_called,
+                    "at": self.at,
+                }
+            )
+
     def report_incident(
         self,
         *,
@@ -236,57 +299,94 @@ class Complaint(Aggregate):
         notify: list[str],
         rule: str,
         policy: str,
-        by: str,
-        at: datetime,
     ) -> None:
-        self.incidents.append(
-            {"kind": kind, "description": description, "police_called": police_called, "at": at}
+        self.trigger_event(
+            self.IncidentReported,
+            kind=kind,
+            description=description,
+            police_called=police_called,
+            notify=notify,
+            rule=rule,
+            policy=policy,
         )
 
-    @event("RolesNotified")
-    def notify(
-        self, *, roles: list[str], reason: str, rule: str, policy: str, by: str, at: datetime
-    ) -> None:
-        self.notifications.append({"roles": roles, "reason": reason, "rule": rule, "at": at})
+    class RolesNotified(Event):
+        roles: list[str]
+        reason: str
+        rule: str
+        policy: str
 
-    @event("WrittenReplyGiven")
-    def reply_in_writing(self, *, text: str, by: str, at: datetime) -> None:
-        self.written_replies.append({"text": text, "by": by, "at": at})
+        def apply(self, case: Complaint) -> None:
+            notice = {"roles": self.roles, "reason": self.reason, "rule": self.rule, "at": self.at}
+            case.notifications.append(notice)
+
+    def notify(self, *, roles: list[str], reason: str, rule: str, policy: str) -> None:
+        self.trigger_event(self.RolesNotified, roles=roles, reason=reason, rule=rule, policy=policy)
+
+    class WrittenReplyGiven(Event):
+        text: str
+
+        def apply(self, case: Complaint) -> None:
+            case.written_replies.append({"text": self.text, "by": self.by, "at": self.at})
+
+    def reply_in_writing(self, *, text: str) -> None:
+        self.trigger_event(self.WrittenReplyGiven, text=text)
 
     @event("ExternalContactRecorded")
-    def record_contact(
-        self, *, kind: str, name: str, organisation: str, purpose: str, by: str, at: datetime
-    ) -> None:
+    def record_contact(self, *, kind: str, name: str, organisation: str, purpose: str) -> None:
         self.contacts.append(
             {"kind": kind, "name": name, "organisation": organisation, "purpose": purpose}
         )
 
     @event("OutcomeRecorded")
-    def record_outcome(
-        self, *, authority: str, target: str, opinion: str, by: str, at: datetime
-    ) -> None:
+    def record_outcome(self, *, authority: str, target: str, opinion: str) -> None:
         self.outcomes.append({"authority": authority, "target": target, "opinion": opinion})
 
     @event("IdentifyingFeaturesNoted")
-    def note_features(self, *, features: dict[str, str], by: str, at: datetime) -> None:
+    def note_features(self, *, features: dict[str, str]) -> None:
         self.restricted.update(features)
 
     @event("Flagged")
-    def flag(self, *, flag: str, rule: str, by: str, at: datetime) -> None:
+    def flag(self, *, flag: str, rule: str) -> None:
         if flag not in self.flags:
             self.flags.append(flag)
 
     @event("LinkedToGroup")
-    def link(self, *, group: str, by: str, at: datetime) -> None:
+    def link(self, *, group: str) -> None:
         self.group = group
 
-    @event("SatisfactionRecorded")
-    def record_satisfaction(self, *, score: int, stage: str, by: str, at: datetime) -> None:
-        self.satisfaction.append({"score": score, "stage": stage, "at": at})
+    class SatisfactionRecorded(Event):
+        score: int
+        stage: str
+
+        def apply(self, case: Complaint) -> None:
+            case.satisfaction.append({"score": self.score, "stage": self.stage, "at": self.at})
+
+    def record_satisfaction(self, *, score: int, stage: str) -> None:
+        self.trigger_event(self.SatisfactionRecorded, score=score, stage=stage)
 
     # --- deadlines and consequences -----------------------------------------------------
 
-    @event("DeadlineStarted")
+    class DeadlineStarted(Event):
+        deadline_id: str
+        kind: str
+        rule: str
+        due_at: datetime
+        roles: list[str]
+        policy: str
+        unit: str | None = None
+
+        def apply(self, case: Complaint) -> None:
+            case.deadlines[self.deadline_id] = Deadline(
+                self.deadline_id,
+                self.kind,
+                self.rule,
+                started_at=self.at,
+                due_at=self.due_at,
+                roles=tuple(self.roles),
+                unit=Unit(self.unit) if self.unit else None,
+            )
+
     def start_deadline(
         self,
         *,
@@ -296,45 +396,78 @@ class Complaint(Aggregate):
         due_at: datetime,
         roles: list[str],
         policy: str,
-        by: str,
-        at: datetime,
         unit: str | None = None,
     ) -> None:
-        self.deadlines[deadline_id] = Deadline(
-            deadline_id,
-            kind,
-            rule,
-            started_at=at,
+        self.trigger_event(
+            self.DeadlineStarted,
+            deadline_id=deadline_id,
+            kind=kind,
+            rule=rule,
             due_at=due_at,
-            roles=tuple(roles),
-            unit=Unit(unit) if unit else None,
+            roles=roles,
+            policy=policy,
+            unit=unit,
         )
 
+    def meet_deadline(self, *, deadline_id: str) -> None:
+        """Its work is delivered: a running or paused deadline is met."""
+        self.check_deadline(deadline_id, *PENDING)
+        self._meet_deadline(deadline_id=deadline_id)
+
+    def miss_deadline(self, *, deadline_id: str) -> None:
+        """The watcher saw it run out: only a running deadline can (a paused one is not)."""
+        self.check_deadline(deadline_id, DeadlineState.OPEN)
+        self._miss_deadline(deadline_id=deadline_id)
+
+    def settle_deadline(self, *, deadline_id: str, met: bool) -> None:
+        """A policy ends a deadline (handling ended, or its step's work came in): met or
+        missed if it is still pending; one that has already ended, or that the case never
+        had, is left as it is."""
+        held = self.deadlines.get(deadline_id)
+        if held is None or not held.is_pending:
+            return
+        if met:
+            self._meet_deadline(deadline_id=deadline_id)
+        else:
+            self._miss_deadline(deadline_id=deadline_id)
+
     @event("DeadlineMet")
-    def meet_deadline(self, *, deadline_id: str, by: str, at: datetime) -> None:
+    def _meet_deadline(self, *, deadline_id: str) -> None:
         self._set_deadline(deadline_id, state=DeadlineState.MET)
 
     @event("DeadlineMissed")
-    def miss_deadline(self, *, deadline_id: str, by: str, at: datetime) -> None:
+    def _miss_deadline(self, *, deadline_id: str) -> None:
         self._set_deadline(deadline_id, state=DeadlineState.MISSED)
 
-    @event("DeadlinePaused")
-    def pause_deadline(self, *, deadline_id: str, reason: str, by: str, at: datetime) -> None:
-        self._set_deadline(deadline_id, state=DeadlineState.PAUSED, paused_at=at)
+    class DeadlinePaused(Event):
+        deadline_id: str
+        reason: str
+
+        def apply(self, case: Complaint) -> None:
+            case._set_deadline(self.deadline_id, state=DeadlineState.PAUSED, paused_at=self.at)
+
+    def pause_deadline(self, *, deadline_id: str, reason: str) -> None:
+        self.check_deadline(deadline_id, DeadlineState.OPEN)
+        self.trigger_event(self.DeadlinePaused, deadline_id=deadline_id, reason=reason)
+
+    def resume_deadline(self, *, deadline_id: str, calendar: WorkingCalendar) -> None:
+        """A paused deadline runs again with the time it had left, counted in its own unit
+        (working days skip the weekend)."""
+        paused = self.check_deadline(deadline_id, DeadlineState.PAUSED)
+        assert paused.paused_at is not None
+        now = current().at
+        self._resume_deadline(
+            deadline_id=deadline_id,
+            paused_for_seconds=(now - paused.paused_at).total_seconds(),
+            due_at=calendar.resumed_due(paused.due_at, paused.unit, paused.paused_at, now),
+        )
 
     @event("DeadlineResumed")
-    def resume_deadline(
-        self,
-        *,
-        deadline_id: str,
-        paused_for_seconds: float,
-        due_at: datetime,
-        by: str,
-        at: datetime,
+    def _resume_deadline(
+        self, *, deadline_id: str, paused_for_seconds: float, due_at: datetime
     ) -> None:
         self._set_deadline(deadline_id, state=DeadlineState.OPEN, paused_at=None, due_at=due_at)
 
-    @event("DeadlineExtended")
     def extend_deadline(
         self,
         *,
@@ -344,8 +477,28 @@ class Complaint(Aggregate):
         approved_by: str,
         rule: str,
         policy: str,
-        by: str,
-        at: datetime,
+    ) -> None:
+        """A pending deadline moves to ``due_at``, as the policy allowed under ``rule``."""
+        self.check_deadline(deadline_id, *PENDING)
+        self._extend_deadline(
+            deadline_id=deadline_id,
+            due_at=due_at,
+            reason=reason,
+            approved_by=approved_by,
+            rule=rule,
+            policy=policy,
+        )
+
+    @event("DeadlineExtended")
+    def _extend_deadline(
+        self,
+        *,
+        deadline_id: str,
+        due_at: datetime,
+        reason: str,
+        approved_by: str,
+        rule: str,
+        policy: str,
     ) -> None:
         extensions = self.deadlines[deadline_id].extensions + 1
         self._set_deadline(deadline_id, due_at=due_at, extensions=extensions)
@@ -361,8 +514,6 @@ class Complaint(Aggregate):
         reason: str,
         rule: str,
         policy: str,
-        by: str,
-        at: datetime,
     ) -> None:
         self.penalties.append(
             {

@@ -22,3 +22,9 @@ class Refused(DomainError):
 
 class UnknownPolicy(DomainError):
     """No policy is installed under the requested name and version."""
+
+
+class NotActing(RuntimeError):
+    """A case event was to be recorded outside ``acting(person, now)`` (domain/acting.py), so
+    nobody said who acted or when. A fault of the calling code, not of the request, so it is
+    no :class:`DomainError`: nothing takes it for a refused command."""

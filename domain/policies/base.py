@@ -1,12 +1,13 @@
 """Defaults a tenant policy builds on: a ladder, intake and incident routing, permissions.
 
-A concrete policy sets the class attributes and overrides the ``on_<action>`` hooks whose
-rules differ. Hooks return a :class:`Decision`; a refusal raises :class:`Refused`.
+A concrete policy sets the class attributes and overrides the hooks whose rules differ; the
+table :attr:`BasePolicy.hooks` says which hook decides which command. Hooks return a
+:class:`Decision`; a refusal raises :class:`Refused`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, ClassVar, Self
@@ -52,6 +53,41 @@ class BasePolicy:
     documented_deadlines: ClassVar[tuple[tuple[str, str, str], ...]] = ()
     # name -> option a tenant may set (``PUT /v1/tenant/policy-options``); none by default
     declared_options: ClassVar[Mapping[str, PolicyOption]] = EMPTY
+    # command -> the name of the hook that decides it, looked up on the policy: a subclass
+    # overrides a hook by defining the method, and a hook a policy does not define decides
+    # nothing. A policy with commands of its own extends it (``BasePolicy.hooks | {...}``).
+    # MissDeadline has none: execute() calls on_deadline_missed itself once the miss is
+    # recorded, with the missed deadline rather than the command.
+    hooks: ClassVar[Mapping[type[c.Command], str]] = MappingProxyType(
+        {
+            c.File: "on_file",
+            c.Classify: "on_classify",
+            c.Acknowledge: "on_acknowledge",
+            c.Assign: "on_assign",
+            c.HandOn: "on_hand_on",
+            c.Escalate: "on_escalate",
+            c.AddNote: "on_notes",
+            c.AddHandover: "on_handovers",
+            c.AttachEvidence: "on_evidence",
+            c.ProposeResolution: "on_propose_resolution",
+            c.RecordResponse: "on_complainant_response",
+            c.Resolve: "on_resolve",
+            c.Close: "on_close",
+            c.Reopen: "on_reopen",
+            c.ReportIncident: "on_incidents",
+            c.RecordContact: "on_contacts",
+            c.ReplyInWriting: "on_written_replies",
+            c.RecordOutcome: "on_outcomes",
+            c.NoteFeatures: "on_identifying_features",
+            c.LinkToGroup: "on_group",
+            c.RecordSatisfaction: "on_satisfaction",
+            c.AssessAccountability: "on_accountability",
+            c.MeetDeadline: "on_deadline_met",
+            c.PauseDeadline: "on_deadline_paused",
+            c.ResumeDeadline: "on_deadline_resumed",
+            c.ExtendDeadline: "on_deadline_extended",
+        }
+    )
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         self.options: Mapping[str, Any] = MappingProxyType(
@@ -75,14 +111,16 @@ class BasePolicy:
         calendar: WorkingCalendar,
     ) -> Decision:
         self.check_permitted(command, actor)
-        if isinstance(command, c.MissDeadline):
-            # "deadline-missed" would dispatch to on_deadline_missed, whose signature differs;
-            # execute() calls that hook itself once the miss is recorded.
-            return Decision()
-        hook = getattr(self, "on_" + command.action.replace("-", "_"), None)
+        hook = self.hook_for(command)
         if hook is None:
             return Decision()
         return hook(case, command, actor, now, calendar)
+
+    def hook_for(self, command: c.Command) -> Callable[..., Decision] | None:
+        """This policy's hook for ``command`` as :attr:`hooks` names it, or None."""
+        kinds = type(command).__mro__  # a command's subclass is decided as the command
+        name = next((self.hooks[kind] for kind in kinds if kind in self.hooks), None)
+        return None if name is None else getattr(self, name, None)
 
     def check_permitted(self, command: c.Command, actor: c.Actor) -> None:
         allowed = self.permissions.get(command.action)

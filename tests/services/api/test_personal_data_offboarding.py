@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 from httpx import AsyncClient
 
+from domain.acting import acting
 from domain.complaint import Complaint
 from domain.tenant import ERASED, Tenant
 from services.audit.export import ndjson_lines
@@ -19,8 +20,8 @@ from services.handlers.policies import load_policy
 from services.runtime import Runtime
 from services.store.data_keys import KeysDestroyed
 from tests.projections.support import caught_up
+from tests.services.store.test_personal_data_at_rest import NAME, PHONE, PLATFORM, file_case
 from tests.services.support import TenantKeys, complaint_body, new_tenant, staff_key
-from tests.services.test_personal_data_at_rest import NAME, PHONE, PLATFORM, file_case
 
 
 async def worked_case(client: AsyncClient, tenant: TenantKeys) -> str:
@@ -86,7 +87,8 @@ async def test_an_offboarded_tenant_takes_no_new_event_and_its_views_lose_their_
     await offboarded(client, tenant)
 
     case = await runtime.repository.load(tenant_id, UUID(case_id), Complaint)
-    case.add_note(text="after the end", by="someone", at=runtime.clock.now())
+    with acting("someone", runtime.clock.now()):
+        case.add_note(text="after the end")
     with pytest.raises(KeysDestroyed):
         runtime.repository.to_stored(case)
 

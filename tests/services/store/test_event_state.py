@@ -25,7 +25,7 @@ from services.handlers.policies import load_policy
 from services.store.codec import TenantMapper, make_mapper, tenant_of
 from services.store.event_state import state_reader
 from services.store.personal_data import PersonalDataError
-from tests.services.test_personal_data_fields import FakeKeys
+from tests.services.store.test_personal_data_fields import FakeKeys
 
 AT = datetime(2026, 3, 2, 9, tzinfo=UTC)
 

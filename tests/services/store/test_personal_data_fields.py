@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import StoredEvent
 
+from domain.acting import acting
 from domain.complaint import Complaint
 from domain.tenant import ERASED, Tenant
 from services.store.codec import make_mapper, tenant_of
@@ -104,7 +105,8 @@ def test_ciphertext_moved_to_another_row_or_field_does_not_open() -> None:
     keys = FakeKeys()
     mapper = make_mapper(keys)
     case = filed()
-    case.add_note(text="the son is a journalist", by="nurse.wang", at=AT)
+    with acting("nurse.wang", AT):
+        case.add_note(text="the son is a journalist")
     first, note = (mapper.encode(TENANT, e) for e in case.collect_events())
     name = state_of(first)["complainant"]
     # into another version of the same case
@@ -129,7 +131,8 @@ def test_destroyed_keys_read_as_erased_and_the_rest_stays() -> None:
     keys = FakeKeys()
     mapper = make_mapper(keys)
     case = filed()
-    case.note_features(features={"height": "1.8m", "scar": "left hand"}, by="guard", at=AT)
+    with acting("guard", AT):
+        case.note_features(features={"height": "1.8m", "scar": "left hand"})
     stored = [mapper.encode(TENANT, e) for e in case.collect_events()]
     keys.destroy(TENANT)
     replayed: Any = None

@@ -18,27 +18,27 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from types import MappingProxyType
 
 from domain import commands as c
 from domain.calendar import WorkingCalendar
 from domain.complaint import Complaint, Deadline, Status
 from domain.errors import InvalidTransition, Refused
 from domain.policies.base import BasePolicy
-from domain.policies.school_procedure import (
+from domain.policies.school.penalties import (
+    s8_penalties,
+    s11_fines,
+    s11_recurrence_fine,
+)
+from domain.policies.school.procedure import (
     ADMIN_REVIEW,
     ADMINISTRATION,
     APPROVED,
     CAMPUS,
-    CAMPUS_CATEGORIES,
-    CAMPUS_RECEPTION,
     CAMPUS_SUPERVISOR,
-    CONSTRUCTIVE,
-    COORDINATOR,
-    DEPARTMENT_HEAD,
+    CATEGORIES,
     DEPARTMENT_REPORT,
     DEPARTMENT_SLOT,
-    DEPARTMENT_STAFF,
+    DOCUMENTED_DEADLINES,
     EXECUTION,
     FINAL_PLAN,
     FINAL_RESOLUTION,
@@ -46,40 +46,38 @@ from domain.policies.school_procedure import (
     FORWARD,
     GENERAL_MANAGER,
     HANDLING,
-    HQ_LEVEL,
     HQ_PAIR,
+    INCIDENT_ROLES,
     INVESTIGATION,
-    LEADERSHIP,
+    LADDER,
     MALICIOUS,
     MANAGERS,
-    MARKET_DEPARTMENT,
     OPINION,
+    PERMISSIONS,
     PROBLEM,
     PROPOSAL,
     RECEIPT_FORM,
-    REGIONAL_MANAGER,
+    REFUSALS,
     RESULT_REPORT,
-    SPOKESPEOPLE,
+    ROLES,
     STEPS,
     SUGGESTION,
     TRACK_RULES,
+    form_of,
+    handling_days,
+    track_of,
+)
+from domain.policies.school.tracks import (
     campus_begins,
     constructive,
     contact_notice,
-    documented,
     followed_up,
-    form_of,
-    handling_days,
     intake_notice,
     malicious_begins,
     next_step,
     problem_begins,
-    s8_penalties,
-    s11_fines,
-    s11_recurrence_fine,
     step,
     suggestion_begins,
-    track_of,
 )
 from domain.policy import (
     Decision,
@@ -87,7 +85,6 @@ from domain.policy import (
     MissDeadlineEffect,
     Notify,
     ResolveCase,
-    Rung,
     SetClassification,
 )
 
@@ -95,56 +92,13 @@ from domain.policy import (
 class SchoolPolicy(BasePolicy):
     name = "school"
     version = 1
-    roles = MappingProxyType(
-        {
-            ADMINISTRATION: "行政部 administration department: registers headquarters complaints, "
-            "forwards, negotiates and reports to the general manager (S2–S5); meets media and "
-            "government (S6)",
-            DEPARTMENT_HEAD: "被投诉部门负责人 head of the department complained about: reports, "
-            "forms opinions and resolutions (S2–S4); fined under S11; direct superior (S8)",
-            DEPARTMENT_STAFF: "部门员工 staff of a department: investigates and reports (S2, S10); "
-            "the person complained about (S8)",
-            CAMPUS_SUPERVISOR: "校区主管 campus supervisor: meets problem complainants with "
-            "administration (S3); decides on media and inspection on campus (S7)",
-            GENERAL_MANAGER: "总经理 general manager: receives the reports (S2–S4), approves "
-            "final plans (S3)",
-            REGIONAL_MANAGER: "区域经理 regional manager: decides on media and inspection (S7)",
-            MARKET_DEPARTMENT: "市场部 market department: public relations; nothing automated (S6)",
-            CAMPUS_RECEPTION: "校区接待 campus reception: receives, answers or fills the receipt "
-            "form and passes it on within 2 days (S10, S11)",
-            COORDINATOR: "协调部门 coordinating department: investigates and handles (S10)",
-            "admin": "tenant administrator: people, keys and calendar; no part in the procedure",
-        }
-    )
-    # C2: a campus case climbs from reception to the campus's managers and on to headquarters;
-    # a headquarters case starts at administration, one rung below the general manager.
-    ladder = (
-        Rung(0, "campus_reception", (CAMPUS_RECEPTION,)),
-        Rung(1, "department", (DEPARTMENT_HEAD, COORDINATOR)),
-        Rung(2, "campus_supervisor", (CAMPUS_SUPERVISOR,)),
-        Rung(3, "regional_manager", (REGIONAL_MANAGER,)),
-        Rung(HQ_LEVEL, "administration", (ADMINISTRATION,)),
-        Rung(5, "general_manager", (GENERAL_MANAGER,)),
-    )
-    categories = MappingProxyType(
-        {cat: HQ_LEVEL for cat in (SUGGESTION, CONSTRUCTIVE, PROBLEM, MALICIOUS)}
-        | dict.fromkeys(CAMPUS_CATEGORIES, 0)
-    )
-    incident_roles = (*LEADERSHIP, ADMINISTRATION)  # C5: the school has no security post
-    permissions = MappingProxyType(
-        {"written-replies": SPOKESPEOPLE, "deadline-missed": frozenset[str]()}
-    )
-    refusals = MappingProxyType(
-        {
-            "written-replies": (
-                "C6",
-                "only administration or the school's leadership answers in writing",
-            ),
-            "deadline-missed": ("C3", "only the deadline watcher records a missed deadline"),
-        }
-    )
-
-    documented_deadlines = tuple(documented(step_id, held) for step_id, held in STEPS.items())
+    roles = ROLES
+    ladder = LADDER
+    categories = CATEGORIES
+    incident_roles = INCIDENT_ROLES
+    permissions = PERMISSIONS
+    refusals = REFUSALS
+    documented_deadlines = DOCUMENTED_DEADLINES
 
     # --- intake and classification ----------------------------------------------------------
 

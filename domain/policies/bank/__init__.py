@@ -1,0 +1,26 @@
+"""The village bank's complaint emergency plan (B1–B14) with the regulator's optional clock
+(BR1–BR3): ``procedure`` holds its tables (roles, the three levels, categories, permissions,
+deadlines and the regulator option), ``policy`` the :class:`BankPolicy` that decides each
+command by them, and ``case_studies`` the anonymised export of closed cases (B14)."""
+
+from domain.policies.bank.case_studies import REDACTED, case_study
+from domain.policies.bank.policy import BankPolicy, agitated
+from domain.policies.bank.procedure import (
+    LEADER_ON_SCENE,
+    LEADERS_ON_SCENE,
+    ORIGINATING_BANK_REPORT,
+    REGULATOR_CLOCK,
+    REGULATOR_DECISION,
+)
+
+__all__ = [
+    "LEADERS_ON_SCENE",
+    "LEADER_ON_SCENE",
+    "ORIGINATING_BANK_REPORT",
+    "REDACTED",
+    "REGULATOR_CLOCK",
+    "REGULATOR_DECISION",
+    "BankPolicy",
+    "agitated",
+    "case_study",
+]

@@ -1,0 +1,121 @@
+"""The effects the school's tracks are built from: starting a step's clock, the notices at
+intake and on each track's first step (S1–S4, S10), and the routing of outside contacts (S6,
+S7)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.calendar import WorkingCalendar
+from domain.commands import RecordContact
+from domain.complaint import Complaint
+from domain.policies.school.procedure import (
+    ADMINISTRATION,
+    CAMPUS,
+    CAMPUS_SUPERVISOR,
+    CONSTRUCTIVE,
+    DEPARTMENT_HEAD,
+    FINAL_PLAN,
+    FINAL_RESOLUTION,
+    FOLLOW_UP,
+    FORWARD,
+    HANDLING,
+    HQ_PAIR,
+    LEADERSHIP,
+    OPINION,
+    RECEIPT_FORM,
+    STEPS,
+    handling_days,
+    track_of,
+)
+from domain.policy import Decision, FlagCase, Notify, StartDeadline, deadline
+
+
+def step(
+    step_id: str,
+    start: datetime,
+    cal: WorkingCalendar,
+    amount: int | None = None,
+    deadline_id: str | None = None,
+) -> StartDeadline:
+    held = STEPS[step_id]
+    length = held.amount if amount is None else amount
+    return deadline(
+        deadline_id or step_id, held.rule, start, length, held.unit, cal, held.roles, step_id
+    )
+
+
+def next_step(
+    case: Complaint, step_id: str, now: datetime, cal: WorkingCalendar, reason: str
+) -> Decision:
+    """Start a step once: repeating the previous step's act does not restart its clock."""
+    if step_id in case.deadlines:
+        return Decision()
+    started = step(step_id, now, cal)
+    return Decision((started, Notify(started.roles, reason, started.rule)))
+
+
+def intake_notice(category: str | None) -> Notify:
+    # S1 七要: record, report. Headquarters reports to administration, a campus to its supervisor.
+    track = track_of(category)
+    if track == CAMPUS:
+        roles: tuple[str, ...] = (CAMPUS_SUPERVISOR,)
+    elif track is None:
+        roles = (ADMINISTRATION, CAMPUS_SUPERVISOR)
+    else:
+        roles = (ADMINISTRATION,)
+    return Notify(roles, "complaint received: record it, report it, answer in time", "S1")
+
+
+def suggestion_begins(start: datetime, cal: WorkingCalendar) -> Decision:
+    thank = "suggestion: thank the customer; record the idea, name and contact; forward it"
+    return Decision((Notify((ADMINISTRATION,), thank, "S2"), step(FORWARD, start, cal)))
+
+
+def constructive(category: str) -> Decision:
+    # S2: 若具有建设性的意见当事部门应面谈并当面道谢给予部分礼品.
+    if category != CONSTRUCTIVE:
+        return Decision()
+    gift = "constructive suggestion: meet the customer, thank them in person, give a small gift"
+    return Decision(
+        (FlagCase("constructive_suggestion", "S2"), Notify((DEPARTMENT_HEAD,), gift, "S2"))
+    )
+
+
+def problem_begins(start: datetime, cal: WorkingCalendar) -> Decision:
+    meet = "problem complaint: register it by phone; where needed meet the complainant"
+    return Decision(
+        (Notify((ADMINISTRATION, CAMPUS_SUPERVISOR), meet, "S3"), step(FINAL_PLAN, start, cal))
+    )
+
+
+def malicious_begins(start: datetime, cal: WorkingCalendar) -> Decision:
+    meet = "malicious complaint: meet the complainant at once and keep in contact"
+    return Decision(
+        (
+            Notify(HQ_PAIR, meet, "S4"),
+            step(OPINION, start, cal),
+            step(FINAL_RESOLUTION, start, cal),
+        )
+    )
+
+
+def campus_begins(category: str, start: datetime, cal: WorkingCalendar) -> Decision:
+    return Decision(
+        (step(RECEIPT_FORM, start, cal), step(HANDLING, start, cal, handling_days(category)))
+    )
+
+
+def followed_up(case: Complaint) -> bool:
+    return any(entry["stage"] == FOLLOW_UP for entry in case.satisfaction)
+
+
+def contact_notice(command: RecordContact, on_campus: bool) -> Notify:
+    """S6, S7: who came, from where and why, to leadership at once; never held back."""
+    who = f"{command.kind}: {command.name} ({command.organisation}), purpose: {command.purpose}"
+    if command.kind == "inspection" or (on_campus and command.kind == "media"):
+        # S7: the supervisor and regional manager decide; nothing is done unapproved.
+        approval = "; no interview, inspection, photo or filming without their approval"
+        return Notify(LEADERSHIP, who + approval, "S7")
+    # S6: administration and the department heads go and explain.
+    return Notify((*LEADERSHIP, *HQ_PAIR), who + "; administration and the head explain", "S6")
