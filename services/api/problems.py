@@ -21,8 +21,11 @@ from litestar.status_codes import (
 
 from domain.errors import DomainError, InvalidTransition, Refused, UnknownPolicy
 from domain.policies.base import UnknownCategory
+from domain.policy import InvalidPolicyOption
+from domain.tenant import UnknownKey, UnknownPerson
 from services.api.request_context import request_id_of
 from services.handlers.cases import StaleVersion
+from services.handlers.tenancy import UnknownRoles
 from services.store.idempotency import IdempotencyMismatch
 from services.store.ledger import Conflict
 from services.store.repository import NotFound
@@ -121,6 +124,22 @@ def on_unknown_category(request: Request, exc: UnknownCategory) -> Response:
     return on_field_error(request, FieldError("category", str(exc)))
 
 
+def on_invalid_option(request: Request, exc: InvalidPolicyOption) -> Response:
+    return on_field_error(request, FieldError(f"options.{exc.name}", exc.reason))
+
+
+def on_unknown_roles(request: Request, exc: UnknownRoles) -> Response:
+    return on_field_error(request, FieldError("roles", str(exc)))
+
+
+def on_unknown_person(request: Request, exc: UnknownPerson) -> Response:
+    return on_field_error(request, FieldError("person_id", "unknown person"))
+
+
+def on_unknown_key(request: Request, exc: UnknownKey) -> Response:
+    return on_not_found(request, NotFound("key", str(exc)))
+
+
 def on_unknown_policy(request: Request, exc: UnknownPolicy) -> Response:
     return on_field_error(request, FieldError("policy", str(exc)))
 
@@ -195,6 +214,10 @@ _HANDLERS = {
     InvalidTransition: on_invalid_transition,
     FieldError: on_field_error,
     UnknownPolicy: on_unknown_policy,
+    InvalidPolicyOption: on_invalid_option,
+    UnknownRoles: on_unknown_roles,
+    UnknownPerson: on_unknown_person,
+    UnknownKey: on_unknown_key,
     DomainError: on_domain,
     IdempotencyMismatch: on_idempotency,
     Exception: on_unexpected,

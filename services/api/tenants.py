@@ -9,8 +9,8 @@ from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from domain.policy import InvalidPolicyOption, check_options
-from domain.tenant import Tenant, UnknownKey, UnknownPerson
+from domain.policy import check_options
+from domain.tenant import Tenant
 from services.api.auth import Principal, platform_admin, tenant_admin, tenant_member
 from services.api.deps import caller_tenant, write_once
 from services.api.problems import FieldError
@@ -27,11 +27,10 @@ from services.api.schemas import (
 from services.clock import Clock
 from services.handlers.directory import TenantDirectory
 from services.handlers.policies import load_policy
-from services.handlers.tenancy import Tenancy, UnknownRoles
+from services.handlers.tenancy import Tenancy
 from services.handlers.tenant_keys import DataKeys
 from services.store.idempotency import Answer
 from services.store.ledger import Ledger, UnitOfWork
-from services.store.repository import NotFound
 
 Req = Request[Principal, Any, Any]
 
@@ -152,12 +151,9 @@ class TenantController(Controller):
 
         async def work(uow: UnitOfWork) -> Answer:
             tenant = await tenancy.fresh(request.user.tenant_id, uow)
-            try:
-                seq = await tenancy.set_policy_options(
-                    uow, tenant, data.options, request.user.person, clock.now()
-                )
-            except InvalidPolicyOption as error:
-                raise FieldError(f"options.{error.name}", error.reason) from None
+            seq = await tenancy.set_policy_options(
+                uow, tenant, data.options, request.user.person, clock.now()
+            )
             return Answer(200, {**policy_options_out(tenant), "seq": seq})
 
         return await write_once(request, ledger, work)
@@ -173,18 +169,9 @@ class TenantController(Controller):
     ) -> Response[dict[str, Any]]:
         async def work(uow: UnitOfWork) -> Answer:
             tenant = await tenancy.fresh(request.user.tenant_id, uow)
-            try:
-                seq = await tenancy.register_person(
-                    uow,
-                    tenant,
-                    data.person_id,
-                    data.name,
-                    data.roles,
-                    request.user.person,
-                    clock.now(),
-                )
-            except UnknownRoles as error:
-                raise FieldError("roles", str(error)) from None
+            seq = await tenancy.register_person(
+                uow, tenant, data.person_id, data.name, data.roles, request.user.person, clock.now()
+            )
             return Answer(
                 201, {"person_id": data.person_id, "roles": sorted(set(data.roles)), "seq": seq}
             )
@@ -206,12 +193,9 @@ class TenantController(Controller):
             if person is None:
                 raise FieldError("person_id", f"no person {data.person_id} in the directory")
             roles = sorted(set(data.roles)) if data.roles else list(person.roles)
-            try:
-                issued = await tenancy.issue_key(
-                    uow, tenant, data.person_id, roles, request.user.person, clock.now()
-                )
-            except UnknownPerson:
-                raise FieldError("person_id", "unknown person") from None
+            issued = await tenancy.issue_key(
+                uow, tenant, data.person_id, roles, request.user.person, clock.now()
+            )
             return Answer(201, KeyOut(issued.tenant_id, issued.key_id, issued.key, issued.seq))
 
         return await write_once(request, ledger, work)
@@ -226,10 +210,7 @@ class TenantController(Controller):
         clock: NamedDependency[Clock],
     ) -> dict[str, Any]:
         tenant = await tenancy.fresh(request.user.tenant_id)
-        try:
-            tenant.revoke_key(key_id=key_id, by=request.user.person, at=clock.now())
-        except UnknownKey:
-            raise NotFound("key", key_id) from None
+        tenant.revoke_key(key_id=key_id, by=request.user.person, at=clock.now())
         async with ledger.unit_of_work() as uow:
             seq = await tenancy.save(uow, tenant)
         return {"key_id": key_id, "revoked": True, "seq": seq}
