@@ -15,6 +15,7 @@ from domain.tenant import Tenant
 from services.handlers.cases import StaleVersion
 from services.runtime import Runtime
 from services.store.idempotency import IdempotentRequest
+from tests.services.handlers.support import new_tenant
 
 NURSE = c.Actor("nurse.zhao", frozenset({"nurse"}))
 SPOKESPERSON = c.Actor("press.qian", frozenset({"spokesperson"}))
@@ -32,21 +33,7 @@ def once(tenant: Tenant, key: str | None = None, body: str = "") -> IdempotentRe
 
 
 async def hospital(runtime: Runtime) -> Tenant:
-    async with runtime.ledger.unit_of_work() as uow:
-        issued = await runtime.tenancy.create(
-            uow,
-            slug=f"h-{uuid.uuid4().hex[:10]}",
-            name="Hospital",
-            country="CN",
-            timezone="Asia/Shanghai",
-            language="zh-CN",
-            policy="hospital@1",
-            admin_id="admin",
-            admin_name="Admin",
-            by="platform",
-            now=runtime.clock.now(),
-        )
-    return await runtime.tenancy.fresh(issued.tenant_id)
+    return await new_tenant(runtime, "hospital@1")
 
 
 async def events_of(owner: asyncpg.Connection, tenant: Tenant) -> int:

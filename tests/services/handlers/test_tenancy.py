@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from uuid import UUID
 
 import asyncpg
@@ -12,24 +11,11 @@ from domain.tenant import Tenant
 from services.handlers.tenancy import UnknownRoles
 from services.handlers.tenant_keys import DataKeys
 from services.runtime import Runtime
+from tests.services.handlers.support import new_tenant
 
 
 async def school(runtime: Runtime) -> Tenant:
-    async with runtime.ledger.unit_of_work() as uow:
-        issued = await runtime.tenancy.create(
-            uow,
-            slug=f"s-{uuid.uuid4().hex[:10]}",
-            name="School",
-            country="CN",
-            timezone="Asia/Shanghai",
-            language="zh-CN",
-            policy="school@1",
-            admin_id="admin",
-            admin_name="Admin",
-            by="platform",
-            now=runtime.clock.now(),
-        )
-    return await runtime.tenancy.fresh(issued.tenant_id)
+    return await new_tenant(runtime, "school@1")
 
 
 async def test_a_person_gets_only_roles_the_tenants_policy_knows(
