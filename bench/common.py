@@ -20,7 +20,7 @@ from services.settings import Settings
 from services.store.migrate import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
-PLATFORM_KEY = "bench-platform-key"
+PLATFORM_KEY = "bench-platform-key-of-32-characters"
 
 
 @dataclass

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 APP_ROLE = "complaints_app"  # created by migration 002
+# Works for ``serve --demo`` (``make run``) only: a plain ``serve`` refuses it.
+DEV_PLATFORM_KEY = "platform-admin-dev-key"
+MIN_PLATFORM_KEY = 32  # characters: guessing it must be as hard as guessing a tenant key
 
 
 @dataclass(frozen=True)
@@ -14,7 +17,7 @@ class Settings:
     database_url: str | None = None  # owner connection; unset -> embedded PostgreSQL
     nats_url: str | None = None  # unset -> embedded nats-server
     app_db_password: str | None = None
-    platform_admin_key: str = "platform-admin-dev-key"
+    platform_admin_key: str = DEV_PLATFORM_KEY
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = field(default_factory=lambda: Path("var"))
@@ -36,6 +39,18 @@ class Settings:
     burst_per_key: int = 100
     rate_per_tenant: float = 200.0
     burst_per_tenant: int = 400
+
+    def platform_key_problem(self) -> str | None:
+        """Why this platform key must not guard a real service, or None when it may."""
+        if self.platform_admin_key == DEV_PLATFORM_KEY:
+            return (
+                "COMPLAINTS_PLATFORM_ADMIN_KEY is not set (or is the development key, which "
+                "anyone can read in the README): set it to a secret of at least "
+                f"{MIN_PLATFORM_KEY} characters, or run 'complaints serve --demo' on a laptop"
+            )
+        if len(self.platform_admin_key) < MIN_PLATFORM_KEY:
+            return f"COMPLAINTS_PLATFORM_ADMIN_KEY is shorter than {MIN_PLATFORM_KEY} characters"
+        return None
 
     @property
     def checkpoint_key_path(self) -> Path:

@@ -34,6 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env()
     if getattr(args, "port", None):
         settings = replace(settings, port=args.port)
+    if args.run is serve and not args.demo and (problem := settings.platform_key_problem()):
+        print(f"error: not serving: {problem}", file=sys.stderr)
+        return 2
     try:
         with engines(settings) as urls:
             return asyncio.run(args.run(args, settings, urls))

@@ -24,7 +24,7 @@ from services.engines import free_port
 from tests.conftest import with_database
 
 ROOT = Path(__file__).parents[2]
-PLATFORM_KEY = "e2e-platform-key"
+PLATFORM_KEY = "e2e-platform-key-of-at-least-32-chars"
 
 
 @dataclass

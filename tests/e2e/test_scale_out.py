@@ -46,7 +46,7 @@ from tests.services.bus.support import ROUTED_BY, eventually, read_all
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-PLATFORM_KEY = "scale-test-platform-key"
+PLATFORM_KEY = "scale-test-platform-key-32-characters"
 OWNER_PASSWORD, APP_PASSWORD = "scale-owner", "scale-app"
 MARKER = "COMPLAINTS_SCALE_TEST_RUN"  # in every child's environment: how leftovers are found
 
