@@ -8,7 +8,7 @@ the whole Runtime.
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 import asyncpg
 from litestar import Request, Response
@@ -77,6 +77,14 @@ async def caller_tenant(directory: TenantDirectory, principal: Principal) -> Ten
     return tenant
 
 
+def idempotency_scope(principal: Principal) -> UUID:
+    """Keys are the caller's own: two clerks' ``intake-0001`` are two requests, and a retry
+    never answers what another key's caller was told."""
+    if principal.tenant_id is None or principal.key_id is None:
+        return PLATFORM_SCOPE
+    return uuid5(principal.tenant_id, principal.key_id)
+
+
 async def idempotent(request: Request[Principal, Any, Any]) -> IdempotentRequest:
     """The scope, the Idempotency-Key (if any, checked) and the fingerprint of a write."""
     key = request.headers.get(IDEMPOTENCY_HEADER)
@@ -84,7 +92,7 @@ async def idempotent(request: Request[Principal, Any, Any]) -> IdempotentRequest
         raise FieldError("Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
     body = await request.body()
     sha = fingerprint(request.method, request.url.path, body)
-    return IdempotentRequest(request.user.tenant_id or PLATFORM_SCOPE, key, sha)
+    return IdempotentRequest(idempotency_scope(request.user), key, sha)
 
 
 def answered(answer: Answer, headers: dict[str, str] | None = None) -> Response:

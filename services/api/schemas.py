@@ -88,7 +88,9 @@ class PolicyOptionsIn(Strict):
 class KeyOut(Struct):
     tenant_id: UUID
     key_id: str
-    key: str
+    # The whole key, told once: a retry with the same Idempotency-Key answers null (the key
+    # is not stored). Lost it? Revoke key_id and issue another.
+    key: str | None
     seq: int
 
 

@@ -27,7 +27,7 @@ from services.api.schemas import (
 from services.clock import Clock
 from services.handlers.directory import TenantDirectory
 from services.handlers.policies import load_policy
-from services.handlers.tenancy import Tenancy
+from services.handlers.tenancy import IssuedKey, Tenancy
 from services.handlers.tenant_keys import DataKeys
 from services.store.idempotency import Answer
 from services.store.ledger import Ledger, UnitOfWork
@@ -62,7 +62,7 @@ class TenantController(Controller):
                 by=request.user.person,
                 now=clock.now(),
             )
-            return Answer(201, KeyOut(issued.tenant_id, issued.key_id, issued.key, issued.seq))
+            return issued_key(issued)
 
         return await write_once(request, ledger, work)
 
@@ -196,7 +196,7 @@ class TenantController(Controller):
             issued = await tenancy.issue_key(
                 uow, tenant, data.person_id, roles, request.user.person, clock.now()
             )
-            return Answer(201, KeyOut(issued.tenant_id, issued.key_id, issued.key, issued.seq))
+            return issued_key(issued)
 
         return await write_once(request, ledger, work)
 
@@ -214,6 +214,12 @@ class TenantController(Controller):
         async with ledger.unit_of_work() as uow:
             seq = await tenancy.save(uow, tenant)
         return {"key_id": key_id, "revoked": True, "seq": seq}
+
+
+def issued_key(issued: IssuedKey) -> Answer:
+    """The key for the caller; for a retry of the request, the same answer without it."""
+    told = KeyOut(issued.tenant_id, issued.key_id, issued.key, issued.seq)
+    return Answer(201, told, kept=KeyOut(issued.tenant_id, issued.key_id, None, issued.seq))
 
 
 def policy_options_out(tenant: Tenant) -> dict[str, Any]:

@@ -37,6 +37,13 @@ class IdempotentRequest:
 class Answer:
     status: int
     body: Any
+    # What a retry is answered, when it must differ from ``body``: no secret is kept (an
+    # issued API key is told once; a retry gets its id, not the key).
+    kept: Any = None
+
+    @property
+    def to_keep(self) -> Any:
+        return self.body if self.kept is None else self.kept
 
 
 Work = Callable[[UnitOfWork], Awaitable[Answer]]
@@ -72,7 +79,7 @@ async def run_once(
     try:
         async with ledger.unit_of_work() as uow:
             answer = await work(uow)
-            body = msgspec.json.encode(answer.body)
+            body = msgspec.json.encode(answer.to_keep)
             await uow.remember(scope_id, key, request_sha256, answer.status, body)
             return answer
     except asyncpg.UniqueViolationError as taken:
