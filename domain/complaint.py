@@ -16,7 +16,7 @@ recorded.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -25,7 +25,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.acting import acting_at, acting_by, current
 from domain.calendar import Unit, WorkingCalendar
-from domain.errors import InvalidTransition
+from domain.errors import InvalidTransition, ReceiptOutOfRange
 
 
 class Status(StrEnum):
@@ -67,6 +67,10 @@ class Deadline:
     @property
     def is_pending(self) -> bool:
         return self.state in PENDING
+
+
+EARLIEST_RECEIPT = datetime(2000, 1, 1, tzinfo=UTC)
+RECEIPT_AHEAD = timedelta(days=1)  # clocks of the intake desk and ours disagree a little
 
 
 class Complaint(Aggregate):
@@ -132,6 +136,21 @@ class Complaint(Aggregate):
         self.reopen_count = 0
 
     # --- checks -------------------------------------------------------------------------
+
+    @staticmethod
+    def check_received_at(received_at: datetime, now: datetime) -> None:
+        """A complaint was received in this century and not tomorrow: a date outside that
+        is a typing error, and one past year 9999 in UTC cannot even be read back."""
+        latest = now + RECEIPT_AHEAD
+        try:
+            in_range = EARLIEST_RECEIPT <= received_at <= latest
+        except OverflowError:  # year 1 or 9999 with an offset: past what a datetime holds
+            in_range = False
+        if not in_range:
+            raise ReceiptOutOfRange(
+                f"must be between {EARLIEST_RECEIPT.date()} and a day after now "
+                f"({latest.isoformat(timespec='seconds')})"
+            )
 
     def check_open(self, action: str) -> None:
         if self.status is Status.CLOSED:

@@ -20,6 +20,10 @@ class Refused(DomainError):
         self.message = message
 
 
+class ReceiptOutOfRange(DomainError):
+    """A complaint's ``received_at`` lies before 2000 or more than a day ahead of now."""
+
+
 class UnknownPolicy(DomainError):
     """No policy is installed under the requested name and version."""
 

@@ -48,6 +48,7 @@ def file_complaint(
 ) -> Complaint:
     """File a case under ``policy`` with the tenant's ``options`` (when given) in force; the
     Filed event records the values in force, and every later command on the case uses them."""
+    Complaint.check_received_at(command.received_at, now)
     if options is not None:
         policy = configured(policy, options)
     decision = policy.decide(None, command, actor, now, calendar)

@@ -15,7 +15,6 @@ from domain.complaint import Complaint
 from projections import case_list, timeline
 from services.api.auth import Principal, tenant_member
 from services.api.deps import answered, caller_tenant, idempotent
-from services.api.problems import FieldError
 from services.api.schemas import (
     ComplaintCreate,
     ComplaintOut,
@@ -24,7 +23,14 @@ from services.api.schemas import (
     TimelineItem,
     WrittenOut,
 )
-from services.api.views import AfterSeq, Wait, caught_up, decode_cursor, encode_cursor
+from services.api.views import (
+    AfterSeq,
+    Wait,
+    caught_up,
+    decode_cursor,
+    encode_cursor,
+    query_moment,
+)
 from services.clock import Clock
 from services.handlers.cases import Cases
 from services.handlers.directory import TenantDirectory
@@ -94,8 +100,8 @@ class ComplaintController(Controller):
                 role=role,
                 assignee=assignee,
                 overdue=overdue,
-                received_from=received_from,
-                received_to=received_to,
+                received_from=query_moment("received_from", received_from),
+                received_to=query_moment("received_to", received_to),
                 text=text,
                 group=group,
                 after=decode_cursor(cursor) if cursor else None,
@@ -124,8 +130,7 @@ class ComplaintController(Controller):
         as_of: FromQuery[datetime | None] = None,
     ) -> Response[ComplaintOut]:
         tenant = await caller_tenant(directory, request.user)
-        if as_of is not None and as_of.tzinfo is None:
-            raise FieldError("as_of", "must be RFC 3339 with an offset, e.g. 2026-03-02T09:00:00Z")
+        as_of = query_moment("as_of", as_of)
         # as_of: the case as it stood then, replayed from the events recorded up to that time
         case = await cases.get(tenant.id, case_id, as_of=as_of)
         headers = await caught_up(views, "timeline", tenant.id, after_seq, wait)

@@ -19,7 +19,13 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
-from domain.errors import DomainError, InvalidTransition, Refused, UnknownPolicy
+from domain.errors import (
+    DomainError,
+    InvalidTransition,
+    ReceiptOutOfRange,
+    Refused,
+    UnknownPolicy,
+)
 from domain.policies.base import UnknownCategory
 from domain.policy import InvalidPolicyOption
 from domain.tenant import UnknownKey, UnknownPerson
@@ -140,6 +146,21 @@ def on_unknown_key(request: Request, exc: UnknownKey) -> Response:
     return on_not_found(request, NotFound("key", str(exc)))
 
 
+def on_receipt_out_of_range(request: Request, exc: ReceiptOutOfRange) -> Response:
+    return on_field_error(request, FieldError("received_at", str(exc)))
+
+
+def on_too_deep(_: Request, exc: RecursionError) -> Response:
+    # msgspec gives up on JSON nested past its stack while Litestar reads the body
+    return problem(
+        HTTP_400_BAD_REQUEST,
+        "Malformed request",
+        "the body is nested too deeply to read",
+        "validation",
+        errors=[{"field": "body", "reason": "nested too deeply"}],
+    )
+
+
 def on_unknown_policy(request: Request, exc: UnknownPolicy) -> Response:
     return on_field_error(request, FieldError("policy", str(exc)))
 
@@ -214,6 +235,8 @@ _HANDLERS = {
     InvalidTransition: on_invalid_transition,
     FieldError: on_field_error,
     UnknownPolicy: on_unknown_policy,
+    ReceiptOutOfRange: on_receipt_out_of_range,
+    RecursionError: on_too_deep,
     InvalidPolicyOption: on_invalid_option,
     UnknownRoles: on_unknown_roles,
     UnknownPerson: on_unknown_person,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -33,6 +33,25 @@ AfterSeq = Annotated[
 Wait = Annotated[float, Parameter(ge=0, le=10, description="seconds to wait for after_seq")]
 
 
+# Moments a query may name: a bound beyond them is clamped to them. Every case was received
+# between 2000 and now (domain/complaint.py), so clamping changes no answer, and a bound in
+# year 1 or 9999 with an offset, which a datetime cannot convert to UTC, never reaches a query.
+EARLIEST_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_MOMENT = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def query_moment(name: str, value: datetime | None) -> datetime | None:
+    """A datetime from a query, with its offset, clamped to the moments a query may name."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise FieldError(name, "must be RFC 3339 with an offset, e.g. 2026-03-02T09:00:00Z")
+    try:
+        return min(max(value, EARLIEST_MOMENT), LATEST_MOMENT)
+    except OverflowError:  # year 1 or 9999 with an offset: the year says which end
+        return EARLIEST_MOMENT if value.year < 5000 else LATEST_MOMENT
+
+
 def encode_cursor(received_at: datetime, case_id: UUID) -> str:
     raw = json.dumps([received_at.isoformat(), str(case_id)]).encode()
     return base64.urlsafe_b64encode(raw).decode()
@@ -41,8 +60,10 @@ def encode_cursor(received_at: datetime, case_id: UUID) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
     try:
         received_at, case_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(received_at), UUID(case_id)
-    except (ValueError, TypeError):
+        moment = query_moment("cursor", datetime.fromisoformat(received_at))
+        assert moment is not None
+        return moment, UUID(case_id)
+    except (ValueError, TypeError, FieldError):
         raise FieldError("cursor", "not a cursor this API gave out") from None
 
 
