@@ -54,6 +54,35 @@ SELECT h.tenant_id FROM ledger_heads h
 """
 
 
+QUARANTINE = """
+INSERT INTO projection_quarantine (view, tenant_id, seq, error) VALUES ($1, $2, $3, $4)
+ON CONFLICT DO NOTHING
+"""
+
+QUARANTINED = "SELECT view, tenant_id, count(*) AS events FROM projection_quarantine GROUP BY 1, 2"
+
+# Failures that say nothing about the event: the database went away or rolled the
+# transaction back. The batch is tried again later; nothing is set aside for them.
+TRANSIENT: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.TransactionRollbackError,
+    asyncpg.InternalClientError,
+)
+
+
+def error_kind(error: BaseException) -> str:
+    """What went wrong, without the message (which can quote the row's personal data)."""
+    sqlstate = getattr(error, "sqlstate", None)
+    return type(error).__name__ + (f" ({sqlstate})" if sqlstate else "")
+
+
 async def set_tenant(conn: asyncpg.Connection, tenant_id: UUID) -> None:
     """Row-level security keys on this per-transaction setting."""
     await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant_id))
@@ -65,6 +94,13 @@ async def set_round_tenants(conn: asyncpg.Connection, tenants: list[UUID]) -> No
     await conn.execute(
         "SELECT set_config('app.round_tenants', $1, true)", "{" + ",".join(map(str, tenants)) + "}"
     )
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    view: str
+    tenant_id: UUID
+    events: int
 
 
 @dataclass(frozen=True)
@@ -203,6 +239,12 @@ class ProjectionRunner:
             await set_tenant(conn, tenant_id)
             for table in {t for v in views for t in v.tables}:
                 await conn.execute(f"DELETE FROM {table} WHERE tenant_id = $1", tenant_id)
+            # what was set aside is tried again: a rebuild after a fix applies it
+            await conn.execute(
+                "DELETE FROM projection_quarantine WHERE tenant_id = $1 AND view = ANY($2)",
+                tenant_id,
+                list(positions),
+            )
             positions = dict.fromkeys(positions, 0)
             applied = 0
             while count := await self._apply_batch(conn, tenant_id, positions, views):
@@ -275,16 +317,79 @@ class ProjectionRunner:
     async def _catch_up_logged(self, tenant_id: UUID) -> None:
         try:
             await self.catch_up(tenant_id)
+        except TRANSIENT:
+            # The batch rolled back; the next notification or sweep retries it.
+            log.warning("projection batch for tenant %s failed", tenant_id, exc_info=True)
         except Exception:
-            # The batch rolled back; the next notification or sweep retries it. One tenant's
-            # bad event (say, one no code can decode) must not stop the views of the others.
-            log.exception("projection batch for tenant %s failed", tenant_id)
+            # An event of this batch cannot be applied: find it, set it aside, go on.
+            log.exception("projection batch for tenant %s failed; isolating it", tenant_id)
+            try:
+                await self.set_aside(tenant_id)
+            except Exception:
+                log.exception("projection batch for tenant %s not isolated", tenant_id)
+
+    async def set_aside(self, tenant_id: UUID) -> int:
+        """Apply the tenant's next batch one event and one view at a time (a savepoint each),
+        setting aside in ``projection_quarantine`` what fails for a reason of its own, so
+        one bad event stalls neither the tenant's views nor its other events. A failure of
+        the database itself aborts it all, to be tried again. Returns how many were set
+        aside."""
+        set_aside = 0
+        async with self.pool.acquire() as conn, conn.transaction():
+            positions = await self._lock(conn, tenant_id, skip_locked=True)
+            if positions is None:
+                return 0
+            await set_tenant(conn, tenant_id)
+            rows = await conn.fetch(
+                EVENTS_AFTER, tenant_id, min(positions.values()), self.batch_size
+            )
+            for row in rows:
+                due = [v for v in self.views if row["seq"] > positions[v.name]]
+                try:
+                    envelope = self.decode(row)
+                except TRANSIENT:
+                    raise
+                except Exception as error:
+                    failed = [(view, error) for view in due]
+                else:
+                    failed = []
+                    for view in due:
+                        try:
+                            async with conn.transaction():
+                                await apply(conn, view.project(envelope))
+                        except TRANSIENT:
+                            raise
+                        except Exception as error:
+                            failed.append((view, error))
+                for view, error in failed:
+                    log.error(
+                        "view %s set aside event %s of tenant %s: %s",
+                        view.name, row["seq"], tenant_id, error_kind(error),
+                    )  # fmt: skip
+                    await conn.execute(
+                        QUARANTINE, view.name, tenant_id, row["seq"], error_kind(error)
+                    )
+                set_aside += len(failed)
+            if rows:
+                await conn.execute(
+                    "UPDATE projection_tracking SET seq = $3, updated_at = now()"
+                    " WHERE tenant_id = $1 AND view = ANY($2) AND seq < $3",
+                    tenant_id,
+                    list(positions),
+                    rows[-1]["seq"],
+                )
+        return set_aside
 
     # --- observing ---------------------------------------------------------------------
 
     async def lag(self) -> list[Lag]:
         rows = await self.pool.fetch(f"SELECT * FROM ({LAG}) lag", self.names)
         return [Lag(r["view"], r["tenant_id"], r["behind"], r["updated_at"]) for r in rows]
+
+    async def quarantined(self) -> list[Quarantined]:
+        """Per view and tenant, how many events are set aside (``set_aside``)."""
+        rows = await self.pool.fetch(QUARANTINED)
+        return [Quarantined(r["view"], r["tenant_id"], r["events"]) for r in rows]
 
     async def worst_lag(self) -> dict[str, int]:
         """Per view, the most events any tenant is behind (for readiness; one row a view)."""

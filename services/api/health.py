@@ -38,7 +38,17 @@ async def ready(
     status = 200 if all(checks.values()) else 503
     headers = {} if status == 200 else {"Retry-After": "2"}
     lag = await projections.worst_lag() if checks["database"] else {}
-    body = {"ready": status == 200, "checks": checks, "projection_lag": lag}
+    # Set-aside events want an operator, not a restart: reported, and the process stays ready.
+    aside = await projections.quarantined() if checks["database"] else []
+    quarantined: dict[str, int] = {}
+    for row in aside:
+        quarantined[row.view] = quarantined.get(row.view, 0) + row.events
+    body = {
+        "ready": status == 200,
+        "checks": checks,
+        "projection_lag": lag,
+        "projection_quarantined": quarantined,
+    }
     return Response(body, status_code=status, headers=headers)
 
 

@@ -147,4 +147,14 @@ async def metrics(projections: NamedDependency[ProjectionRunner]) -> str:
             f'complaints_projection_lag_events{{view="{lag.view}",'
             f'tenant="{lag.tenant_id}"}} {lag.behind}'
         )
+    lines += [
+        "# HELP complaints_projection_quarantined_events Events a view set aside: it could not"
+        " apply them (docs/read-side.md).",
+        "# TYPE complaints_projection_quarantined_events gauge",
+    ]
+    for aside in await projections.quarantined():
+        lines.append(
+            f'complaints_projection_quarantined_events{{view="{aside.view}",'
+            f'tenant="{aside.tenant_id}"}} {aside.events}'
+        )
     return "\n".join(lines) + "\n"
