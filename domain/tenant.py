@@ -6,9 +6,12 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
+from zoneinfo import available_timezones
 
+import holidays
 from eventsourcing.domain import Aggregate, event
 
 from domain.calendar import WorkingCalendar
@@ -88,6 +91,7 @@ class Tenant(Aggregate):
         by: str,
         at: datetime,
     ) -> Tenant:
+        check_calendar(country, timezone)
         return cls._create(
             cls.Created,
             id=tenant_id_for(slug),
@@ -175,6 +179,17 @@ class Tenant(Aggregate):
         key = self.keys[key_id]
         self.keys[key_id] = ApiKey(key.key_id, key.person_id, key.roles, key.secret_sha256, True)
 
+    def move_calendar(self, *, country: str, timezone: str, by: str, at: datetime) -> None:
+        """Count working days in another country's holidays, or the day in another zone.
+        Deadlines already started keep their due dates; new ones count the new way."""
+        check_calendar(country, timezone)
+        self._move_calendar(country=country, timezone=timezone, by=by, at=at)
+
+    @event("CalendarMoved")
+    def _move_calendar(self, *, country: str, timezone: str, by: str, at: datetime) -> None:
+        self.country = country
+        self.timezone = timezone
+
     @event("CalendarAdjusted")
     def adjust_calendar(
         self,
@@ -205,6 +220,28 @@ class Tenant(Aggregate):
         if not hmac.compare_digest(key.secret_sha256, hash_secret(secret)):
             return None
         return key
+
+
+@cache  # each walks a package's files: a tenth of a second
+def known_calendars() -> tuple[frozenset[str], frozenset[str]]:
+    return frozenset(holidays.list_supported_countries()), frozenset(available_timezones())
+
+
+def check_calendar(country: str, timezone: str) -> None:
+    """A country the holidays package knows and an IANA time zone: a deadline is counted in
+    them, and one that cannot be loaded would fail every filing of the tenant."""
+    countries, zones = known_calendars()
+    if country not in countries:
+        raise UnknownCalendar("country", f"no holiday calendar for country {country!r}")
+    if timezone not in zones:
+        raise UnknownCalendar("timezone", f"{timezone!r} is not an IANA time zone")
+
+
+class UnknownCalendar(DomainError):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
 
 
 class UnknownPerson(DomainError):

@@ -28,7 +28,7 @@ from domain.errors import (
 )
 from domain.policies.base import UnknownCategory
 from domain.policy import InvalidPolicyOption
-from domain.tenant import UnknownKey, UnknownPerson
+from domain.tenant import UnknownCalendar, UnknownKey, UnknownPerson
 from services.api.request_context import request_id_of
 from services.handlers.cases import StaleVersion
 from services.handlers.tenancy import UnknownRoles
@@ -138,6 +138,10 @@ def on_unknown_roles(request: Request, exc: UnknownRoles) -> Response:
     return on_field_error(request, FieldError("roles", str(exc)))
 
 
+def on_unknown_calendar(request: Request, exc: UnknownCalendar) -> Response:
+    return on_field_error(request, FieldError(exc.field, exc.reason))
+
+
 def on_unknown_person(request: Request, exc: UnknownPerson) -> Response:
     return on_field_error(request, FieldError("person_id", "unknown person"))
 
@@ -240,6 +244,7 @@ _HANDLERS = {
     InvalidPolicyOption: on_invalid_option,
     UnknownRoles: on_unknown_roles,
     UnknownPerson: on_unknown_person,
+    UnknownCalendar: on_unknown_calendar,
     UnknownKey: on_unknown_key,
     DomainError: on_domain,
     IdempotencyMismatch: on_idempotency,

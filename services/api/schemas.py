@@ -94,6 +94,18 @@ class KeyOut(Struct):
     seq: int
 
 
+class CalendarIn(Strict):
+    country: Country
+    timezone: TimeZone
+
+
+class CalendarOut(Struct):
+    tenant_id: UUID
+    country: str
+    timezone: str
+    seq: int
+
+
 class OffboardIn(Strict):
     reason: Short = ""
 

@@ -15,6 +15,8 @@ from services.api.auth import Principal, platform_admin, tenant_admin, tenant_me
 from services.api.deps import caller_tenant, write_once
 from services.api.problems import FieldError
 from services.api.schemas import (
+    CalendarIn,
+    CalendarOut,
     DataKeyOut,
     KeyCreate,
     KeyOut,
@@ -88,6 +90,27 @@ class TenantController(Controller):
         return OffboardOut(
             done.tenant_id, done.offboarded_at, done.seq, True, done.notifications_purged
         )
+
+    @put("/tenants/{tenant_id:uuid}/calendar", guards=[platform_admin], operation_id="moveCalendar")
+    async def move_calendar(
+        self,
+        request: Req,
+        tenant_id: FromPath[UUID],
+        data: JSONBody[CalendarIn],
+        tenancy: NamedDependency[Tenancy],
+        ledger: NamedDependency[Ledger],
+        clock: NamedDependency[Clock],
+    ) -> Response[CalendarOut]:
+        """Where the tenant counts working days (its country's holidays) and days (its time
+        zone). Deadlines already running keep their due dates; new ones count the new way."""
+
+        async def work(uow: UnitOfWork) -> Answer:
+            seq = await tenancy.move_calendar(
+                uow, tenant_id, data.country, data.timezone, request.user.person, clock.now()
+            )
+            return Answer(200, CalendarOut(tenant_id, data.country, data.timezone, seq))
+
+        return await write_once(request, ledger, work)
 
     @post(
         "/tenants/{tenant_id:uuid}/data-key/rotate",

@@ -13,7 +13,7 @@ from domain.tenant import ADMIN_ROLE, Tenant, tenant_id_for
 from services.handlers.api_keys import new_key
 from services.handlers.policies import load_policy
 from services.store.ledger import Conflict, UnitOfWork
-from services.store.repository import Repository
+from services.store.repository import NotFound, Repository
 
 STAFF_ROLES = frozenset({ADMIN_ROLE, "auditor"})
 
@@ -104,6 +104,17 @@ class Tenancy:
         tenant.register_person(
             person_id=person_id, name=name, roles=sorted(set(roles)), by=by, at=now
         )
+        return await self.save(uow, tenant)
+
+    async def move_calendar(
+        self, uow: UnitOfWork, tenant_id: UUID, country: str, timezone: str, by: str, now: datetime
+    ) -> int:
+        """The platform administrator corrects where a tenant counts its working days."""
+        try:
+            tenant = await self.fresh(tenant_id, uow)
+        except NotFound:
+            raise NotFound("tenant", tenant_id) from None
+        tenant.move_calendar(country=country, timezone=timezone, by=by, at=now)
         return await self.save(uow, tenant)
 
     def valid_roles(self, tenant: Tenant) -> frozenset[str]:
