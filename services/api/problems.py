@@ -49,6 +49,12 @@ class FieldError(Exception):
         self.reason = reason
 
 
+def route_of(request: Request) -> str:
+    """The route's template for a log line, never the path: values in it (a group's name)
+    are the tenant's free text."""
+    return request.scope.get("path_template") or "(no route)"
+
+
 def problem(
     status: int, title: str, detail: str, slug: str, **extra: Any
 ) -> Response[dict[str, Any]]:
@@ -186,7 +192,7 @@ def on_idempotency(_: Request, exc: IdempotencyMismatch) -> Response:
 def on_unavailable(request: Request, exc: Exception) -> Response:
     """The database went away (restart, failover, full pool): nothing was acknowledged, so
     the client retries, with the same Idempotency-Key, after the pause."""
-    log.warning("database unavailable on %s %s", request.method, request.url.path, exc_info=exc)
+    log.warning("database unavailable on %s %s", request.method, route_of(request), exc_info=exc)
     response = problem(
         HTTP_503_SERVICE_UNAVAILABLE,
         "Service unavailable",
@@ -205,7 +211,7 @@ def on_interface_error(request: Request, exc: asyncpg.InterfaceError) -> Respons
 
 
 def on_unexpected(request: Request, exc: Exception) -> Response:
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.error("unhandled error on %s %s", request.method, route_of(request), exc_info=exc)
     return problem(
         HTTP_500_INTERNAL_SERVER_ERROR,
         "Internal error",

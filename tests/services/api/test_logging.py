@@ -11,7 +11,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from litestar import Request
 
+from services.api.problems import HANDLERS
 from services.logs import QUIET, JsonFormatter
 from tests.services.support import complaint_body, new_tenant
 
@@ -115,3 +117,24 @@ async def test_a_nul_in_a_url_or_a_body_is_refused_before_the_database(
     )
     assert filed.status_code == 422
     assert filed.json()["errors"][0]["field"] == "summary"
+
+
+@pytest.mark.parametrize("error", [OSError("connection refused"), RuntimeError("a bug")])
+def test_an_error_logs_the_route_template_not_the_values_in_the_path(
+    error: Exception, caplog: pytest.LogCaptureFixture
+) -> None:
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/groups/Li Wei 13800000000/resolve",
+        "path_template": "/v1/groups/{group}/resolve",
+        "headers": [],
+        "query_string": b"",
+        "state": {},
+    }
+    handler = HANDLERS[type(error)] if type(error) in HANDLERS else HANDLERS[Exception]
+    with caplog.at_level(logging.WARNING):
+        handler(Request(scope), error)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "/v1/groups/{group}/resolve" in logged
+    assert "Li Wei" not in logged and "13800000000" not in logged
