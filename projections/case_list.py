@@ -19,7 +19,7 @@ def project(e: Envelope) -> list[Change]:
         # its keys are destroyed next: the texts copied here from sealed fields go with them
         tenant = {"tenant_id": e.tenant_id}
         return [
-            Patch("case_list", tenant, {"summary": ERASED}),
+            Patch("case_list", tenant, {"summary": ERASED, "group_id": ERASED}),
             Patch("case_roles", tenant, {"reason": ERASED}),
         ]
     if e.aggregate != "Complaint":

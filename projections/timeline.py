@@ -52,7 +52,8 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "{by} 记录体貌特征（受限）",
     ),
     "Flagged": ("flagged {flag} ({rule})", "标记为 {flag}（{rule}）"),
-    "LinkedToGroup": ("{by} linked it to group {group}", "{by} 关联至群体投诉 {group}"),
+    # not the group's name: it is the tenant's free text, sealed in the ledger
+    "LinkedToGroup": ("{by} linked it to a group complaint", "{by} 关联至群体投诉"),
     "SatisfactionRecorded": ("satisfaction {score} at {stage}", "{stage} 满意度 {score}"),
     "DeadlineStarted": (
         "deadline {kind} due {due_at:%Y-%m-%d %H:%M} ({rule})",

@@ -29,8 +29,9 @@ NONCE_BYTES = 12
 
 # Event (as its topic names it) -> its personal fields -> what each reads as once erased.
 # Who complained and how to reach them, what they and staff wrote about the case, the B9
-# features, who came from outside, and policy texts that quote them (a school's S6 notice
-# names the journalist; a hospital's quotes the authority's opinion); staff names too.
+# features, who came from outside, the names staff give groups of cases, and policy texts
+# that quote them (a school's S6 notice names the journalist; a hospital's quotes the
+# authority's opinion); staff names too.
 # Procedural reasons (escalate, hand on, close, reopen, pause, extend) stay in clear: they
 # explain the handling to an auditor, and staff are asked to keep identities out of them.
 PERSONAL: Mapping[str, Mapping[str, Any]] = {
@@ -47,6 +48,8 @@ PERSONAL: Mapping[str, Mapping[str, Any]] = {
     "Complaint.ExternalContactRecorded": {"name": ERASED},
     "Complaint.OutcomeRecorded": {"opinion": ERASED},
     "Complaint.IdentifyingFeaturesNoted": {"features": {}},
+    # a group's name is the tenant's free text ("Li's family", a ward and a date)
+    "Complaint.LinkedToGroup": {"group": ERASED},
     "Tenant.PersonRegistered": {"name": ERASED},
 }
 

@@ -3,6 +3,7 @@ of the record still reads, and no key of the tenant works any more."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from uuid import UUID
 
@@ -120,3 +121,36 @@ async def test_offboarding_again_is_harmless_and_only_the_platform_may(
     assert (
         await client.post("/v1/complaints", headers=tenant.admin, json=complaint_body())
     ).status_code == 401
+
+
+async def test_a_groups_name_is_sealed_in_the_ledger_and_erased_everywhere_on_offboarding(
+    client: AsyncClient, runtime: Runtime, owner: asyncpg.Connection
+) -> None:
+    tenant = await new_tenant(client, "bank@1")
+    tenant_id = UUID(tenant.tenant_id)
+    group = f"{NAME}'s family, branch 3"
+    case_id = await file_case(client, tenant)
+    linked = await client.post(
+        f"/v1/complaints/{case_id}/group", headers=tenant.admin, json={"group": group}
+    )
+    assert linked.status_code == 200, linked.text
+    states = b"\n".join(
+        r["state"]
+        for r in await owner.fetch("SELECT state FROM events WHERE tenant_id = $1", tenant_id)
+    )
+    assert NAME.encode() not in states and json.dumps(NAME)[1:-1].encode() not in states
+    seq = linked.json()["seq"]
+    listed = await client.get(
+        "/v1/complaints", headers=tenant.admin, params={"group": group, "after_seq": seq}
+    )
+    assert [i["group_id"] for i in listed.json()["items"]] == [group]  # the tenant reads it
+    shown = await client.get(f"/v1/complaints/{case_id}?after_seq={seq}", headers=tenant.admin)
+    assert all(NAME not in step["text"] for step in shown.json()["timeline"])
+
+    await offboarded(client, tenant)
+    case = await runtime.repository.load(tenant_id, UUID(case_id), Complaint)
+    assert case.group == ERASED
+    await caught_up(runtime, tenant_id)
+    for table in ("case_list", "case_timeline"):
+        rows = await owner.fetch(f"SELECT * FROM {table} WHERE tenant_id = $1", tenant_id)
+        assert rows and all(NAME not in str(dict(r)) for r in rows), table

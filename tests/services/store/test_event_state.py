@@ -53,6 +53,7 @@ def every_kind_of_event() -> list[Aggregate]:
     tenant.adjust_calendar(
         extra_closures=[date(2026, 3, 9)], extra_working_days=[date(2026, 3, 14)], by="a", at=AT
     )
+    tenant.move_calendar(country="CN", timezone="Asia/Shanghai", by="platform", at=AT)
     trail = AuditTrail.start(tenant.id, AT)
     trail.record_read(by="auditor", key_id=None, what="ledger", at=AT)
 
