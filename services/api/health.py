@@ -11,6 +11,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from nats.aio.client import Client as NatsClient
 
 from projections.runner import ProjectionRunner
+from services.audit.checkpoints import Checkpoints
 
 
 @get("/health", operation_id="health", exclude_from_auth=True, tags=["health"])
@@ -33,6 +34,7 @@ async def ready(
     pool: NamedDependency[asyncpg.Pool],
     nats: NamedDependency[NatsClient],
     projections: NamedDependency[ProjectionRunner],
+    checkpoints: NamedDependency[Checkpoints],
 ) -> Response[dict[str, object]]:
     checks = {"database": await _database_answers(pool), "bus": nats.is_connected}
     status = 200 if all(checks.values()) else 503
@@ -43,11 +45,14 @@ async def ready(
     quarantined: dict[str, int] = {}
     for row in aside:
         quarantined[row.view] = quarantined.get(row.view, 0) + row.events
+    # a chain the signer refused to vouch for: the auditors' business, shown, not a restart
+    refused = await checkpoints.refusals() if checks["database"] else []
     body = {
         "ready": status == 200,
         "checks": checks,
         "projection_lag": lag,
         "projection_quarantined": quarantined,
+        "checkpoints_refused": {str(r["tenant_id"]): r["reason"] for r in refused},
     }
     return Response(body, status_code=status, headers=headers)
 

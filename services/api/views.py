@@ -21,6 +21,7 @@ from projections.runner import ProjectionRunner
 from services.api.auth import Principal, tenant_member
 from services.api.deps import caller_tenant
 from services.api.problems import FieldError
+from services.audit.checkpoints import Checkpoints
 from services.clock import Clock
 from services.handlers.directory import TenantDirectory
 from services.handlers.views import ViewReads
@@ -136,7 +137,9 @@ class ViewController(Controller):
     tags=["health"],
     media_type="text/plain; version=0.0.4",
 )
-async def metrics(projections: NamedDependency[ProjectionRunner]) -> str:
+async def metrics(
+    projections: NamedDependency[ProjectionRunner], checkpoints: NamedDependency[Checkpoints]
+) -> str:
     """Prometheus text: how many events each view is behind, per tenant."""
     lines = [
         "# HELP complaints_projection_lag_events Events recorded but not yet applied.",
@@ -156,5 +159,14 @@ async def metrics(projections: NamedDependency[ProjectionRunner]) -> str:
         lines.append(
             f'complaints_projection_quarantined_events{{view="{aside.view}",'
             f'tenant="{aside.tenant_id}"}} {aside.events}'
+        )
+    lines += [
+        "# HELP complaints_checkpoint_refused_seq The seq at which the signer found a tenant's"
+        " chain broken and refused to sign (docs/audit.md).",
+        "# TYPE complaints_checkpoint_refused_seq gauge",
+    ]
+    for refused in await checkpoints.refusals():
+        lines.append(
+            f'complaints_checkpoint_refused_seq{{tenant="{refused["tenant_id"]}"}} {refused["seq"]}'
         )
     return "\n".join(lines) + "\n"

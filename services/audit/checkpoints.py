@@ -16,7 +16,7 @@ from uuid import UUID
 import asyncpg
 
 from services.audit.chain import ZERO_HASH, ChainWalk
-from services.audit.checkpoint_keys import Checkpoint, Signer
+from services.audit.checkpoint_keys import Checkpoint, Signer, signature_holds
 from services.audit.export import ledger_chunks
 from services.clock import Clock
 
@@ -38,6 +38,19 @@ INSERT = """
 INSERT INTO checkpoints (tenant_id, seq, hash, signed_at, key_id, signature)
 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, seq) DO NOTHING
 RETURNING seq
+"""
+REFUSED = """
+INSERT INTO checkpoint_refusals (tenant_id, seq, reason) VALUES ($1, $2, $3)
+ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq, reason = excluded.reason,
+    noticed_at = now()
+"""
+REFUSALS = "SELECT tenant_id, seq, reason, noticed_at FROM checkpoint_refusals ORDER BY tenant_id"
+# The first checkpoint whose seq the ledger no longer holds with the hash it signed.
+CONTRADICTED = """
+SELECT c.seq, c.hash AS signed, e.hash AS held FROM checkpoints c
+  LEFT JOIN events e ON e.tenant_id = c.tenant_id AND e.seq = c.seq
+ WHERE c.tenant_id = $1 AND e.hash IS DISTINCT FROM c.hash
+ ORDER BY c.seq LIMIT 1
 """
 AT_SEQ = """
 SELECT tenant_id, seq, hash, signed_at, key_id, signature FROM checkpoints
@@ -94,14 +107,46 @@ class Checkpoints:
         return checkpoint
 
     async def sign_all(self) -> int:
-        """Sign every tenant whose head moved since its last checkpoint; how many were."""
+        """Sign every tenant whose head moved since its last checkpoint; how many were. A
+        broken chain is refused and recorded (``refusals``), until a signature succeeds."""
         signed = 0
         for record in await self.pool.fetch(BEHIND):
+            tenant_id = record["tenant_id"]
             try:
-                signed += await self.sign(record["tenant_id"]) is not None
+                signed += await self.sign(tenant_id) is not None
             except ChainBroken as broken:
                 log.error("%s", broken)
+                await self.pool.execute(REFUSED, tenant_id, broken.seq, broken.reason)
+            else:
+                await self.pool.execute(
+                    "DELETE FROM checkpoint_refusals WHERE tenant_id = $1", tenant_id
+                )
         return signed
+
+    async def refusals(self) -> list[asyncpg.Record]:
+        """Tenants whose chain the signer found broken: (tenant_id, seq, reason, noticed_at)."""
+        return await self.pool.fetch(REFUSALS)
+
+    async def contradiction(self, tenant_id: UUID, head_seq: int) -> tuple[int, str] | None:
+        """Where the ledger as it stands contradicts the tenant's signed checkpoints, as
+        (first bad seq, reason); None when every checkpoint still holds. A chain can be whole
+        and still wrong: cut at the tail with the head row moved back, or rewritten from some
+        row on with every later hash recomputed; a checkpoint signed over the old rows tells.
+        (Checkpoints deleted with the rows they signed only an auditor's kept copy can show.)"""
+        latest = await self.latest(tenant_id)
+        if latest is None:
+            return None
+        if not signature_holds(latest, self.signer.public_key):
+            return latest.seq, f"the checkpoint at seq {latest.seq} does not bear our signature"
+        if latest.seq > head_seq:
+            return head_seq + 1, (
+                f"tail missing: the ledger ends at seq {head_seq}, a checkpoint signed at "
+                f"{latest.signed_at.isoformat()} vouches for seq {latest.seq}"
+            )
+        found = await self.pool.fetchrow(CONTRADICTED, tenant_id)
+        if found is not None:
+            return found["seq"], f"seq {found['seq']} is not the row its checkpoint signed"
+        return None
 
     async def run(self, interval_seconds: float) -> None:
         while True:
