@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from services.engines import EngineUrls, engines, free_port
+from services.engines import RELAY, EngineUrls, bus_login, engines, free_port
 from services.runtime import app_role_url
 from services.settings import Settings
 from services.store.migrate import migrate
@@ -99,6 +99,13 @@ def bench_engines(work_dir: Path) -> Iterator[tuple[EngineUrls, bool]]:
     )
     embedded = settings.database_url is None or settings.nats_url is None
     with engines(settings) as urls:
+        login = bus_login(settings, RELAY) if settings.nats_url is None else None
+        if login:
+            # The embedded bus wants a login, and the bench's processes keep other data dirs:
+            # they get the relay's (which may do everything they do) in the URL.
+            user, password = login
+            nats_url = urls.nats_url.replace("nats://", f"nats://{user}:{password}@", 1)
+            urls = replace(urls, nats_url=nats_url)
         yield urls, embedded
 
 

@@ -28,6 +28,7 @@ STEPS = {
     "intake": "bench.intake:bench_intake",
     "append": "bench.append:bench_append",
     "replay": "bench.replay:bench_replay",
+    "loop": "bench.replay_loop:bench_replay_loop",  # row 3's diagnostic: replays vs the loop
     "lag": "bench.follow:bench_follow",  # rows 4 and 5: lag and fan-out under one load
     "rounds": "bench.rounds:bench_rounds",  # row 4's diagnostic: the runner's rounds
     "scale": "bench.scale:bench_scale",

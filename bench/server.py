@@ -37,6 +37,7 @@ from services.runtime import Runtime
 from services.settings import Settings
 
 BARE_ID = UUID(int=1)
+TUNABLE = ("heavy_work", "heavy_workers", "heavy_slots", "snapshot_every")
 
 
 @post("/bench/bare", exclude_from_auth=True, status_code=201, include_in_schema=False)
@@ -59,7 +60,10 @@ async def serve(args: argparse.Namespace) -> None:
     )
     # The bench measures capacity, not the per-key token buckets (0 switches them off).
     unlimited = {f: 0.0 for f in ("rate_per_key", "rate_per_tenant") if hasattr(settings, f)}
-    settings = replace(settings, workers_in_process=False, **unlimited)
+    # What a diagnostic varies (bench/replay_loop.py), taken from the environment when set.
+    from_env = Settings.from_env()
+    tuned = {f: getattr(from_env, f) for f in TUNABLE if f"COMPLAINTS_{f.upper()}" in os.environ}
+    settings = replace(settings, workers_in_process=False, **unlimited, **tuned)
     runtime = Runtime(settings, args.database_url, args.nats_url)
     # logged as ``complaints serve`` logs: a JSON line a request (both handlers), to the log file
     config = uvicorn.Config(

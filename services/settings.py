@@ -16,6 +16,10 @@ MIN_PLATFORM_KEY = 32  # characters: guessing it must be as hard as guessing a t
 class Settings:
     database_url: str | None = None  # owner connection; unset -> embedded PostgreSQL
     nats_url: str | None = None  # unset -> embedded nats-server
+    # This process's NATS login (deploy/nats/users.inc: relay where the relay runs, reader
+    # elsewhere); unset -> the embedded bus's password from the data dir, or none at all.
+    nats_user: str | None = None
+    nats_password: str | None = field(default=None, repr=False)
     app_db_password: str | None = None
     platform_admin_key: str = DEV_PLATFORM_KEY
     host: str = "127.0.0.1"
@@ -28,6 +32,9 @@ class Settings:
     checkpoint_key_file: Path | None = None  # unset -> <data_dir>/checkpoint_ed25519.pem
     checkpoint_interval_seconds: float = 60.0
     key_dir: Path | None = None  # tenants' data keys; unset -> <data_dir>/keys
+    # HMAC key the relay signs bus messages with and readers check; unset ->
+    # <data_dir>/bus_signing.key, made on first use (services/bus/signing.py)
+    bus_key_file: Path | None = None
     # The relay, deadline watcher and webhook deliveries inside the API process; off when
     # ``complaints worker`` processes run them instead.
     workers_in_process: bool = True
@@ -39,6 +46,16 @@ class Settings:
     burst_per_key: int = 100
     rate_per_tenant: float = 200.0
     burst_per_tenant: int = 400
+    # A long case loads from a snapshot: a load that applied this many events past the last
+    # one (or from the start) leaves a new one (0: no snapshots).
+    snapshot_every: int = 100
+    # CPU-heavy reads (replay, exports, the chain check): "process" (a pool of
+    # heavy_workers processes), "thread" or "inline" (on the loop, in parts); at most
+    # heavy_slots at once per API process (export_slots for exports), then 503 Retry-After.
+    heavy_work: str = "process"
+    heavy_workers: int = 1
+    heavy_slots: int = 4
+    export_slots: int = 2
 
     def platform_key_problem(self) -> str | None:
         """Why this platform key must not guard a real service, or None when it may."""
@@ -60,6 +77,10 @@ class Settings:
     def key_path(self) -> Path:
         return self.key_dir or self.data_dir / "keys"
 
+    @property
+    def bus_key_path(self) -> Path:
+        return self.bus_key_file or self.data_dir / "bus_signing.key"
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
@@ -68,6 +89,8 @@ class Settings:
             base,
             database_url=env.get("DATABASE_URL") or None,
             nats_url=env.get("NATS_URL") or None,
+            nats_user=env.get("COMPLAINTS_NATS_USER") or None,
+            nats_password=env.get("COMPLAINTS_NATS_PASSWORD") or None,
             app_db_password=env.get("COMPLAINTS_APP_DB_PASSWORD") or None,
             platform_admin_key=env.get("COMPLAINTS_PLATFORM_ADMIN_KEY", base.platform_admin_key),
             host=env.get("COMPLAINTS_HOST", base.host),
@@ -86,6 +109,9 @@ class Settings:
                 env.get("COMPLAINTS_CHECKPOINT_INTERVAL", base.checkpoint_interval_seconds)
             ),
             key_dir=Path(env["COMPLAINTS_KEY_DIR"]) if env.get("COMPLAINTS_KEY_DIR") else None,
+            bus_key_file=(
+                Path(env["COMPLAINTS_BUS_KEY_FILE"]) if env.get("COMPLAINTS_BUS_KEY_FILE") else None
+            ),
             workers_in_process=_flag(env, "COMPLAINTS_WORKERS_IN_PROCESS", True),
             watch_deadlines=_flag(env, "COMPLAINTS_WATCH_DEADLINES", True),
             watcher_shards=int(env.get("COMPLAINTS_WATCHER_SHARDS", base.watcher_shards)),
@@ -94,6 +120,11 @@ class Settings:
             burst_per_key=int(env.get("COMPLAINTS_BURST_PER_KEY", base.burst_per_key)),
             rate_per_tenant=float(env.get("COMPLAINTS_RATE_PER_TENANT", base.rate_per_tenant)),
             burst_per_tenant=int(env.get("COMPLAINTS_BURST_PER_TENANT", base.burst_per_tenant)),
+            snapshot_every=int(env.get("COMPLAINTS_SNAPSHOT_EVERY", base.snapshot_every)),
+            heavy_work=env.get("COMPLAINTS_HEAVY_WORK", base.heavy_work),
+            heavy_workers=int(env.get("COMPLAINTS_HEAVY_WORKERS", base.heavy_workers)),
+            heavy_slots=int(env.get("COMPLAINTS_HEAVY_SLOTS", base.heavy_slots)),
+            export_slots=int(env.get("COMPLAINTS_EXPORT_SLOTS", base.export_slots)),
         )
 
 

@@ -3,6 +3,8 @@ signed checkpoints that let an auditor trust an export without trusting our data
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
@@ -16,10 +18,12 @@ from litestar.response import Stream
 from domain.audit import AUDITOR_ROLE
 from services.api.audit_schemas import CheckpointOut, VerifyOut
 from services.api.auth import Principal, tenant_member
+from services.api.time_travel import admit, admitted
 from services.api.views import MAX_SEQ
 from services.audit.checkpoint_keys import Checkpoint, public_pem
 from services.audit.checkpoints import Checkpoints
-from services.audit.export import ndjson_lines
+from services.audit.export import RawRow, encode_rows, ndjson_lines
+from services.audit.heavy import HeavyWork, Lane
 from services.audit.trail import ReadNotRecorded
 from services.store.ledger import Ledger
 
@@ -69,17 +73,26 @@ class AuditController(Controller):
         self,
         request: Req,
         ledger: NamedDependency[Ledger],
+        heavy: NamedDependency[HeavyWork],
         after_seq: Annotated[int, Parameter(ge=0, le=MAX_SEQ)] = 0,
         limit: Annotated[int | None, Parameter(ge=1, le=MAX_SEQ)] = None,
     ) -> Stream:
         """The tenant's raw ledger in seq order, one JSON object a line (docs/audit.md)."""
-        lines = ndjson_lines(ledger.pool, request.user.tenant_id, after_seq, limit)
-        return Stream(lines, media_type=NDJSON)
+        admit(heavy.exports)  # held by the stream until it ends, however it ends
+
+        async def encode(rows: list[RawRow]) -> bytes:
+            return b"".join(await heavy.run(encode_rows, rows))  # off the loop
+
+        lines = ndjson_lines(ledger.pool, request.user.tenant_id, after_seq, limit, encode)
+        return Stream(Holding(heavy.exports, lines), media_type=NDJSON)
 
     @get("/verify", operation_id="verifyLedger")
-    async def verify(self, request: Req, ledger: NamedDependency[Ledger]) -> VerifyOut:
+    async def verify(
+        self, request: Req, ledger: NamedDependency[Ledger], heavy: NamedDependency[HeavyWork]
+    ) -> VerifyOut:
         tenant_id = request.user.tenant_id
-        report = await ledger.verify(tenant_id)
+        async with admitted(heavy.compute):  # the walk is the database's CPU: a few at a time
+            report = await ledger.verify(tenant_id)
         head = await ledger.head(tenant_id)
         return VerifyOut(
             ok=report.ok,
@@ -117,6 +130,25 @@ async def checkpoint_public_key(checkpoints: NamedDependency[Checkpoints]) -> Re
         media_type="application/x-pem-file",
         headers={"X-Key-Id": signer.key_id},
     )
+
+
+class Holding:
+    """The stream's lines, giving the lane's slot back once: when they end, fail or are cut
+    off, or when the stream is dropped without being read (a client gone before the start)."""
+
+    def __init__(self, lane: Lane, lines: AsyncIterator[bytes]) -> None:
+        self._lines = lines
+        self._release = weakref.finalize(self, lane.release)
+
+    def __aiter__(self) -> Holding:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            return await self._lines.__anext__()
+        except BaseException:
+            self._release()
+            raise
 
 
 def checkpoint_out(checkpoint: Checkpoint) -> CheckpointOut:

@@ -21,7 +21,9 @@ from projections.runner import ProjectionRunner
 from services.api.auth import Principal
 from services.api.problems import FieldError
 from services.audit.checkpoints import Checkpoints
+from services.audit.heavy import HeavyWork
 from services.audit.trail import ReadLog
+from services.bus.signing import BusSigner
 from services.bus.webhooks import WebhookStore
 from services.clock import Clock
 from services.handlers.cases import Cases
@@ -51,7 +53,9 @@ SERVICES: dict[str, type] = {
     "projections": ProjectionRunner,
     "checkpoints": Checkpoints,
     "reads": ReadLog,
+    "heavy": HeavyWork,
     "nats": NatsClient,
+    "bus_signer": BusSigner,
     "webhooks": WebhookStore,
     "clock": Clock,
     "settings": Settings,

@@ -26,6 +26,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from services.api.auth import Principal, tenant_member
 from services.api.problems import FieldError
+from services.bus.signing import BusSigner
 from services.bus.stream_config import STREAM, role_of, tenant_filter, token
 
 Req = Request[Principal, Any, Any]
@@ -43,6 +44,7 @@ RETRY_MS = 2000  # how soon a browser reconnects after losing the stream
 async def stream(
     request: Req,
     nats: NamedDependency[NatsClient],
+    bus_signer: NamedDependency[BusSigner],
     last_event_id: Annotated[
         str | None, HeaderParameter(name="last-event-id", description="resume after this event")
     ] = None,
@@ -58,7 +60,7 @@ async def stream(
         raise ServiceUnavailableException(
             "the notification bus is not reachable", headers={"Retry-After": "2"}
         ) from None
-    return ServerSentEvent(feed(sub, roles))
+    return ServerSentEvent(feed(sub, roles, bus_signer))
 
 
 def resume_after(last_event_id: str | None) -> int | None:
@@ -93,6 +95,7 @@ async def subscribe(
 async def feed(
     sub: JetStreamContext.PushSubscription,
     roles: Sequence[str],
+    signer: BusSigner,
     keep_alive: float = KEEP_ALIVE_S,
 ) -> AsyncIterator[ServerSentEventMessage]:
     # A caller holding two roles an event went to gets it once; the other copy only moves
@@ -110,6 +113,10 @@ async def feed(
             position = msg.metadata.sequence.stream
             if role_of(msg.subject) not in wanted:
                 continue  # another role's copy: not this caller's to see
+            if not signer.genuine(msg, "SSE feed"):
+                # Not the relay's: dropped before it can reach the browser or take the place
+                # of the genuine copy below. The ordered consumer needs no ack.
+                continue
             event_key = (msg.headers or {}).get("Nats-Msg-Id", "").rpartition(":")[0]
             if event_key and event_key in sent:
                 yield ServerSentEventMessage(data=None, id=position)

@@ -2,7 +2,8 @@
 
 A durable consumer lives on the server: it remembers what its reader acknowledged, so a reader
 that stops and comes back (or NATS restarting) resumes where it was. Several readers bound to
-the same consumer share its messages, each message going to one of them.
+the same consumer share its messages, each message going to one of them. A reader acts only on
+a message the relay signed (``BusSigner.genuine``, services/bus/signing.py).
 """
 
 from __future__ import annotations

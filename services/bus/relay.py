@@ -26,6 +26,7 @@ from projections.follow import LedgerFollower
 from projections.tracking import lock_positions, move_positions, next_batches, unfinished
 from services.bus.case_context import case_contexts
 from services.bus.messages import CONTENT_TYPE, cloud_event, routes
+from services.bus.signing import HEADER, BusSigner
 from services.bus.stream_config import STREAM, ensure_stream, message_id, subject
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ class Relay:
         pool: asyncpg.Pool,
         nc: NatsClient,
         decode: Decode,
+        signer: BusSigner,
         replicas: int = 1,
         batch_size: int = 500,
         sweep_seconds: float = 2.0,
@@ -84,6 +86,7 @@ class Relay:
         self.nc = nc
         self.js = nc.jetstream()
         self.decode = decode
+        self.signer = signer
         self.replicas = replicas
         self.batch_size = batch_size
         self.sweep_seconds = sweep_seconds
@@ -152,7 +155,12 @@ class Relay:
                 m.subject,
                 m.body,
                 stream=STREAM,
-                headers={"Nats-Msg-Id": m.msg_id, "Content-Type": CONTENT_TYPE},
+                headers={
+                    "Nats-Msg-Id": m.msg_id,
+                    "Content-Type": CONTENT_TYPE,
+                    # readers pass on only what carries this (services/bus/signing.py)
+                    HEADER: self.signer.sign(m.subject, m.msg_id, m.body),
+                },
             )
             for m in outgoing
         ]

@@ -22,6 +22,7 @@ from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 
 from services.bus.consumers import role_consumer_config, role_subscription
+from services.bus.signing import BusSigner
 from services.bus.stream_config import STREAM
 from services.bus.webhooks import Webhook, WebhookStore, signed_headers
 from services.clock import Clock, SystemClock
@@ -41,6 +42,7 @@ class WebhookDispatcher:
         self,
         store: WebhookStore,
         nc: NatsClient,
+        signer: BusSigner,
         clock: Clock | None = None,
         refresh_seconds: float = 1.0,
         backoff: tuple[float, ...] = BACKOFF_S,
@@ -48,6 +50,7 @@ class WebhookDispatcher:
     ) -> None:
         self.store = store
         self.js = nc.jetstream()
+        self.signer = signer
         self.clock = clock or SystemClock()
         self.refresh_seconds = refresh_seconds
         self.backoff = backoff
@@ -101,7 +104,13 @@ class WebhookDispatcher:
                 await asyncio.sleep(1.0)
 
     async def deliver(self, hook: Webhook, msg: Msg) -> str:
-        """One attempt; returns its outcome (delivered, retrying or gave_up)."""
+        """One attempt; returns its outcome (delivered, retrying or gave_up), or dropped for a
+        message the relay did not publish."""
+        if not self.signer.genuine(msg, f"webhook {hook.webhook_id}"):
+            # Never POSTed (we would sign it for the receiver) nor logged in the tenant's
+            # deliveries; acknowledged, so that it is not offered again forever.
+            await msg.ack()
+            return "dropped"
         attempt = msg.metadata.num_delivered
         message_id = (msg.headers or {}).get("Nats-Msg-Id", f"seq-{msg.metadata.sequence.stream}")
         started = time.perf_counter()

@@ -20,7 +20,7 @@ from services.cli import worker as cli_worker
 from services.cli.audit import add_audit_commands
 from services.cli.demo import seed_demo
 from services.cli.policy_docs import documented_policies, sync
-from services.engines import EngineError, EngineUrls, engines
+from services.engines import READER, RELAY, EngineError, EngineUrls, engines
 from services.logs import log_config
 from services.runtime import Runtime
 from services.settings import Settings
@@ -112,7 +112,9 @@ async def run_migrate(args: argparse.Namespace, settings: Settings, urls: Engine
 
 async def serve(args: argparse.Namespace, settings: Settings, urls: EngineUrls) -> int:
     await migrate(urls.database_url, settings.app_db_password)
-    runtime = Runtime(settings, urls.database_url, urls.nats_url)
+    # with the workers in process this process runs the relay, the one bus user that publishes
+    bus_user = RELAY if settings.workers_in_process else READER
+    runtime = Runtime(settings, urls.database_url, urls.nats_url, bus_user=bus_user)
     config = uvicorn.Config(
         create_app(runtime),
         host=settings.host,

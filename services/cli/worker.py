@@ -11,7 +11,7 @@ import logging
 import signal
 from typing import Any
 
-from services.engines import EngineUrls
+from services.engines import READER, RELAY, EngineUrls
 from services.runtime import Runtime
 from services.settings import Settings
 from services.store.migrate import migrate
@@ -38,7 +38,9 @@ def register(commands: Any) -> None:
 async def run_worker(args: argparse.Namespace, settings: Settings, urls: EngineUrls) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     await migrate(urls.database_url, settings.app_db_password)
-    runtime = await Runtime(settings, urls.database_url, urls.nats_url).open()
+    # only a worker that runs the relay logs in as the bus user that may publish
+    bus_user = RELAY if args.relay else READER
+    runtime = await Runtime(settings, urls.database_url, urls.nats_url, bus_user=bus_user).open()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -1,6 +1,7 @@
 """The write side on asyncpg and eventsourcing: the ledger (append, read, verify), the
 repository of aggregates, the codec between domain events and stored bytes, sealed personal
-fields and their data keys, idempotent answers, schema migrations.
+fields and their data keys, snapshots of long aggregates, idempotent answers, schema
+migrations.
 
 May import projections (the envelope the views read), domain and the leaves (settings, clock,
 logs); no Litestar, no NATS, nothing else of services.
@@ -12,6 +13,7 @@ from services.store.idempotency import Answer, IdempotencyMismatch, IdempotentRe
 from services.store.ledger import Conflict, Ledger, RecordedEvent, UnitOfWork
 from services.store.migrate import migrate
 from services.store.repository import NotFound, Repository
+from services.store.snapshots import Snapshots
 
 __all__ = [
     "Answer",
@@ -24,6 +26,7 @@ __all__ = [
     "NotFound",
     "RecordedEvent",
     "Repository",
+    "Snapshots",
     "TenantMapper",
     "UnitOfWork",
     "envelope_decoder",

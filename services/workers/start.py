@@ -23,6 +23,7 @@ def relay_for(runtime: Runtime, batch_size: int = 500) -> Relay:
         runtime.pool,
         runtime.nats,
         envelope_decoder(runtime.repository.mapper),
+        runtime.bus_signer,
         replicas=runtime.settings.stream_replicas,
         batch_size=batch_size,
     )
@@ -39,7 +40,7 @@ def watcher_for(runtime: Runtime) -> DeadlineWatcher:
 
 
 def dispatcher_for(runtime: Runtime) -> WebhookDispatcher:
-    return WebhookDispatcher(runtime.webhooks, runtime.nats, runtime.clock)
+    return WebhookDispatcher(runtime.webhooks, runtime.nats, runtime.bus_signer, runtime.clock)
 
 
 def start_workers(

@@ -1,10 +1,12 @@
 """deploy/ against the code: the compose file names settings the service reads, commands it
 has, files that exist and secrets the example env file defines; the NATS configs load, fsync
-every write, and describe one three-node cluster that the services' NATS_URL reaches.
+every write, and describe one three-node cluster that the services' NATS_URL reaches, whose
+users the services log in as (the worker as the relay, the APIs as readers).
 tests/e2e/test_scale_out.py runs these configs for real, on loopback."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -14,7 +16,7 @@ import pytest
 import yaml
 
 from services.cli import parser
-from services.engines import nats_server_binary
+from services.engines import PASSWORD_VARIABLES, READER, RELAY, nats_server_binary
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 SETTINGS = Path(__file__).resolve().parents[2] / "services" / "settings.py"
@@ -78,9 +80,25 @@ def test_mounted_files_exist_and_every_secret_is_in_the_example_env(compose) -> 
 
 
 def test_the_deploy_nats_configs_load_and_fsync_every_write() -> None:
+    # the users' passwords come from the environment, as compose gives them
+    env = {**os.environ, **{name: f"p-{user}" for user, name in PASSWORD_VARIABLES.items()}}
     for conf in sorted((DEPLOY / "nats").glob("*.conf")):
         checked = subprocess.run(
-            [nats_server_binary(), "-c", str(conf), "-t"], capture_output=True, text=True
+            [nats_server_binary(), "-c", str(conf), "-t"], capture_output=True, text=True, env=env
         )
         assert checked.returncode == 0, (conf.name, checked.stderr)
         assert re.search(r"^\s*sync_interval:\s*always\b", conf.read_text(), re.M), conf.name
+
+
+def test_every_node_takes_the_bus_users_and_each_process_logs_in_as_its_kind(compose) -> None:
+    for n in (1, 2, 3):
+        assert "include ./users.inc" in (DEPLOY / "nats" / f"nats-{n}.conf").read_text()
+        node = compose["services"][f"nats-{n}"]
+        assert "./nats/users.inc:/etc/nats/users.inc:ro" in node["volumes"]
+        assert set(node["environment"]) == set(PASSWORD_VARIABLES.values())
+    for name, service in app_services(compose).items():
+        env, command = service["environment"], service["command"][1]
+        if command in ("serve", "worker"):
+            user = RELAY if command == "worker" else READER  # the API processes run no relay
+            assert env["COMPLAINTS_NATS_USER"] == user, name
+            assert env["COMPLAINTS_NATS_PASSWORD"] == f"${{{PASSWORD_VARIABLES[user]}}}", name

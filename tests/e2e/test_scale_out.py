@@ -1,7 +1,8 @@
 """The production topology on loopback, with its two failures: PostgreSQL set up by
 deploy/postgres/init.sql (owner and application roles), three nats-server processes
-clustered by deploy/nats/nats-{1,2,3}.conf (addresses moved to loopback), an R3 stream, two
-``complaints serve`` processes on two ports and two ``complaints worker`` processes.
+clustered by deploy/nats/nats-{1,2,3}.conf (addresses moved to loopback) with the users of
+deploy/nats/users.inc, an R3 stream, two ``complaints serve`` processes on two ports (logged
+in to NATS as readers) and two ``complaints worker`` processes (as the relay).
 
 Under a steady load through both APIs it SIGKILLs the NATS node leading the stream, then the
 worker holding the deadline watcher's lock. Then: every complaint the client saw filed (201)
@@ -40,7 +41,14 @@ from nats.aio.client import Client as NatsClient
 
 from services.bus.consumers import role_consumer_config
 from services.bus.stream_config import STREAM
-from services.engines import EmbeddedNats, EmbeddedPostgres, free_port
+from services.engines import (
+    PASSWORD_VARIABLES,
+    READER,
+    RELAY,
+    EmbeddedNats,
+    EmbeddedPostgres,
+    free_port,
+)
 from services.store.codec import envelope_decoder, make_mapper
 from tests.services.bus.support import ROUTED_BY, eventually, read_all
 
@@ -48,6 +56,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 PLATFORM_KEY = "scale-test-platform-key-32-characters"
 OWNER_PASSWORD, APP_PASSWORD = "scale-owner", "scale-app"
+NATS_PASSWORDS = {RELAY: "scale-relay", READER: "scale-reader"}  # deploy/nats/users.inc's users
 MARKER = "COMPLAINTS_SCALE_TEST_RUN"  # in every child's environment: how leftovers are found
 
 LOAD_SECONDS = 24.0  # filing through both APIs, with the two kills inside it
@@ -135,6 +144,8 @@ class Topology:
             conf = self.root / f"nats-{n}" / "nats.conf"
             conf.parent.mkdir(parents=True)
             conf.write_text(loopback_config(n, [route for _, route, _ in ports], http))
+            # included beside the node's config; the passwords come from our environment
+            (conf.parent / "users.inc").write_text((DEPLOY / "nats" / "users.inc").read_text())
             server = EmbeddedNats(conf.parent / "store", client, config=conf)
             self.nodes.append(Node(f"nats-{n}", server, http))
             server.start()
@@ -146,6 +157,8 @@ class Topology:
     # the application: API processes and workers, as compose.yaml runs them
 
     def spawn(self, name: str, *args: str, port: int | None = None) -> Service:
+        # NATS logins as compose gives them: the workers run the relay, the APIs only read
+        user = RELAY if args[0] == "worker" else READER
         env = {
             k: v
             for k, v in os.environ.items()
@@ -156,6 +169,8 @@ class Topology:
                 MARKER: self.marker,
                 "DATABASE_URL": self.owner_url(name),
                 "NATS_URL": self.nats_url,
+                "COMPLAINTS_NATS_USER": user,
+                "COMPLAINTS_NATS_PASSWORD": NATS_PASSWORDS[user],
                 "COMPLAINTS_APP_DB_PASSWORD": APP_PASSWORD,
                 "COMPLAINTS_PLATFORM_ADMIN_KEY": PLATFORM_KEY,
                 "COMPLAINTS_WORKERS_IN_PROCESS": "false",
@@ -268,6 +283,8 @@ def leftovers(marker: str) -> list[str]:
 def topology(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Topology]:
     marker = uuid.uuid4().hex
     monkeypatch.setenv(MARKER, marker)  # inherited by the engines started from here
+    for user, variable in PASSWORD_VARIABLES.items():
+        monkeypatch.setenv(variable, NATS_PASSWORDS[user])  # for the NATS nodes' users
     started = time.monotonic()
     topo = Topology(tmp_path, marker)
     try:
@@ -481,7 +498,11 @@ async def test_the_scale_out_topology_survives_losing_the_stream_leader_and_the_
     run_started = time.monotonic()
     db = await asyncpg.connect(topo.superuser_url)
     nc = await nats.connect(
-        [node.url for node in topo.nodes], max_reconnect_attempts=-1, reconnect_time_wait=0.2
+        [node.url for node in topo.nodes],
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.2,
+        user=READER,  # what a reading service may do is all this test needs
+        password=NATS_PASSWORDS[READER],
     )
     apis = [httpx.AsyncClient(base_url=topo.api(f"api-{n}"), timeout=30) for n in (1, 2)]
     try:

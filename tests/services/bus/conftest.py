@@ -10,7 +10,14 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from services.engines import NATS_CONFIG, EmbeddedNats, EmbeddedPostgres, free_port
+from services.engines import (
+    NATS_CONFIG,
+    EmbeddedNats,
+    EmbeddedPostgres,
+    EngineUrls,
+    engines,
+    free_port,
+)
 from services.runtime import Runtime
 from services.settings import Settings
 from services.store.migrate import migrate
@@ -61,3 +68,18 @@ async def own_runtime(
     runtime = await Runtime(settings, own_database, own_nats.url).open()
     yield runtime
     await runtime.close()
+
+
+@pytest.fixture
+def secured_nats(tmp_path: Path) -> Iterator[tuple[Settings, EngineUrls]]:
+    """An embedded NATS as ``complaints serve`` starts one (``engines``): the deploy's users
+    with passwords generated under the data dir, on a free port; stopped afterwards. The
+    settings name that data dir, as every process of such a run shares it."""
+    settings = Settings(
+        database_url="postgresql://unused",  # set: engines() starts no PostgreSQL
+        data_dir=tmp_path / "data",
+        embedded_nats_port=free_port(),
+        workers_in_process=False,
+    )
+    with engines(settings) as urls:
+        yield settings, urls

@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -21,10 +22,12 @@ Request = tuple[dict[str, str], bytes]
 
 
 class Receiver:
-    """A tenant's endpoint that fails each message's first delivery and takes the second."""
+    """A tenant's endpoint that fails each message's first delivery and takes the second
+    (or, with ``fails_first=False``, takes every one)."""
 
-    def __init__(self) -> None:
+    def __init__(self, fails_first: bool = True) -> None:
         self.requests: list[Request] = []
+        self.fails_first = fails_first
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         body, more = b"", True
@@ -34,16 +37,18 @@ class Receiver:
         headers = {k.decode(): v.decode() for k, v in scope["headers"]}
         seen = any(h["webhook-id"] == headers["webhook-id"] for h, _ in self.requests)
         self.requests.append((headers, body))
-        await send({"type": "http.response.start", "status": 204 if seen else 500, "headers": []})
+        status = 500 if self.fails_first and not seen else 204
+        await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
     def of(self, event: str) -> list[Request]:
         return [(h, b) for h, b in self.requests if json.loads(b)["data"]["event"] == event]
 
 
-@pytest.fixture
-async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
-    app, port = Receiver(), free_port()
+@asynccontextmanager
+async def serving(app: Receiver) -> AsyncIterator[str]:
+    """The receiver on a real socket; yields the webhook URL to register."""
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
     )
@@ -52,9 +57,16 @@ async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
         if server.started:
             break
         await asyncio.sleep(0.02)
-    yield app, f"http://127.0.0.1:{port}/hooks/complaints"
+    yield f"http://127.0.0.1:{port}/hooks/complaints"
     server.should_exit = True
     await asyncio.wait_for(serving, 10)
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
+    app = Receiver()
+    async with serving(app) as url:
+        yield app, url
 
 
 async def test_a_webhook_gets_each_notification_signed_and_retried_until_taken(
