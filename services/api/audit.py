@@ -88,18 +88,30 @@ class AuditController(Controller):
 
     @get("/verify", operation_id="verifyLedger")
     async def verify(
-        self, request: Req, ledger: NamedDependency[Ledger], heavy: NamedDependency[HeavyWork]
+        self,
+        request: Req,
+        ledger: NamedDependency[Ledger],
+        heavy: NamedDependency[HeavyWork],
+        checkpoints: NamedDependency[Checkpoints],
     ) -> VerifyOut:
+        """The chain walked from the first row, then held to the checkpoints signed over it:
+        a chain can be whole and still not the one signed (a tail cut, the head moved back)."""
         tenant_id = request.user.tenant_id
         async with admitted(heavy.compute):  # the walk is the database's CPU: a few at a time
             report = await ledger.verify(tenant_id)
         head = await ledger.head(tenant_id)
+        ok, head_seq, bad_seq, reason = report.ok, report.head_seq, report.bad_seq, report.reason
+        if ok:
+            contradicted = await checkpoints.contradiction(tenant_id, report.head_seq)
+            if contradicted is not None:
+                ok, (bad_seq, reason) = False, contradicted
+                head_seq = min(head_seq, bad_seq - 1)
         return VerifyOut(
-            ok=report.ok,
-            head_seq=report.head_seq,
+            ok=ok,
+            head_seq=head_seq,
             head_hash=head[1].hex() if head else None,
-            bad_seq=report.bad_seq,
-            reason=report.reason,
+            bad_seq=bad_seq,
+            reason=reason,
         )
 
     @get("/checkpoints", operation_id="listCheckpoints")
