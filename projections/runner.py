@@ -39,12 +39,6 @@ SELECT tenant_id, seq, originator_id, originator_version, topic, state, recorded
   FROM events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
 """
 
-LAG = """
-SELECT v.view, h.tenant_id, h.seq - COALESCE(t.seq, 0) AS behind, t.updated_at
-  FROM ledger_heads h CROSS JOIN unnest($1::text[]) AS v(view)
-  LEFT JOIN projection_tracking t ON t.tenant_id = h.tenant_id AND t.view = v.view
-"""
-
 BEHIND = """
 SELECT h.tenant_id FROM ledger_heads h
  WHERE h.seq > COALESCE((SELECT min(t.seq) FROM projection_tracking t
@@ -59,7 +53,6 @@ INSERT INTO projection_quarantine (view, tenant_id, seq, error) VALUES ($1, $2, 
 ON CONFLICT DO NOTHING
 """
 
-QUARANTINED = "SELECT view, tenant_id, count(*) AS events FROM projection_quarantine GROUP BY 1, 2"
 
 # Failures that say nothing about the event: the database went away or rolled the
 # transaction back. The batch is tried again later; nothing is set aside for them.
@@ -383,18 +376,18 @@ class ProjectionRunner:
     # --- observing ---------------------------------------------------------------------
 
     async def lag(self) -> list[Lag]:
-        rows = await self.pool.fetch(f"SELECT * FROM ({LAG}) lag", self.names)
+        rows = await self.pool.fetch("SELECT * FROM projection_lag($1)", self.names)
         return [Lag(r["view"], r["tenant_id"], r["behind"], r["updated_at"]) for r in rows]
 
     async def quarantined(self) -> list[Quarantined]:
         """Per view and tenant, how many events are set aside (``set_aside``)."""
-        rows = await self.pool.fetch(QUARANTINED)
+        rows = await self.pool.fetch("SELECT * FROM projection_set_aside()")
         return [Quarantined(r["view"], r["tenant_id"], r["events"]) for r in rows]
 
     async def worst_lag(self) -> dict[str, int]:
         """Per view, the most events any tenant is behind (for readiness; one row a view)."""
         rows = await self.pool.fetch(
-            f"SELECT view, max(behind) AS behind FROM ({LAG}) lag GROUP BY view", self.names
+            "SELECT view, max(behind) AS behind FROM projection_lag($1) GROUP BY view", self.names
         )
         return {r["view"]: r["behind"] for r in rows}
 
@@ -404,14 +397,7 @@ class ProjectionRunner:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            reached = (
-                await self.pool.fetchval(
-                    "SELECT seq FROM projection_tracking WHERE view = $1 AND tenant_id = $2",
-                    view,
-                    tenant_id,
-                )
-                or 0
-            )
+            reached = await self.pool.fetchval("SELECT view_position($1, $2)", view, tenant_id) or 0
             if reached >= seq or loop.time() >= deadline:
                 return reached
             await asyncio.sleep(0.01)

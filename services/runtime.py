@@ -7,6 +7,8 @@ here starts background work: the API's lifespan and ``complaints worker`` decide
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from functools import partial
@@ -33,21 +35,31 @@ from services.handlers.directory import TenantDirectory
 from services.handlers.tenancy import Tenancy
 from services.handlers.tenant_keys import DataKeys
 from services.handlers.views import ViewReads
-from services.settings import APP_ROLE, Settings
+from services.settings import APP_ROLE, WORKER_ROLE, Settings
 from services.store.codec import envelope_decoder, make_mapper
 from services.store.data_keys import FileKeyProvider
 from services.store.ledger import Announcer, Ledger
 from services.store.repository import Repository
 from services.store.snapshots import Snapshots
 
+log = logging.getLogger(__name__)
 
-def app_role_url(owner_url: str, password: str | None) -> str:
-    """The owner's URL with the application role's credentials in it."""
+# Closing the bus connection: with the server gone the client reconnects for ever, and a
+# drain would wait for it (nats-py's bounds: 30 s for the subscriptions, 10 s more to flush).
+BUS_DRAIN_TIMEOUT_S = 2  # the subscriptions' part (nats-py's drain_timeout)
+BUS_CLOSE_TIMEOUT_S = 3.0  # the whole drain; then the connection is closed under it
+
+# The workers' connections: runner, relay, signer and their followers' listeners.
+WORKER_POOL_SIZE = 6
+
+
+def role_url(owner_url: str, password: str | None, role: str = APP_ROLE) -> str:
+    """The owner's URL with one of the service's roles and its credentials in it."""
     parts = urlsplit(owner_url)
     host = parts.hostname or ""
     if ":" in host:
         host = f"[{host}]"
-    netloc = APP_ROLE + (f":{quote(password)}" if password else "") + "@" + host
+    netloc = role + (f":{quote(password)}" if password else "") + "@" + host
     if parts.port:
         netloc += f":{parts.port}"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
@@ -71,8 +83,13 @@ class Runtime:
     # passwords: RELAY where the relay runs (only it may publish), READER elsewhere.
     # COMPLAINTS_NATS_USER/COMPLAINTS_NATS_PASSWORD, when set, are used instead.
     bus_user: str = READER
+    # Whether this process runs workers (the projection runner, relay and checkpoint signer
+    # follow every tenant): they get a pool of the worker's database role, which alone may
+    # read across tenants; requests keep to the API's role, one tenant at a time.
+    runs_workers: bool = True
     # Built by open(), in this order; close() undoes what open() did, newest first.
     pool: asyncpg.Pool = field(init=False)
+    worker_pool: asyncpg.Pool | None = field(init=False, default=None)
     announcer: Announcer = field(init=False)
     ledger: Ledger = field(init=False)
     keys: FileKeyProvider = field(init=False)
@@ -94,7 +111,7 @@ class Runtime:
     _opened: AsyncExitStack = field(init=False, default_factory=AsyncExitStack)
 
     async def open(self) -> Runtime:
-        url = app_role_url(self.database_url, self.settings.app_db_password)
+        url = role_url(self.database_url, self.settings.app_db_password)
         self.pool = await asyncpg.create_pool(
             url,
             min_size=1,
@@ -103,6 +120,17 @@ class Runtime:
             reset=keep_session,
         )
         self._opened.push_async_callback(self.pool.close)
+        if self.runs_workers:
+            worker_url = role_url(self.database_url, self.settings.worker_db_password, WORKER_ROLE)
+            self.worker_pool = await asyncpg.create_pool(
+                worker_url,
+                min_size=1,
+                max_size=WORKER_POOL_SIZE,
+                command_timeout=30,
+                reset=keep_session,
+            )
+            self._opened.push_async_callback(self.worker_pool.close)
+        following = self.worker_pool or self.pool
         self.announcer = Announcer(self.pool)
         self.announcer.start()
         self._opened.push_async_callback(self.announcer.close)
@@ -127,8 +155,8 @@ class Runtime:
             export_slots=self.settings.export_slots,
         )
         self._opened.push_async_callback(self.heavy.close)
-        self.checkpoints = Checkpoints(self.pool, self.settings.checkpoint_key_path, self.clock)
-        self.projections = ProjectionRunner(self.pool, envelope_decoder(self.repository.mapper))
+        self.checkpoints = Checkpoints(following, self.settings.checkpoint_key_path, self.clock)
+        self.projections = ProjectionRunner(following, envelope_decoder(self.repository.mapper))
         self.views = ViewReads(self.pool, self.ledger, self.projections)
         login = bus_login(self.settings, self.bus_user)
         self.nats = await nats.connect(
@@ -137,9 +165,12 @@ class Runtime:
             reconnect_time_wait=0.5,
             allow_reconnect=True,
             connect_timeout=5,
+            drain_timeout=BUS_DRAIN_TIMEOUT_S,
+            disconnected_cb=self._bus_lost,
+            reconnected_cb=self._bus_back,
             **({"user": login[0], "password": login[1]} if login else {}),
         )
-        self._opened.push_async_callback(self.nats.drain)
+        self._opened.push_async_callback(self._close_bus)
         self.bus_signer = BusSigner.from_file(self.settings.bus_key_path)
         self.webhooks = WebhookStore(self.pool)
         self.data_keys = DataKeys(self.repository, self.keys, notification_purger(self.nats))
@@ -147,3 +178,26 @@ class Runtime:
 
     async def close(self) -> None:
         await self._opened.aclose()
+
+    async def _close_bus(self) -> None:
+        # Not wait_for: nats-py's drain swallows a cancellation and goes on flushing. Closed
+        # under it past the bound, its flush fails at once.
+        draining = asyncio.ensure_future(self.nats.drain())
+        await asyncio.wait([draining], timeout=BUS_CLOSE_TIMEOUT_S)
+        undrained = draining.exception() if draining.done() else "timed out"
+        if undrained is not None:
+            # what was not sent is lost here; the relay publishes it again from the ledger
+            log.warning("bus connection closed undrained: %r", undrained)
+        try:
+            await asyncio.wait_for(self.nats.close(), BUS_CLOSE_TIMEOUT_S)
+        except TimeoutError:
+            log.warning("bus connection not closed within %ss", BUS_CLOSE_TIMEOUT_S)
+        draining.cancel()
+        await asyncio.gather(draining, return_exceptions=True)
+
+    async def _bus_lost(self) -> None:
+        if not self.nats.is_closed:  # not our own close
+            log.warning("bus connection lost; reconnecting")
+
+    async def _bus_back(self) -> None:
+        log.info("bus connection back")

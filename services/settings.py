@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-APP_ROLE = "complaints_app"  # created by migration 002
+APP_ROLE = "complaints_app"  # the API's database role (migration 002): one tenant at a time
+WORKER_ROLE = "complaints_worker"  # the workers' (migration 041): they follow every tenant
 # Works for ``serve --demo`` (``make run``) only: a plain ``serve`` refuses it.
 DEV_PLATFORM_KEY = "platform-admin-dev-key"
 MIN_PLATFORM_KEY = 32  # characters: guessing it must be as hard as guessing a tenant key
@@ -21,6 +23,7 @@ class Settings:
     nats_user: str | None = None
     nats_password: str | None = field(default=None, repr=False)
     app_db_password: str | None = None
+    worker_db_password: str | None = field(default=None, repr=False)
     platform_admin_key: str = DEV_PLATFORM_KEY
     host: str = "127.0.0.1"
     port: int = 8000
@@ -56,6 +59,13 @@ class Settings:
     heavy_workers: int = 1
     heavy_slots: int = 4
     export_slots: int = 2
+    # Networks webhooks may reach although they are not public ("10.1.2.0/24", "127.0.0.1");
+    # none: public addresses only (services/bus/destinations.py)
+    webhook_allowed_networks: tuple[str, ...] = ()
+    # Open event streams (GET /v1/stream) per API key and per tenant, in each API process
+    # (0: no cap); past either, a 429 with Retry-After
+    sse_streams_per_key: int = 4
+    sse_streams_per_tenant: int = 64
 
     def platform_key_problem(self) -> str | None:
         """Why this platform key must not guard a real service, or None when it may."""
@@ -92,6 +102,7 @@ class Settings:
             nats_user=env.get("COMPLAINTS_NATS_USER") or None,
             nats_password=env.get("COMPLAINTS_NATS_PASSWORD") or None,
             app_db_password=env.get("COMPLAINTS_APP_DB_PASSWORD") or None,
+            worker_db_password=env.get("COMPLAINTS_WORKER_DB_PASSWORD") or None,
             platform_admin_key=env.get("COMPLAINTS_PLATFORM_ADMIN_KEY", base.platform_admin_key),
             host=env.get("COMPLAINTS_HOST", base.host),
             port=int(env.get("COMPLAINTS_PORT", base.port)),
@@ -125,9 +136,30 @@ class Settings:
             heavy_workers=int(env.get("COMPLAINTS_HEAVY_WORKERS", base.heavy_workers)),
             heavy_slots=int(env.get("COMPLAINTS_HEAVY_SLOTS", base.heavy_slots)),
             export_slots=int(env.get("COMPLAINTS_EXPORT_SLOTS", base.export_slots)),
+            webhook_allowed_networks=_networks(env, "COMPLAINTS_WEBHOOK_ALLOWED_NETWORKS"),
+            sse_streams_per_key=int(
+                env.get("COMPLAINTS_SSE_STREAMS_PER_KEY", base.sse_streams_per_key)
+            ),
+            sse_streams_per_tenant=int(
+                env.get("COMPLAINTS_SSE_STREAMS_PER_TENANT", base.sse_streams_per_tenant)
+            ),
         )
 
 
 def _flag(env: dict[str, str], name: str, default: bool) -> bool:
     value = env.get(name)
     return default if value is None else value.strip().lower() not in ("0", "false", "no", "off")
+
+
+def _networks(env: dict[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated networks, each checked now: a typo stops the process at its start
+    rather than failing each webhook later."""
+    entries = tuple(entry.strip() for entry in env.get(name, "").split(",") if entry.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"{name}: {entry!r} is not a network (10.1.2.0/24) nor an address"
+            ) from None
+    return entries

@@ -87,6 +87,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         # No deadline watcher in the shared runtime: on the clock it would record misses in
         # other tests' past-dated cases while they compare views; tests/services/bus runs its own.
         watch_deadlines=False,
+        # the tests' webhook receivers listen on loopback, which production refuses
+        webhook_allowed_networks=("127.0.0.0/8", "::1"),
     )
 
 

@@ -96,7 +96,8 @@ async def idempotent(request: Request[Principal, Any, Any]) -> IdempotentRequest
         raise FieldError("Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
     body = await request.body()
     sha = fingerprint(request.method, request.url.path, body)
-    return IdempotentRequest(idempotency_scope(request.user), key, sha)
+    tenant_id = request.user.tenant_id or PLATFORM_SCOPE
+    return IdempotentRequest(tenant_id, idempotency_scope(request.user), key, sha)
 
 
 def answered(answer: Answer, headers: dict[str, str] | None = None) -> Response:
@@ -113,5 +114,5 @@ async def write_once(
     """Run ``work`` in one transaction; with an Idempotency-Key, at most once.
     ``rolls_back``: every effect of ``work`` is in the ledger (see ``run_once``)."""
     once = await idempotent(request)
-    answer = await run_once(ledger, once.scope_id, once.key, once.sha256, work, rolls_back)
+    answer = await run_once(ledger, once, work, rolls_back)
     return answered(answer, headers)

@@ -30,6 +30,7 @@ from domain.policies.base import UnknownCategory
 from domain.policy import InvalidPolicyOption
 from domain.tenant import UnknownCalendar, UnknownKey, UnknownPerson
 from services.api.request_context import request_id_of
+from services.bus.destinations import ForbiddenDestination
 from services.handlers.cases import StaleVersion
 from services.handlers.tenancy import UnknownRoles
 from services.store.idempotency import IdempotencyMismatch
@@ -130,6 +131,10 @@ def on_field_error(_: Request, exc: FieldError) -> Response:
         "validation",
         errors=[{"field": exc.field, "reason": exc.reason}],
     )
+
+
+def on_forbidden_destination(request: Request, exc: ForbiddenDestination) -> Response:
+    return on_field_error(request, FieldError("url", exc.reason))
 
 
 def on_unknown_category(request: Request, exc: UnknownCategory) -> Response:
@@ -244,6 +249,7 @@ _HANDLERS = {
     UnknownCategory: on_unknown_category,
     InvalidTransition: on_invalid_transition,
     FieldError: on_field_error,
+    ForbiddenDestination: on_forbidden_destination,
     UnknownPolicy: on_unknown_policy,
     ReceiptOutOfRange: on_receipt_out_of_range,
     RecursionError: on_too_deep,

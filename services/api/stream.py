@@ -4,20 +4,31 @@ Each event's ``id`` is the message's sequence in the stream, so a browser that r
 sends it back as ``Last-Event-ID`` and the feed resumes right after it; without one the feed
 starts with what arrives from now on. The subscription exists before the response starts, so
 nothing published after the client sees the headers is missed.
+
+Each open stream holds a consumer on the bus and a connection: an API key may hold
+``sse_streams_per_key`` of them at once and a tenant ``sse_streams_per_tenant``, counted in
+this API process (N processes allow N times as many). Past either, a 429 opens nothing; a
+stream gives its slot back when it ends, the client having closed it or gone.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections import deque
-from collections.abc import AsyncIterator, Sequence
+import weakref
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
 import nats.errors
 from litestar import Request, get
 from litestar.di import NamedDependency
-from litestar.exceptions import PermissionDeniedException, ServiceUnavailableException
+from litestar.exceptions import (
+    PermissionDeniedException,
+    ServiceUnavailableException,
+    TooManyRequestsException,
+)
 from litestar.params import HeaderParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from nats.aio.client import Client as NatsClient
@@ -28,10 +39,58 @@ from services.api.auth import Principal, tenant_member
 from services.api.problems import FieldError
 from services.bus.signing import BusSigner
 from services.bus.stream_config import STREAM, role_of, tenant_filter, token
+from services.settings import Settings
 
 Req = Request[Principal, Any, Any]
 KEEP_ALIVE_S = 15.0  # a comment line this often keeps proxies from closing an idle stream
 RETRY_MS = 2000  # how soon a browser reconnects after losing the stream
+BUSY_RETRY_S = 5  # Retry-After past a cap: a slot frees only when some stream ends
+
+
+class StreamSlots:
+    """Streams open now, per API key and per tenant (a cap of 0: none)."""
+
+    def __init__(self, per_key: int, per_tenant: int) -> None:
+        self.caps = {"key": per_key, "tenant": per_tenant}
+        self.open: Counter[tuple[str, str]] = Counter()
+
+    def take(self, key: str, tenant: str) -> Slot | None:
+        """A slot of the key's and of its tenant's, or None when either is full."""
+        holders = (("key", key), ("tenant", tenant))
+        if any(0 < self.caps[kind] <= self.open[(kind, name)] for kind, name in holders):
+            return None
+        self.open.update(holders)
+        return Slot(self, holders)
+
+    def release(self, holders: tuple[tuple[str, str], ...]) -> None:
+        self.open.subtract(holders)
+        for holder in holders:
+            if self.open[holder] <= 0:
+                del self.open[holder]
+
+
+@dataclass
+class Slot:
+    """One stream's place in the counts: given back once, however often it is asked to."""
+
+    slots: StreamSlots
+    holders: tuple[tuple[str, str], ...]
+    held: bool = True
+
+    def give_back(self) -> None:
+        if self.held:
+            self.held = False
+            self.slots.release(self.holders)
+
+
+def open_streams(request: Req, settings: Settings) -> StreamSlots:
+    """This app's count, made with its first stream."""
+    state = request.app.state
+    if "stream_slots" not in state:
+        state.stream_slots = StreamSlots(
+            settings.sse_streams_per_key, settings.sse_streams_per_tenant
+        )
+    return state.stream_slots
 
 
 @get(
@@ -45,6 +104,7 @@ async def stream(
     request: Req,
     nats: NamedDependency[NatsClient],
     bus_signer: NamedDependency[BusSigner],
+    settings: NamedDependency[Settings],
     last_event_id: Annotated[
         str | None, HeaderParameter(name="last-event-id", description="resume after this event")
     ] = None,
@@ -53,14 +113,26 @@ async def stream(
     roles = sorted(request.user.roles)
     if not roles:
         raise PermissionDeniedException("this key holds no role to be notified for")
-    assert request.user.tenant_id is not None
+    tenant_id = request.user.tenant_id
+    assert tenant_id is not None
+    slot = open_streams(request, settings).take(
+        f"{tenant_id}/{request.user.key_id}", str(tenant_id)
+    )
+    if slot is None:
+        raise TooManyRequestsException(
+            "too many open streams for this key or tenant; close one, or retry after the pause",
+            headers={"Retry-After": str(BUSY_RETRY_S)},
+        )
     try:
-        sub = await subscribe(nats.jetstream(), request.user.tenant_id, roles, after)
+        sub = await subscribe(nats.jetstream(), tenant_id, roles, after)
     except (nats.errors.Error, TimeoutError):
+        slot.give_back()
         raise ServiceUnavailableException(
             "the notification bus is not reachable", headers={"Retry-After": "2"}
         ) from None
-    return ServerSentEvent(feed(sub, roles, bus_signer))
+    events = feed(sub, roles, bus_signer, ended=slot.give_back)
+    weakref.finalize(events, slot.give_back)  # a feed dropped unstarted runs no finally
+    return ServerSentEvent(events)
 
 
 def resume_after(last_event_id: str | None) -> int | None:
@@ -97,6 +169,7 @@ async def feed(
     roles: Sequence[str],
     signer: BusSigner,
     keep_alive: float = KEEP_ALIVE_S,
+    ended: Callable[[], None] = lambda: None,
 ) -> AsyncIterator[ServerSentEventMessage]:
     # A caller holding two roles an event went to gets it once; the other copy only moves
     # the id on (an id without data), so a resume does not bring it back.
@@ -124,5 +197,8 @@ async def feed(
             sent.append(event_key)
             yield ServerSentEventMessage(data=msg.data.decode(), id=position)
     finally:
+        # before any await: a client gone cancels this generator, and the cancellation may
+        # interrupt the unsubscribe
+        ended()
         with contextlib.suppress(nats.errors.Error):
             await sub.unsubscribe()

@@ -22,6 +22,7 @@ from services.api.auth import Principal, tenant_member
 from services.api.deps import caller_tenant
 from services.api.problems import FieldError
 from services.audit.checkpoints import Checkpoints
+from services.bus.signing import BusSigner
 from services.clock import Clock
 from services.handlers.directory import TenantDirectory
 from services.handlers.views import ViewReads
@@ -138,7 +139,9 @@ class ViewController(Controller):
     media_type="text/plain; version=0.0.4",
 )
 async def metrics(
-    projections: NamedDependency[ProjectionRunner], checkpoints: NamedDependency[Checkpoints]
+    projections: NamedDependency[ProjectionRunner],
+    checkpoints: NamedDependency[Checkpoints],
+    bus_signer: NamedDependency[BusSigner],
 ) -> str:
     """Prometheus text: how many events each view is behind, per tenant."""
     lines = [
@@ -169,4 +172,11 @@ async def metrics(
         lines.append(
             f'complaints_checkpoint_refused_seq{{tenant="{refused["tenant_id"]}"}} {refused["seq"]}'
         )
+    lines += [
+        "# HELP complaints_bus_rejected_messages_total Bus messages this process dropped for want"
+        " of the relay's signature: its SSE feeds', and its webhook deliveries' when it runs"
+        " them (docs/bus.md).",
+        "# TYPE complaints_bus_rejected_messages_total counter",
+        f"complaints_bus_rejected_messages_total {bus_signer.rejected}",
+    ]
     return "\n".join(lines) + "\n"

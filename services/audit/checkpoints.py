@@ -19,6 +19,7 @@ from services.audit.chain import ZERO_HASH, ChainWalk
 from services.audit.checkpoint_keys import Checkpoint, Signer, signature_holds
 from services.audit.export import ledger_chunks
 from services.clock import Clock
+from services.store.tenant_rows import tenant_transaction
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ INSERT INTO checkpoint_refusals (tenant_id, seq, reason) VALUES ($1, $2, $3)
 ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq, reason = excluded.reason,
     noticed_at = now()
 """
-REFUSALS = "SELECT tenant_id, seq, reason, noticed_at FROM checkpoint_refusals ORDER BY tenant_id"
+REFUSALS = "SELECT * FROM checkpoint_refused()"
 # The first checkpoint whose seq the ledger no longer holds with the hash it signed.
 CONTRADICTED = """
 SELECT c.seq, c.hash AS signed, e.hash AS held FROM checkpoints c
@@ -143,7 +144,8 @@ class Checkpoints:
                 f"tail missing: the ledger ends at seq {head_seq}, a checkpoint signed at "
                 f"{latest.signed_at.isoformat()} vouches for seq {latest.seq}"
             )
-        found = await self.pool.fetchrow(CONTRADICTED, tenant_id)
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            found = await conn.fetchrow(CONTRADICTED, tenant_id)
         if found is not None:
             return found["seq"], f"seq {found['seq']} is not the row its checkpoint signed"
         return None
@@ -158,13 +160,15 @@ class Checkpoints:
             await asyncio.sleep(interval_seconds)
 
     async def latest(self, tenant_id: UUID) -> Checkpoint | None:
-        record = await self.pool.fetchrow(LATEST, tenant_id)
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            record = await conn.fetchrow(LATEST, tenant_id)
         return _checkpoint(record) if record else None
 
     async def after(
         self, tenant_id: UUID, after_seq: int = 0, limit: int = 1000
     ) -> list[Checkpoint]:
-        return [_checkpoint(r) for r in await self.pool.fetch(AFTER, tenant_id, after_seq, limit)]
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            return [_checkpoint(r) for r in await conn.fetch(AFTER, tenant_id, after_seq, limit)]
 
 
 def _checkpoint(record: asyncpg.Record) -> Checkpoint:

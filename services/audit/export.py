@@ -21,6 +21,7 @@ import asyncpg
 
 from services.audit.chain import LedgerRow
 from services.audit.format import encode_line
+from services.store.tenant_rows import set_tenant
 
 CHUNK = 1000
 SLICE = 250  # rows encoded between two turns of the loop, when encoding in place
@@ -83,6 +84,7 @@ async def raw_chunks(
         pool.acquire() as conn,
         conn.transaction(isolation="repeatable_read", readonly=True),
     ):
+        await set_tenant(conn, tenant_id)
         cursor = await conn.cursor(ROWS, tenant_id, after_seq, limit)
         while batch := await cursor.fetch(chunk):
             yield [raw_row(r) for r in batch]

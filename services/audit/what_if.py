@@ -30,6 +30,7 @@ from domain.handling import execute, file_complaint
 from domain.policy import Policy
 from domain.tenant import Tenant
 from services.store.repository import NotFound, Repository
+from services.store.tenant_rows import tenant_transaction
 
 # The event that opens a step -> the command that recorded it.
 OPENERS: dict[str, type[c.Command]] = {
@@ -242,7 +243,8 @@ async def recorded_what_if(
 ) -> WhatIf:
     """Read the case's and the tenant's events, then re-decide; reads only."""
     mapper = repository.mapper
-    rows = await repository.ledger.pool.fetch(CASE_EVENTS, tenant_id, case_id)
+    async with tenant_transaction(repository.ledger.pool, tenant_id) as conn:
+        rows = await conn.fetch(CASE_EVENTS, tenant_id, case_id)
     if not rows:
         raise NotFound("complaint", case_id)
     tenant_events = await repository.ledger.originator_events(tenant_id, tenant_id)

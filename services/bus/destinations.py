@@ -10,14 +10,17 @@ checked), and the delivery goes to the address that was checked.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# (host, port) -> the addresses the host resolves to now, as text
+Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 
 
 class ForbiddenDestination(ValueError):
@@ -26,6 +29,11 @@ class ForbiddenDestination(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class UnresolvedHost(ForbiddenDestination):
+    """A host name that resolves to nothing now: a delivery has no address to check, so it is
+    refused; registration lets it in, since it says nothing of where the name will point."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,14 @@ def literal_address(host: str) -> Address | None:
         return None
 
 
+def wire_host(host: str) -> str:
+    """The host as a request carries it in ``Host`` and the TLS server name: ASCII."""
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ForbiddenDestination("has a host name that is not valid") from None
+
+
 def embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
     """The IPv4 address an IPv6 one carries (mapped, 6to4, Teredo), which is where it goes."""
     if isinstance(address, ipaddress.IPv4Address):
@@ -65,13 +81,19 @@ def embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
     return None
 
 
+async def system_resolver(host: str, port: int) -> list[str]:
+    found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in found]
+
+
 class Destinations:
-    def __init__(self, allowed: Iterable[str] = ()) -> None:
+    def __init__(self, allowed: Iterable[str] = (), resolver: Resolver = system_resolver) -> None:
         """``allowed``: networks (``10.1.2.0/24``, ``127.0.0.1``) the operator lets webhooks
         reach although they are not public (``COMPLAINTS_WEBHOOK_ALLOWED_NETWORKS``)."""
         self.allowed: tuple[Network, ...] = tuple(
             ipaddress.ip_network(entry.strip(), strict=False) for entry in allowed if entry.strip()
         )
+        self.resolver = resolver
 
     def check_address(self, address: Address) -> None:
         if any(address in network for network in self.allowed):
@@ -87,8 +109,8 @@ class Destinations:
             )
 
     def check_url(self, url: str) -> tuple[str, int]:
-        """The URL's host and port, once its form is acceptable; its address, too, when the
-        host is one written as a number."""
+        """The URL's host (as sent: IDNA for a name in another script) and port, once its
+        form is acceptable; its address, too, when the host is one written as a number."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ForbiddenDestination("must be an http or https URL with a host")
@@ -98,10 +120,11 @@ class Destinations:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
             raise ForbiddenDestination("has a port that is not a number from 1 to 65535") from None
-        address = literal_address(parts.hostname)
+        host = wire_host(parts.hostname)
+        address = literal_address(host)
         if address is not None:
             self.check_address(address)
-        return parts.hostname, port
+        return host, port
 
     async def resolve(self, url: str) -> Pinned:
         """Resolve the URL's host now and check every address it gives; the URL pinned to
@@ -110,16 +133,22 @@ class Destinations:
         address = literal_address(host)
         if address is None:
             try:
-                found = await asyncio.get_running_loop().getaddrinfo(
-                    host, port, type=socket.SOCK_STREAM
-                )
-            except socket.gaierror:
-                raise ForbiddenDestination("has a host name that does not resolve") from None
-            addresses = [ipaddress.ip_address(info[4][0]) for info in found]
+                addresses = [ipaddress.ip_address(each) for each in await self.resolver(host, port)]
+            except OSError:  # socket.gaierror among them
+                addresses = []
+            if not addresses:
+                raise UnresolvedHost("has a host name that does not resolve")
             for each in addresses:
                 self.check_address(each)
             address = addresses[0]
         parts = urlsplit(url)
+        port_shown = f":{parts.port}" if parts.port else ""
         shown = f"[{address}]" if address.version == 6 else str(address)
-        netloc = shown + (f":{parts.port}" if parts.port else "")
-        return Pinned(urlunsplit(parts._replace(netloc=netloc)), parts.netloc, host)
+        host_header = (f"[{host}]" if ":" in host else host) + port_shown
+        return Pinned(urlunsplit(parts._replace(netloc=shown + port_shown)), host_header, host)
+
+    async def admit(self, url: str) -> None:
+        """What registration checks: the URL's form and every address its host resolves to
+        now. A name that does not resolve yet is let in: each delivery checks it again."""
+        with contextlib.suppress(UnresolvedHost):
+            await self.resolve(url)

@@ -5,6 +5,12 @@ subjects, starting when the webhook was created. A delivery is acknowledged once
 answers 2xx; otherwise it is handed back to the server with the next pause of ``BACKOFF_S``,
 and after the last one it is given up. Delivery is at least once: a receiver deduplicates by
 the ``webhook-id`` header. Several dispatchers may run; the server gives each message to one.
+
+Each attempt resolves the webhook's host again and checks every address it gives
+(services/bus/destinations.py), then connects to the address it checked, with the URL's own
+``Host`` and TLS server name. The delivery log, which the tenant reads, names what went wrong
+by its kind only (``ERRORS``): the addresses and ports a library error quotes would let a
+tenant map what the dispatcher can reach.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 
 from services.bus.consumers import role_consumer_config, role_subscription
+from services.bus.destinations import Destinations, ForbiddenDestination
 from services.bus.signing import BusSigner
 from services.bus.stream_config import STREAM
 from services.bus.webhooks import Webhook, WebhookStore, signed_headers
@@ -31,6 +38,8 @@ log = logging.getLogger(__name__)
 
 BACKOFF_S = (1.0, 5.0, 30.0, 120.0, 600.0, 1800.0, 3600.0)  # pauses before attempts 2..8
 FAILURES = (nats.errors.Error, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+REFUSED, UNREACHABLE, TIMEOUT = "refused destination", "connection failed", "timeout"
+ERRORS = (REFUSED, UNREACHABLE, TIMEOUT, "http 3xx", "http 4xx", "http 5xx")
 
 
 def consumer_name(webhook_id: UUID) -> str:
@@ -47,6 +56,7 @@ class WebhookDispatcher:
         refresh_seconds: float = 1.0,
         backoff: tuple[float, ...] = BACKOFF_S,
         timeout: float = 10.0,
+        destinations: Destinations | None = None,
     ) -> None:
         self.store = store
         self.js = nc.jetstream()
@@ -55,12 +65,19 @@ class WebhookDispatcher:
         self.refresh_seconds = refresh_seconds
         self.backoff = backoff
         self.timeout = timeout
+        self.destinations = destinations or Destinations()
         self._serving: dict[UUID, asyncio.Task] = {}
         self._http: httpx.AsyncClient | None = None
 
     async def run(self) -> None:
         """Serve the active webhooks until cancelled, picking up new and removed ones."""
-        async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False) as http:
+        # No connection kept for another request: it is to an address, which several hosts
+        # may share, and its TLS session was made for one of them.
+        async with httpx.AsyncClient(
+            timeout=self.timeout,
+            follow_redirects=False,
+            limits=httpx.Limits(max_keepalive_connections=0),
+        ) as http:
             self._http = http
             try:
                 while True:
@@ -140,7 +157,20 @@ class WebhookDispatcher:
         timestamp = int(self.clock.now().timestamp())
         headers = signed_headers(hook.secret, message_id, timestamp, body)
         try:
-            response = await self._http.post(hook.url, content=body, headers=headers)
-        except httpx.HTTPError as error:
-            return None, f"{type(error).__name__}: {error}"[:500]
-        return response.status_code, None
+            async with asyncio.timeout(self.timeout):
+                pinned = await self.destinations.resolve(hook.url)
+            response = await self._http.post(
+                pinned.url,
+                content=body,
+                headers={**headers, "host": pinned.host_header},
+                extensions={"sni_hostname": pinned.server_name},
+            )
+        except ForbiddenDestination as refused:
+            log.warning("webhook %s: refused destination: %s", hook.webhook_id, refused.reason)
+            return None, REFUSED
+        except (httpx.TimeoutException, TimeoutError):
+            return None, TIMEOUT
+        except httpx.HTTPError:
+            return None, UNREACHABLE
+        status = response.status_code
+        return status, None if 200 <= status < 300 else f"http {status // 100}xx"

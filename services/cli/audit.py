@@ -142,7 +142,7 @@ async def audit_checkpoint(args: argparse.Namespace, settings: Settings, urls: E
 
 
 async def _open(settings: Settings, urls: EngineUrls) -> Runtime:
-    await migrate(urls.database_url, settings.app_db_password)
+    await migrate(urls.database_url, settings.app_db_password, settings.worker_db_password)
     return await Runtime(settings, urls.database_url, urls.nats_url).open()
 
 

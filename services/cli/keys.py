@@ -22,8 +22,8 @@ def register(commands: Any) -> None:
 
 
 async def rotate_key(args: argparse.Namespace, settings: Settings, urls: EngineUrls) -> int:
-    await migrate(urls.database_url, settings.app_db_password)
-    runtime = await Runtime(settings, urls.database_url, urls.nats_url).open()
+    await migrate(urls.database_url, settings.app_db_password, settings.worker_db_password)
+    runtime = await Runtime(settings, urls.database_url, urls.nats_url, runs_workers=False).open()
     tenant_id = tenant_ref(args.tenant)
     try:
         version = await runtime.data_keys.rotate(tenant_id)

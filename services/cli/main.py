@@ -105,16 +105,24 @@ def policies_docs(args: argparse.Namespace) -> int:
 
 
 async def run_migrate(args: argparse.Namespace, settings: Settings, urls: EngineUrls) -> int:
-    applied = await migrate(urls.database_url, settings.app_db_password)
+    applied = await migrate(
+        urls.database_url, settings.app_db_password, settings.worker_db_password
+    )
     print("applied: " + (", ".join(applied) if applied else "nothing, schema is current"))
     return 0
 
 
 async def serve(args: argparse.Namespace, settings: Settings, urls: EngineUrls) -> int:
-    await migrate(urls.database_url, settings.app_db_password)
+    await migrate(urls.database_url, settings.app_db_password, settings.worker_db_password)
     # with the workers in process this process runs the relay, the one bus user that publishes
     bus_user = RELAY if settings.workers_in_process else READER
-    runtime = Runtime(settings, urls.database_url, urls.nats_url, bus_user=bus_user)
+    runtime = Runtime(
+        settings,
+        urls.database_url,
+        urls.nats_url,
+        bus_user=bus_user,
+        runs_workers=settings.workers_in_process,
+    )
     config = uvicorn.Config(
         create_app(runtime),
         host=settings.host,
@@ -150,8 +158,8 @@ async def print_demo(settings: Settings) -> None:
 
 
 async def _runtime(settings: Settings, urls: EngineUrls) -> Runtime:
-    await migrate(urls.database_url, settings.app_db_password)
-    return await Runtime(settings, urls.database_url, urls.nats_url).open()
+    await migrate(urls.database_url, settings.app_db_password, settings.worker_db_password)
+    return await Runtime(settings, urls.database_url, urls.nats_url, runs_workers=False).open()
 
 
 async def tenant_create(args: argparse.Namespace, settings: Settings, urls: EngineUrls) -> int:

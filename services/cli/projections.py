@@ -43,7 +43,7 @@ def tenant_ref(value: str) -> UUID:
 
 
 async def rebuild_views(args: argparse.Namespace, settings: Settings, urls: EngineUrls) -> int:
-    await migrate(urls.database_url, settings.app_db_password)
+    await migrate(urls.database_url, settings.app_db_password, settings.worker_db_password)
     runtime = await Runtime(settings, urls.database_url, urls.nats_url).open()
     try:
         runner = runtime.projections

@@ -37,7 +37,7 @@ def register(commands: Any) -> None:
 
 async def run_worker(args: argparse.Namespace, settings: Settings, urls: EngineUrls) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    await migrate(urls.database_url, settings.app_db_password)
+    await migrate(urls.database_url, settings.app_db_password, settings.worker_db_password)
     # only a worker that runs the relay logs in as the bus user that may publish
     bus_user = RELAY if args.relay else READER
     runtime = await Runtime(settings, urls.database_url, urls.nats_url, bus_user=bus_user).open()

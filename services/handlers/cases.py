@@ -100,9 +100,7 @@ class Cases:
                 lambda seq: Written(case.id, case.version, seq),
             )
 
-        return await append_once(
-            self.ledger, request.scope_id, request.key, request.sha256, decided
-        )
+        return await append_once(self.ledger, request, decided)
 
     async def history(self, tenant_id: UUID, case_id: UUID) -> list[tuple[RecordedEvent, Any]]:
         """Each recorded event of the case with the domain event it decodes to."""

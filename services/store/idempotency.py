@@ -25,9 +25,11 @@ class IdempotencyMismatch(Exception):
 
 @dataclass(frozen=True)
 class IdempotentRequest:
-    """Who asked (the tenant, or the platform's scope), their Idempotency-Key if they sent
-    one, and the request's fingerprint: a key reused for another request is refused."""
+    """Who asked (the caller's scope, and the tenant whose rows keep the answer: the
+    platform's scope for the platform's own), their Idempotency-Key if they sent one, and the
+    request's fingerprint: a key reused for another request is refused."""
 
+    tenant_id: UUID
     scope_id: UUID
     key: str | None
     sha256: str
@@ -55,9 +57,7 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
 
 async def run_once(
     ledger: Ledger,
-    scope_id: UUID,
-    key: str | None,
-    request_sha256: str,
+    request: IdempotentRequest,
     work: Work,
     rolls_back: bool = False,
 ) -> Answer:
@@ -69,26 +69,29 @@ async def run_once(
     its first run already did, and rolls back to give the first answer. Work with effects
     outside the transaction (a key file rotated or destroyed) looks the key up first.
     """
+    key = request.key
     if key is None:
         async with ledger.unit_of_work() as uow:
             return await work(uow)
     if not rolls_back:
-        prior = await _recall(ledger, scope_id, key, request_sha256)
+        prior = await _recall(ledger, request)
         if prior is not None:
             return prior
     try:
         async with ledger.unit_of_work() as uow:
             answer = await work(uow)
             body = msgspec.json.encode(answer.to_keep)
-            await uow.remember(scope_id, key, request_sha256, answer.status, body)
+            await uow.remember(
+                request.tenant_id, request.scope_id, key, request.sha256, answer.status, body
+            )
             return answer
     except asyncpg.UniqueViolationError as taken:
         # A concurrent or earlier run with the same key committed first: give its answer.
-        return await _first_answer(ledger, scope_id, key, request_sha256, taken)
+        return await _first_answer(ledger, request, taken)
     except Exception as refused:
         if not rolls_back:
             raise
-        return await _first_answer(ledger, scope_id, key, request_sha256, refused)
+        return await _first_answer(ledger, request, refused)
 
 
 @dataclass(frozen=True)
@@ -105,35 +108,35 @@ class Decided:
 
 async def append_once(
     ledger: Ledger,
-    scope_id: UUID,
-    key: str | None,
-    request_sha256: str,
+    request: IdempotentRequest,
     decide: Callable[[], Awaitable[Decided]],
 ) -> Answer:
     """``run_once(..., rolls_back=True)`` for a write that is one append: the append and the
-    answer for retries go to the ledger in one statement (one round trip)."""
+    answer for retries go to the ledger in one statement (one round trip). The append is to
+    the requesting tenant's ledger, which keeps the answer."""
+    key = request.key
     try:
         decided = await decide()
+        if decided.tenant_id != request.tenant_id:
+            raise ValueError("an answer is kept by the tenant whose ledger the write appends to")
         remember = None
         if key is not None:
             body = msgspec.json.encode(decided.answer(0))
-            remember = Remember(scope_id, key, request_sha256, decided.status, body)
+            remember = Remember(request.scope_id, key, request.sha256, decided.status, body)
         seqs = await ledger.append_answered(decided.tenant_id, decided.events, remember)
         return Answer(decided.status, decided.answer(seqs[-1]))
     except Exception as failed:
         if key is None:
             raise
         # A retry: the key's row is taken, or the work refuses what its first run did.
-        return await _first_answer(ledger, scope_id, key, request_sha256, failed)
+        return await _first_answer(ledger, request, failed)
 
 
-async def _first_answer(
-    ledger: Ledger, scope_id: UUID, key: str, request_sha256: str, failed: Exception
-) -> Answer:
+async def _first_answer(ledger: Ledger, request: IdempotentRequest, failed: Exception) -> Answer:
     """The stored answer for the key; else ``failed`` goes on, as it does when the lookup
     fails for its own reason (the database away)."""
     try:
-        prior = await _recall(ledger, scope_id, key, request_sha256)
+        prior = await _recall(ledger, request)
     except IdempotencyMismatch:
         raise
     except Exception:
@@ -143,10 +146,11 @@ async def _first_answer(
     return prior
 
 
-async def _recall(ledger: Ledger, scope_id: UUID, key: str, request_sha256: str) -> Answer | None:
-    remembered = await ledger.recall(scope_id, key)
+async def _recall(ledger: Ledger, request: IdempotentRequest) -> Answer | None:
+    assert request.key is not None
+    remembered = await ledger.recall(request.tenant_id, request.scope_id, request.key)
     if remembered is None:
         return None
-    if remembered.request_sha256 != request_sha256:
-        raise IdempotencyMismatch(key)
+    if remembered.request_sha256 != request.sha256:
+        raise IdempotencyMismatch(request.key)
     return Answer(remembered.status, msgspec.json.decode(remembered.body))

@@ -20,37 +20,16 @@ from eventsourcing.persistence import StoredEvent
 
 log = logging.getLogger(__name__)
 
-APPEND = """
-INSERT INTO events (tenant_id, seq, originator_id, originator_version, topic, state,
-                    recorded_at, prev_hash, hash)
-SELECT $1, 0, u.originator_id, u.originator_version, u.topic, u.state, now(), '', ''
-  FROM unnest($2::uuid[], $3::int8[], $4::text[], $5::bytea[])
-       WITH ORDINALITY AS u(originator_id, originator_version, topic, state, n)
- ORDER BY u.n
-RETURNING seq
-"""
-
-# One statement, so one round trip and its own transaction: the append and, with a key, the
-# answer to give a retry, whose "seq" is the append's last (known only once the rows are in).
-APPEND_ANSWERED = f"""
-WITH appended AS ({APPEND}),
-remembered AS (
-    INSERT INTO idempotency_keys (scope_id, key, request_sha256, status, body)
-    SELECT $6, $7, $8, $9,
-           convert_to(jsonb_set(convert_from($10::bytea, 'UTF8')::jsonb, '{{seq}}',
-                                to_jsonb((SELECT max(seq) FROM appended)))::text, 'UTF8')
-     WHERE $7::text IS NOT NULL
+# The API's statements on the ledger are functions (migration 041) that name their tenant for
+# row-level security first, each still one round trip and, alone, its own transaction.
+APPEND = "SELECT seq FROM ledger_append($1, $2, $3, $4, $5) AS a(seq)"
+# The append and, with a key, the answer to give a retry, whose "seq" is the append's last.
+APPEND_ANSWERED = (
+    "SELECT seq FROM ledger_append_answered($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS a(seq)"
 )
-SELECT seq FROM appended
-"""
-
-ORIGINATOR_EVENTS = """
-SELECT seq, originator_id, originator_version, topic, state, recorded_at
-  FROM events
- WHERE tenant_id = $1 AND originator_id = $2 AND originator_version > $3
-   AND ($4::timestamptz IS NULL OR recorded_at <= $4)
- ORDER BY originator_version
-"""
+ORIGINATOR_EVENTS = "SELECT * FROM ledger_originator_events($1, $2, $3, $4)"
+REMEMBER = "SELECT idempotency_remember($1, $2, $3, $4, $5, $6)"
+RECALL = "SELECT * FROM idempotency_recall($1, $2, $3)"
 
 
 class Conflict(Exception):
@@ -75,7 +54,7 @@ class ChainReport:
 @dataclass(frozen=True)
 class Remember:
     """An answer to keep for retries with ``key``: ``body`` is JSON whose ``seq`` the ledger
-    fills in with the append's last seq."""
+    fills in with the append's last seq. It is kept in the appending tenant's rows."""
 
     scope_id: UUID
     key: str
@@ -185,17 +164,16 @@ class UnitOfWork:
         return sorted(r["seq"] for r in rows)
 
     async def remember(
-        self, scope_id: UUID, key: str, request_sha256: str, status: int, body: bytes
+        self,
+        tenant_id: UUID,
+        scope_id: UUID,
+        key: str,
+        request_sha256: str,
+        status: int,
+        body: bytes,
     ) -> None:
-        await self.conn.execute(
-            "INSERT INTO idempotency_keys (scope_id, key, request_sha256, status, body)"
-            " VALUES ($1, $2, $3, $4, $5)",
-            scope_id,
-            key,
-            request_sha256,
-            status,
-            body,
-        )
+        """Keep the answer among ``tenant_id``'s rows (the platform's scope for its own)."""
+        await self.conn.execute(REMEMBER, tenant_id, scope_id, key, request_sha256, status, body)
 
 
 class Ledger:
@@ -271,19 +249,12 @@ class Ledger:
             for r in rows
         ]
 
-    async def recall(self, scope_id: UUID, key: str) -> Remembered | None:
-        row = await self.pool.fetchrow(
-            "SELECT request_sha256, status, body FROM idempotency_keys"
-            " WHERE scope_id = $1 AND key = $2",
-            scope_id,
-            key,
-        )
+    async def recall(self, tenant_id: UUID, scope_id: UUID, key: str) -> Remembered | None:
+        row = await self.pool.fetchrow(RECALL, tenant_id, scope_id, key)
         return Remembered(row["request_sha256"], row["status"], row["body"]) if row else None
 
     async def head(self, tenant_id: UUID) -> tuple[int, bytes] | None:
-        row = await self.pool.fetchrow(
-            "SELECT seq, hash FROM ledger_heads WHERE tenant_id = $1", tenant_id
-        )
+        row = await self.pool.fetchrow("SELECT * FROM ledger_head($1)", tenant_id)
         return (row["seq"], row["hash"]) if row else None
 
     async def verify(self, tenant_id: UUID) -> ChainReport:

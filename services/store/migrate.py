@@ -7,6 +7,8 @@ from importlib.resources import files
 
 import asyncpg
 
+from services.settings import APP_ROLE, WORKER_ROLE
+
 LOCK_ID = 0x636F6D70  # one migrator at a time across processes
 
 
@@ -16,7 +18,9 @@ def migration_files() -> list[tuple[str, str]]:
     return [(name, (folder / name).read_text()) for name in names]
 
 
-async def migrate(owner_url: str, app_password: str | None = None) -> list[str]:
+async def migrate(
+    owner_url: str, app_password: str | None = None, worker_password: str | None = None
+) -> list[str]:
     """Apply pending migrations as the owner; returns the names applied now."""
     conn = await asyncpg.connect(owner_url)
     try:
@@ -34,18 +38,21 @@ async def migrate(owner_url: str, app_password: str | None = None) -> list[str]:
                 await conn.execute(sql)
                 await conn.execute("INSERT INTO schema_migrations (name) VALUES ($1)", name)
             applied.append(name)
+        # deploy/ creates the roles with their passwords itself
         if app_password:
-            await set_app_password(conn, app_password)  # deploy/ sets it itself
+            await set_role_password(conn, APP_ROLE, app_password)
+        if worker_password:
+            await set_role_password(conn, WORKER_ROLE, worker_password)
         return applied
     finally:
         await conn.close()
 
 
-async def set_app_password(conn: asyncpg.Connection, password: str) -> None:
-    """Where the owner may manage roles (development), keep the app role's password in step
-    with the setting; in production the role is created with its password by deploy/."""
+async def set_role_password(conn: asyncpg.Connection, role: str, password: str) -> None:
+    """Where the owner may manage roles (development), keep a role's password in step with
+    its setting; in production the roles are created with their passwords by deploy/."""
     with contextlib.suppress(asyncpg.InsufficientPrivilegeError):
-        await conn.execute(f"ALTER ROLE complaints_app PASSWORD {quote_literal(password)}")
+        await conn.execute(f"ALTER ROLE {role} PASSWORD {quote_literal(password)}")
 
 
 def quote_literal(value: str) -> str:

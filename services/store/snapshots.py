@@ -57,6 +57,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 
 from services.store.data_keys import KeyNotFound, KeyProvider, KeysDestroyed
 from services.store.ledger import RecordedEvent
+from services.store.tenant_rows import tenant_transaction
 
 log = logging.getLogger(__name__)
 
@@ -68,38 +69,12 @@ TAG = "__t"
 # One round trip: the newest usable snapshot (if any) and the events from its version on.
 # The snapshot's own event comes back too, to check its hash. With as_of, a snapshot is
 # usable only if every event up to its version was recorded by then (versions are not
-# promised to be in recorded_at order, so this asks exactly that).
-LOAD = """
-WITH snap AS (
-    SELECT originator_version, topic, key_version, event_hash, sealed
-      FROM snapshots
-     WHERE tenant_id = $1 AND originator_id = $2 AND shape = $3
-       AND originator_version < COALESCE(
-             (SELECT min(e.originator_version) FROM events e
-               WHERE $4::timestamptz IS NOT NULL
-                 AND e.tenant_id = $1 AND e.originator_id = $2 AND e.recorded_at > $4),
-             9223372036854775807)
-     ORDER BY originator_version DESC
-     LIMIT 1
-)
-SELECT 0 AS part, originator_version, NULL::bigint AS seq, topic, sealed AS state,
-       NULL::timestamptz AS recorded_at, event_hash AS hash, key_version
-  FROM snap
-UNION ALL
-SELECT 1, e.originator_version, e.seq, e.topic, e.state, e.recorded_at, e.hash, NULL
-  FROM events e
- WHERE e.tenant_id = $1 AND e.originator_id = $2
-   AND e.originator_version >= COALESCE((SELECT originator_version FROM snap), 0)
-   AND ($4::timestamptz IS NULL OR e.recorded_at <= $4)
- ORDER BY 1, 2
-"""
+# promised to be in recorded_at order, so this asks exactly that). Migration 041.
+LOAD = "SELECT * FROM snapshot_load($1, $2, $3, $4)"
 
 EVENTS = """
-SELECT e.originator_version, e.seq, e.topic, e.state, e.recorded_at, e.hash
-  FROM events e
- WHERE e.tenant_id = $1 AND e.originator_id = $2
-   AND ($3::timestamptz IS NULL OR e.recorded_at <= $3)
- ORDER BY e.originator_version
+SELECT originator_version, seq, topic, state, recorded_at, hash
+  FROM ledger_originator_events($1, $2, 0, $3)
 """
 
 # Keep the newest KEEP snapshots of the aggregate for this shape; those of other shapes can
@@ -450,28 +425,30 @@ class Snapshots:
         )
 
     async def save(self, taken: Taken) -> None:
-        await self.pool.execute(
-            SAVE,
-            taken.tenant_id,
-            taken.originator_id,
-            taken.version,
-            taken.topic,
-            taken.shape,
-            taken.key_version,
-            taken.event_hash,
-            taken.sealed,
-        )
+        async with tenant_transaction(self.pool, taken.tenant_id) as conn:
+            await conn.execute(
+                SAVE,
+                taken.tenant_id,
+                taken.originator_id,
+                taken.version,
+                taken.topic,
+                taken.shape,
+                taken.key_version,
+                taken.event_hash,
+                taken.sealed,
+            )
 
     def save_later(self, taken: Taken) -> None:
         self._later(self.save(taken), f"saving a snapshot of {taken.originator_id}")
 
     def _forget_later(self, place: Place) -> None:
-        self._later(
-            self.pool.execute(
-                FORGET, place.tenant_id, place.originator_id, place.shape, place.version
-            ),
-            f"dropping an unusable snapshot of {place.originator_id}",
-        )
+        async def forget() -> None:
+            async with tenant_transaction(self.pool, place.tenant_id) as conn:
+                await conn.execute(
+                    FORGET, place.tenant_id, place.originator_id, place.shape, place.version
+                )
+
+        self._later(forget(), f"dropping an unusable snapshot of {place.originator_id}")
 
     def _later(self, work: Any, what: str) -> None:
         async def run() -> None:

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
+from services.bus.destinations import Destinations
 from services.bus.relay import Relay
 from services.bus.webhook_dispatch import WebhookDispatcher
 from services.runtime import Runtime
@@ -19,8 +20,10 @@ from services.workers.watcher import DeadlineWatcher
 
 
 def relay_for(runtime: Runtime, batch_size: int = 500) -> Relay:
+    if runtime.worker_pool is None:
+        raise RuntimeError("the relay follows every tenant: open the runtime with runs_workers")
     return Relay(
-        runtime.pool,
+        runtime.worker_pool,
         runtime.nats,
         envelope_decoder(runtime.repository.mapper),
         runtime.bus_signer,
@@ -40,7 +43,13 @@ def watcher_for(runtime: Runtime) -> DeadlineWatcher:
 
 
 def dispatcher_for(runtime: Runtime) -> WebhookDispatcher:
-    return WebhookDispatcher(runtime.webhooks, runtime.nats, runtime.bus_signer, runtime.clock)
+    return WebhookDispatcher(
+        runtime.webhooks,
+        runtime.nats,
+        runtime.bus_signer,
+        runtime.clock,
+        destinations=Destinations(runtime.settings.webhook_allowed_networks),
+    )
 
 
 def start_workers(

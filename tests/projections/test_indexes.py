@@ -69,9 +69,9 @@ async def explain(conn: asyncpg.Connection, tenant_id: UUID, sql: str, *args: An
 
 async def test_case_list_queries_use_indexes(crowded: UUID, database_url: str) -> None:
     from projections import case_list
-    from services.runtime import app_role_url
+    from services.runtime import role_url
 
-    conn = await asyncpg.connect(app_role_url(database_url, None))
+    conn = await asyncpg.connect(role_url(database_url, None))
     try:
         queries = [
             ("", []),
@@ -95,10 +95,10 @@ async def test_case_list_queries_use_indexes(crowded: UUID, database_url: str) -
 
 async def test_inbox_query_uses_indexes(crowded: UUID, database_url: str) -> None:
     from projections import case_list
-    from services.runtime import app_role_url
+    from services.runtime import role_url
 
     sql = case_list.INBOX_SQL
-    conn = await asyncpg.connect(app_role_url(database_url, None))
+    conn = await asyncpg.connect(role_url(database_url, None))
     try:
         nodes = await explain(conn, crowded, sql, crowded, ["department_head"], 100)
         assert not [n for n in nodes if n.startswith("Seq Scan")], nodes

@@ -11,7 +11,7 @@ import asyncpg
 from httpx import AsyncClient
 
 from services.runtime import Runtime
-from services.store.idempotency import Answer, run_once
+from services.store.idempotency import Answer, IdempotentRequest, run_once
 from services.store.ledger import UnitOfWork
 from tests.services.support import complaint_body, new_tenant, staff_key
 
@@ -91,9 +91,10 @@ async def test_work_with_effects_outside_the_ledger_is_not_run_again_on_retry(
         runs.append(1)  # stands for the effect no rollback undoes
         return Answer(200, {"run": len(runs)})
 
-    scope, key = uuid4(), "outside-1"
-    first = await run_once(runtime.ledger, scope, key, "sha-1", work, rolls_back=False)
-    again = await run_once(runtime.ledger, scope, key, "sha-1", work, rolls_back=False)
+    scope = uuid4()
+    request = IdempotentRequest(scope, scope, "outside-1", "sha-1")
+    first = await run_once(runtime.ledger, request, work, rolls_back=False)
+    again = await run_once(runtime.ledger, request, work, rolls_back=False)
 
     assert first == again == Answer(200, {"run": 1})
     assert runs == [1]

@@ -79,7 +79,7 @@ async def test_the_periodic_signer_signs_heads_that_moved(
 ) -> None:
     tenant, _ = await audited_tenant(client, filings=1)
     tenant_id = UUID(tenant.tenant_id)
-    signer = Checkpoints(runtime.pool, runtime.checkpoints.key_file, runtime.clock)
+    signer = Checkpoints(runtime.checkpoints.pool, runtime.checkpoints.key_file, runtime.clock)
     task = asyncio.create_task(signer.run(interval_seconds=0.05))
     try:
         for _ in range(200):

@@ -18,6 +18,7 @@ from services.bus.consumers import role_subscription
 from services.handlers.policies import load_policy
 from services.runtime import Runtime
 from services.store.codec import envelope_decoder
+from services.store.tenant_rows import tenant_transaction
 
 DESK = c.Actor("desk", frozenset({"department_head", "medical_affairs", "nurse"}))
 # Which field of an event names its roles: the contract of docs/bus.md, restated here.
@@ -72,9 +73,8 @@ async def file_and_escalate(runtime: Runtime, tenant: Tenant, cases: int) -> Non
 async def expected_messages(runtime: Runtime, tenant_id: UUID) -> dict[str, set[str]]:
     """role -> the message ids it must receive, read from the ledger."""
     decode = envelope_decoder(runtime.repository.mapper)
-    rows = await runtime.pool.fetch(
-        "SELECT * FROM events WHERE tenant_id = $1 ORDER BY seq", tenant_id
-    )
+    async with tenant_transaction(runtime.pool, tenant_id) as conn:
+        rows = await conn.fetch("SELECT * FROM events WHERE tenant_id = $1 ORDER BY seq", tenant_id)
     wanted: dict[str, set[str]] = {}
     for event in map(decode, rows):
         field = ROUTED_BY.get(event.name) if event.aggregate == "Complaint" else None
@@ -104,13 +104,7 @@ async def read_all(js: JetStreamContext, tenant_id: UUID, role: str) -> Counter[
 
 
 async def relay_position(runtime: Runtime, tenant_id: UUID) -> int:
-    return (
-        await runtime.pool.fetchval(
-            "SELECT seq FROM projection_tracking WHERE view = 'relay' AND tenant_id = $1",
-            tenant_id,
-        )
-        or 0
-    )
+    return await runtime.pool.fetchval("SELECT view_position('relay', $1)", tenant_id) or 0
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:

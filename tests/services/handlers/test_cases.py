@@ -29,7 +29,7 @@ FILING = c.File(
 
 
 def once(tenant: Tenant, key: str | None = None, body: str = "") -> IdempotentRequest:
-    return IdempotentRequest(tenant.id, key, body or uuid.uuid4().hex)
+    return IdempotentRequest(tenant.id, tenant.id, key, body or uuid.uuid4().hex)
 
 
 async def hospital(runtime: Runtime) -> Tenant:

@@ -10,14 +10,15 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 from httpx import AsyncClient
 
-from services.runtime import Runtime, app_role_url
+from services.runtime import Runtime, role_url
 from services.store.ledger import Announcer, Conflict, Ledger
+from services.store.tenant_rows import set_tenant
 from tests.services.support import complaint_body, new_tenant
 
 
 @pytest.fixture
 async def app_conn(database_url: str) -> asyncpg.Connection:
-    conn = await asyncpg.connect(app_role_url(database_url, None))
+    conn = await asyncpg.connect(role_url(database_url, None))
     yield conn
     await conn.close()
 
@@ -140,14 +141,16 @@ async def test_seq_hash_and_time_are_assigned_by_the_database(
     app_conn: asyncpg.Connection, runtime: Runtime
 ) -> None:
     tenant_id = uuid4()
-    await app_conn.execute(
-        "INSERT INTO events VALUES ($1, 99, $2, 1, 't', 's', '2000-01-01', 'x', 'y')",
-        tenant_id,
-        uuid4(),
-    )
-    row = await app_conn.fetchrow(
-        "SELECT seq, recorded_at FROM events WHERE tenant_id = $1", tenant_id
-    )
+    async with app_conn.transaction():
+        await set_tenant(app_conn, tenant_id)  # row-level security admits the tenant named
+        await app_conn.execute(
+            "INSERT INTO events VALUES ($1, 99, $2, 1, 't', 's', '2000-01-01', 'x', 'y')",
+            tenant_id,
+            uuid4(),
+        )
+        row = await app_conn.fetchrow(
+            "SELECT seq, recorded_at FROM events WHERE tenant_id = $1", tenant_id
+        )
     assert row["seq"] == 1
     assert row["recorded_at"].year > 2000
     assert (await runtime.ledger.verify(tenant_id)).ok
@@ -161,7 +164,7 @@ async def test_announcer_wakes_followers_once_for_a_burst_and_flushes_on_close(
     heard: list[str] = []
     listener = await asyncpg.connect(database_url)
     await listener.add_listener("ledger", lambda *args: heard.append(args[3]))
-    pool = await asyncpg.create_pool(app_role_url(database_url, None), min_size=1, max_size=8)
+    pool = await asyncpg.create_pool(role_url(database_url, None), min_size=1, max_size=8)
     announcer = Announcer(pool)
     announcer.start()
     ledger = Ledger(pool, announcer)

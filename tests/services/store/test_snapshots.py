@@ -196,7 +196,7 @@ async def test_a_command_on_a_long_case_loads_the_snapshot_and_the_events_after_
     spy = Spy(runtime.snapshots, monkeypatch)
     actor = c.Actor("dr.li", frozenset({"department_head"}))
     for n in range(3):
-        request = IdempotentRequest(tenant.id, None, f"note-{n}")
+        request = IdempotentRequest(tenant.id, tenant.id, None, f"note-{n}")
         answer = await runtime.cases.act(tenant, case_id, c.AddNote(f"n{n}"), actor, None, request)
         assert answer.body.version == 1_001 + n
     assert spy.opened == [(1_000, True)] * 3

@@ -20,7 +20,7 @@ from domain.tenant import Tenant
 from services.handlers.cases import Cases
 from services.handlers.directory import TenantDirectory
 from services.handlers.policies import load_policy
-from services.runtime import Runtime, app_role_url
+from services.runtime import Runtime, role_url
 from services.store.codec import make_mapper
 from services.store.ledger import Ledger
 from services.store.repository import Repository
@@ -64,7 +64,7 @@ async def watchers(
     clock = FakeClock()
     clock.set(RECEIVED)
     pools = [
-        await asyncpg.create_pool(app_role_url(database_url, None), min_size=1, max_size=3)
+        await asyncpg.create_pool(role_url(database_url, None), min_size=1, max_size=3)
         for _ in range(2)
     ]
     made = []
