@@ -19,6 +19,7 @@ from services.api.deps import service_dependencies
 from services.api.groups import GroupController
 from services.api.health import health, ready
 from services.api.problem_docs import ProblemResponses
+from services.api.problem_types import problem_type, require_json
 from services.api.problems import HANDLERS
 from services.api.rate_limits import Limit, RateLimit, RateLimiter
 from services.api.request_context import RequestContext, stamp_and_log
@@ -59,6 +60,7 @@ def create_app(runtime: Runtime) -> Litestar:
             checkpoint_public_key,
             stream,
             WebhookController,
+            problem_type,
         ],
         # app-wide, so no write route can forget it: auditor keys read (recorded) and no more
         guards=[auditors_read_only],
@@ -71,6 +73,7 @@ def create_app(runtime: Runtime) -> Litestar:
             DefineMiddleware(ApiKeyAuth, exclude=OPEN_PATHS, exclude_http_methods=()),
             DefineMiddleware(RateLimit, limiter=rate_limiter(runtime.settings)),
         ],
+        before_request=require_json,
         before_send=[stamp_and_log],
         plugins=[ProblemResponses()],
         exception_handlers=HANDLERS,

@@ -25,12 +25,14 @@ class FieldProblem(Struct):
 
 
 class Problem(Struct, kw_only=True):
-    """RFC 9457: ``type`` names the kind of problem, ``errors`` the fields at fault."""
+    """RFC 9457: ``type`` names the kind of problem (``/problems/<kind>``, which describes
+    it), ``errors`` the fields at fault."""
 
     type: str
     title: str
     status: int
     detail: str
+    instance: str | None = None  # urn:complaints:request:<request id>
     request_id: str | None = None
     errors: list[FieldProblem] | None = None
     rule: str | None = None  # the policy's rule that refused (403 refused)
@@ -72,7 +74,7 @@ class ProblemResponses(ReceiveRoutePlugin):
 
 def document(handler: HTTPRouteHandler) -> None:
     if handler.opt.get("exclude_from_auth"):
-        statuses: tuple[int, ...] = OPEN
+        statuses: tuple[int, ...] = OPEN + ((404,) if handler.opt.get("finds_nothing") else ())
     elif handler.http_methods <= {"GET", "HEAD"}:
         statuses = READS
     else:

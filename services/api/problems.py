@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
@@ -29,6 +33,7 @@ from domain.errors import (
 from domain.policies.base import UnknownCategory
 from domain.policy import InvalidPolicyOption
 from domain.tenant import UnknownCalendar, UnknownKey, UnknownPerson
+from services.api.problem_types import http_kind, type_uri
 from services.api.request_context import request_id_of
 from services.bus.destinations import ForbiddenDestination
 from services.handlers.cases import StaleVersion
@@ -60,7 +65,7 @@ def problem(
     status: int, title: str, detail: str, slug: str, **extra: Any
 ) -> Response[dict[str, Any]]:
     body = {
-        "type": f"urn:problem:complaints:{slug}",
+        "type": type_uri(slug),
         "title": title,
         "status": status,
         "detail": detail,
@@ -93,16 +98,63 @@ def on_validation(_: Request, exc: ValidationException) -> Response:
     )
 
 
-def on_http(_: Request, exc: HTTPException) -> Response:
+def on_http(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == HTTP_404_NOT_FOUND and (field := malformed_path_id(request)):
+        return problem(
+            HTTP_400_BAD_REQUEST,
+            "Malformed request",
+            f"{field}: must be a UUID",
+            "malformed",
+            errors=[{"field": field, "reason": "must be a UUID"}],
+        )
     headers = dict(exc.headers or {})
     response = problem(
         exc.status_code,
-        type(exc).__name__.replace("Exception", "") or "Error",
+        HTTPStatus(exc.status_code).phrase,
         str(exc.detail),
-        f"http-{exc.status_code}",
+        http_kind(exc.status_code),
     )
     response.headers.update(headers)
+    if exc.status_code == HTTP_401_UNAUTHORIZED:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="complaints"'  # RFC 6750 §3
     return response
+
+
+def malformed_path_id(request: Request) -> str | None:
+    """The path parameter at fault when a path would match a route but for an id that is
+    not a UUID (the router then finds no route: a 404 that should say why)."""
+    path = request.scope.get("path", "")
+    for pattern, names in uuid_routes(request.app):
+        if match := pattern.fullmatch(path):
+            for name in names:
+                try:
+                    UUID(match.group(name))
+                except ValueError:
+                    return name
+    return None
+
+
+def uuid_routes(app: Any) -> list[tuple[re.Pattern[str], list[str]]]:
+    """Each route with UUID parameters as a pattern taking any segment there, made once."""
+    cached = app.state.get("uuid_routes")
+    if cached is None:
+        cached = []
+        for route in app.routes:
+            names = [n for n, p in route.path_parameters.items() if p.type is UUID]
+            if names:
+                parts = [segment_pattern(part) for part in route.path.split("/")]
+                cached.append((re.compile("/".join(parts)), names))
+        app.state["uuid_routes"] = cached
+    return cached
+
+
+PARAMETER = re.compile(r"\{(\w+):\w+\}")
+
+
+def segment_pattern(part: str) -> str:
+    if match := PARAMETER.fullmatch(part):
+        return f"(?P<{match.group(1)}>[^/]+)"
+    return re.escape(part)
 
 
 def on_refused(_: Request, exc: Refused) -> Response:
@@ -272,7 +324,10 @@ def with_request_id(
     def handle(request: Request, exc: Exception) -> Response:
         response = handler(request, exc)
         if isinstance(response.content, dict):
-            response.content["request_id"] = request_id_of(request.scope)
+            request_id = request_id_of(request.scope)
+            response.content["request_id"] = request_id
+            # this occurrence: the request, never the path (which may hold a tenant's words)
+            response.content["instance"] = f"urn:complaints:request:{request_id}"
         return response
 
     return handle

@@ -128,7 +128,7 @@ async def test_an_unknown_key_is_401(client: AsyncClient, owner, tenant, key: st
 async def test_no_key_is_401(client: AsyncClient) -> None:
     response = await client.get(f"/v1/complaints/{uuid4()}")
     assert response.status_code == 401
-    assert response.json()["type"].startswith("urn:problem")
+    assert response.json()["type"] == "/problems/http-401"
 
 
 async def test_another_tenants_complaint_is_404(client: AsyncClient, owner, tenant) -> None:

@@ -1,0 +1,75 @@
+"""HTTP conventions an integrator relies on: problem types that resolve, an instance per
+occurrence, titles in words, Bearer challenges, 415 for bodies that are not JSON, and a 400
+naming the path parameter that is not a UUID."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from uuid import UUID
+
+import asyncpg
+from httpx import AsyncClient
+
+from services.api.problem_types import PROBLEM_TYPES
+from tests.services.support import complaint_body, new_tenant
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "problems.md"
+
+
+async def test_every_problem_type_resolves_and_is_described_in_the_docs(
+    client: AsyncClient,
+) -> None:
+    documented = set(re.findall(r"^### `([\w-]+)`", DOCS.read_text(), flags=re.MULTILINE))
+    assert documented == set(PROBLEM_TYPES)
+    for kind, (title, _) in PROBLEM_TYPES.items():
+        answer = await client.get(f"/problems/{kind}")  # no key needed
+        assert answer.status_code == 200
+        assert answer.json()["title"] == title
+    assert (await client.get("/problems/no-such-kind")).status_code == 404
+
+
+async def test_a_problem_names_its_type_its_occurrence_and_a_title_in_words(
+    client: AsyncClient,
+) -> None:
+    answer = await client.get("/v1/complaints")
+    problem = answer.json()
+    assert answer.status_code == 401
+    assert problem["title"] == "Unauthorized"  # words, not an exception's class name
+    assert (await client.get(problem["type"])).status_code == 200
+    assert problem["instance"] == f"urn:complaints:request:{answer.headers['x-request-id']}"
+
+
+async def test_a_401_challenges_with_bearer(client: AsyncClient) -> None:
+    answer = await client.get("/v1/complaints", headers={"Authorization": "Bearer nonsense"})
+    assert answer.status_code == 401
+    assert answer.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_a_body_that_is_not_json_is_a_415_and_files_nothing(
+    client: AsyncClient, owner: asyncpg.Connection
+) -> None:
+    tenant = await new_tenant(client)
+    body = b'{"summary": "x", "channel": "phone", "complainant": {"name": "Li"}}'
+    for media_type in ("text/plain", "application/x-www-form-urlencoded"):
+        answer = await client.post(
+            "/v1/complaints", headers={**tenant.admin, "Content-Type": media_type}, content=body
+        )
+        assert answer.status_code == 415, media_type
+        assert answer.json()["type"] == "/problems/http-415"
+    filed = await owner.fetchval(
+        "SELECT count(*) FROM events WHERE tenant_id = $1 AND topic LIKE '%Complaint.Filed'",
+        UUID(tenant.tenant_id),
+    )
+    assert filed == 0
+    ok = await client.post("/v1/complaints", headers=tenant.admin, json=complaint_body())
+    assert ok.status_code == 201  # httpx sends application/json
+
+
+async def test_a_path_id_that_is_not_a_uuid_is_a_400_naming_it(client: AsyncClient) -> None:
+    tenant = await new_tenant(client)
+    answer = await client.get("/v1/complaints/not-a-uuid", headers=tenant.admin)
+    assert answer.status_code == 400
+    assert answer.json()["errors"] == [{"field": "case_id", "reason": "must be a UUID"}]
+    nowhere = await client.get("/v1/no-such-route", headers=tenant.admin)
+    assert nowhere.status_code == 404
