@@ -22,10 +22,10 @@ from litestar.params import FromPath, JSONBody
 
 from domain import commands as c
 from services.api.auth import Principal, tenant_member
-from services.api.deps import answered, caller_tenant, idempotent
+from services.api.deps import answered_case_write, caller_tenant, idempotent
 from services.api.problems import FieldError
 from services.api.schemas import NO_NUL, WrittenOut
-from services.handlers.cases import Cases
+from services.handlers.cases import Cases, Precondition
 from services.handlers.directory import TenantDirectory
 
 MAX_TEXT = 10_000
@@ -95,15 +95,27 @@ def request_schema(command: type[c.Command]) -> type[msgspec.Struct]:
     )
 
 
-def expected_version(request: Request) -> int | None:
-    """``If-Match: 3`` or the ETag form ``"3"`` / ``W/"3"``."""
+# An entity-tag (RFC 9110 §8.8.3) as the API writes them, "3"; also the bare version 3.
+ENTITY_TAG = re.compile(r'(W/)?"(\d+)"|(\d+)')
+
+
+def precondition(request: Request) -> Precondition | None:
+    """``If-Match`` as RFC 9110 §13.1.1 reads it: ``*``, or a list of entity-tags compared
+    strongly (a weak ``W/"3"`` never matches). A bare version (``If-Match: 3``) is taken
+    as ``"3"``."""
     raw = request.headers.get("if-match")
     if raw is None:
         return None
-    match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', raw)
-    if match is None:
-        raise FieldError("If-Match", "must be the case version, e.g. If-Match: 3")
-    return int(match.group(1))
+    if raw.strip() == "*":
+        return Precondition(any_version=True)
+    versions: set[int] = set()
+    for part in raw.split(","):
+        match = ENTITY_TAG.fullmatch(part.strip())
+        if match is None:
+            raise FieldError("If-Match", 'must be entity-tags of the case, e.g. If-Match: "3"')
+        if match.group(1) is None:  # weak tags never match
+            versions.add(int(match.group(2) or match.group(3)))
+    return Precondition(frozenset(versions))
 
 
 def command_route(command: type[c.Command]) -> HTTPRouteHandler:
@@ -118,9 +130,9 @@ def command_route(command: type[c.Command]) -> HTTPRouteHandler:
     ) -> Response[WrittenOut]:
         tenant = await caller_tenant(directory, request.user)
         wanted = command(**msgspec.structs.asdict(data))
-        expected = expected_version(request)
+        expected = precondition(request)
         once = await idempotent(request)
-        return answered(
+        return answered_case_write(
             await cases.act(tenant, case_id, wanted, request.user.actor, expected, once)
         )
 

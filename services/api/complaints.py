@@ -9,12 +9,13 @@ from uuid import UUID
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
+from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
 from domain import commands as c
 from domain.complaint import Complaint
 from projections import case_list, timeline
 from services.api.auth import Principal, tenant_member
-from services.api.deps import answered, caller_tenant, idempotent
+from services.api.deps import answered_case_write, caller_tenant, idempotent
 from services.api.schemas import (
     ComplaintCreate,
     ComplaintOut,
@@ -65,7 +66,7 @@ class ComplaintController(Controller):
             public_figure=data.public_figure,
         )
         once = await idempotent(request)
-        return answered(await cases.file_new(tenant, command, request.user.actor, once))
+        return answered_case_write(await cases.file_new(tenant, command, request.user.actor, once))
 
     @get("/", operation_id="listComplaints")
     async def list_complaints(
@@ -133,6 +134,9 @@ class ComplaintController(Controller):
         as_of = query_moment("as_of", as_of)
         # as_of: the case as it stood then, replayed from the events recorded up to that time
         case = await cases.get(tenant.id, case_id, as_of=as_of)
+        etag = f'"{case.version}"'
+        if unchanged_for(request, etag):
+            return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         headers = await caught_up(views, "timeline", tenant.id, after_seq, wait)
         async with views.reading(tenant.id) as conn:
             steps = await timeline.for_case(conn, tenant.id, case_id, lang or tenant.language)
@@ -140,7 +144,7 @@ class ComplaintController(Controller):
         out.timeline = [
             TimelineItem(**dict(step)) for step in steps if step["version"] <= case.version
         ]
-        return Response(out, headers={**headers, "ETag": f'"{case.version}"'})
+        return Response(out, headers={**headers, "ETag": etag})
 
     @get("/{case_id:uuid}/history", operation_id="getComplaintHistory")
     async def history(
@@ -197,3 +201,12 @@ def history_item(seq: int, recorded_at: Any, event: Any) -> HistoryItem:
         at=data.pop("at", None),
         data=data,
     )
+
+
+def unchanged_for(request: Request, etag: str) -> bool:
+    """``If-None-Match`` (RFC 9110 §13.1.2): weak comparison, ``*`` or a list."""
+    raw = request.headers.get("if-none-match")
+    if raw is None:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in raw.split(",")}
+    return "*" in tags or etag in tags

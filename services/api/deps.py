@@ -104,6 +104,24 @@ def answered(answer: Answer, headers: dict[str, str] | None = None) -> Response:
     return Response(answer.body, status_code=answer.status, headers=headers or {})
 
 
+def answered_case_write(answer: Answer) -> Response:
+    """A write to a case answers its new version as the ETag (the next If-Match), and a
+    new case where it lives (``Location``). A retry's kept answer is a dict, a first a
+    ``Written``: both name ``id`` and ``version``."""
+    body = answer.body
+    case_id, version = (
+        (body.get("id"), body.get("version"))
+        if isinstance(body, dict)
+        else (getattr(body, "id", None), getattr(body, "version", None))
+    )
+    headers = {}
+    if version is not None:
+        headers["ETag"] = f'"{version}"'
+    if answer.status == 201 and case_id is not None:
+        headers["Location"] = f"/v1/complaints/{case_id}"
+    return answered(answer, headers)
+
+
 async def write_once(
     request: Request[Principal, Any, Any],
     ledger: Ledger,

@@ -45,6 +45,10 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
         "Conflict",
         "Someone changed the resource first: read it again and retry with its new ETag.",
     ),
+    "precondition": (
+        "Precondition failed",
+        "If-Match named only versions the case has left: read the case again and send its ETag.",
+    ),
     "state": (
         "Not allowed in the case's state",
         "The case's state does not allow this command (a closed case, a rung already left).",

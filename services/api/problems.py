@@ -18,6 +18,7 @@ from litestar.status_codes import (
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
+    HTTP_412_PRECONDITION_FAILED,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
@@ -171,6 +172,10 @@ def on_conflict(_: Request, exc: Exception) -> Response:
     return problem(HTTP_409_CONFLICT, "Conflict", str(exc) or "stale write", "conflict")
 
 
+def on_stale_version(_: Request, exc: StaleVersion) -> Response:
+    return problem(HTTP_412_PRECONDITION_FAILED, "Precondition failed", str(exc), "precondition")
+
+
 def on_invalid_transition(_: Request, exc: InvalidTransition) -> Response:
     return problem(HTTP_409_CONFLICT, "Not allowed in the case's state", str(exc), "state")
 
@@ -297,7 +302,7 @@ _HANDLERS = {
     Refused: on_refused,
     NotFound: on_not_found,
     Conflict: on_conflict,
-    StaleVersion: on_conflict,
+    StaleVersion: on_stale_version,
     UnknownCategory: on_unknown_category,
     InvalidTransition: on_invalid_transition,
     FieldError: on_field_error,

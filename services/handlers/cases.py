@@ -37,10 +37,32 @@ class Written:
 
 
 class StaleVersion(Exception):
-    """If-Match named a version the case has left."""
+    """If-Match named only versions the case is not at."""
 
-    def __init__(self, expected: int, actual: int) -> None:
-        super().__init__(f"If-Match expected version {expected}, the case is at {actual}")
+    def __init__(self, expected: Precondition, actual: int) -> None:
+        super().__init__(f"If-Match expected {expected}, the case is at version {actual}")
+
+
+@dataclass(frozen=True)
+class Precondition:
+    """The versions a write holds for (RFC 9110 If-Match): any listed, or any at all (``*``)."""
+
+    versions: frozenset[int] = frozenset()
+    any_version: bool = False
+
+    @classmethod
+    def exactly(cls, version: int) -> Precondition:
+        return cls(frozenset({version}))
+
+    def holds(self, version: int) -> bool:
+        return self.any_version or version in self.versions
+
+    def __str__(self) -> str:
+        if self.any_version:
+            return "any version"
+        if not self.versions:
+            return "no version"
+        return "version " + " or ".join(map(str, sorted(self.versions)))
 
 
 Decide = Callable[[], Awaitable[Complaint]]
@@ -58,7 +80,7 @@ class Cases:
         case_id: UUID,
         command: c.Command,
         actor: c.Actor,
-        expected_version: int | None,
+        expected: Precondition | None,
         request: IdempotentRequest,
     ) -> Answer:
         """Run ``command`` on the case and save what its policy decided, at most once per
@@ -68,8 +90,8 @@ class Cases:
             # Read outside any transaction: the append's unique version refuses a write
             # that another made stale since (409), as If-Match does for the caller's.
             case = await self.get(tenant.id, case_id)
-            if expected_version is not None and expected_version != case.version:
-                raise StaleVersion(expected_version, case.version)
+            if expected is not None and not expected.holds(case.version):
+                raise StaleVersion(expected, case.version)
             self.decide(tenant, case, command, actor, self.clock.now())
             return case
 

@@ -58,7 +58,7 @@ async def test_H12_written_reply_over_http_refused_unless_spokesperson(
     assert allowed.json()["seq"] == before + 1
 
 
-async def test_if_match_with_a_stale_version_is_409(
+async def test_if_match_with_a_stale_version_is_412(
     client: AsyncClient, hospital: TenantKeys
 ) -> None:
     nurse = await staff_key(client, hospital, "nurse.sun", ["nurse"])
@@ -75,7 +75,8 @@ async def test_if_match_with_a_stale_version_is_409(
         headers={**nurse, "If-Match": str(stale)},
         json={"text": "two"},
     )
-    assert second.status_code == 409
+    assert second.status_code == 412
+    assert second.json()["type"] == "/problems/precondition"
     fresh = await client.post(
         f"/v1/complaints/{case['id']}/notes",
         headers={**nurse, "If-Match": f'"{first.json()["version"]}"'},

@@ -9,6 +9,7 @@ from pathlib import Path
 from uuid import UUID
 
 import asyncpg
+import httpx
 from httpx import AsyncClient
 
 from services.api.problem_types import PROBLEM_TYPES
@@ -73,3 +74,49 @@ async def test_a_path_id_that_is_not_a_uuid_is_a_400_naming_it(client: AsyncClie
     assert answer.json()["errors"] == [{"field": "case_id", "reason": "must be a UUID"}]
     nowhere = await client.get("/v1/no-such-route", headers=tenant.admin)
     assert nowhere.status_code == 404
+
+
+async def hospital_case(client: AsyncClient) -> tuple[dict[str, str], dict]:
+    tenant = await new_tenant(client, "hospital@1")
+    filed = await client.post("/v1/complaints", headers=tenant.admin, json=complaint_body())
+    assert filed.status_code == 201
+    # a new case says where it lives and which version it is at
+    assert filed.headers["location"] == f"/v1/complaints/{filed.json()['id']}"
+    assert filed.headers["etag"] == f'"{filed.json()["version"]}"'
+    return tenant.admin, filed.json()
+
+
+async def test_if_match_compares_entity_tags_strongly_and_honours_lists_and_star(
+    client: AsyncClient,
+) -> None:
+    admin, case = await hospital_case(client)
+    path = f"/v1/complaints/{case['id']}/notes"
+    version = case["version"]
+
+    async def note(if_match: str) -> httpx.Response:
+        return await client.post(path, headers={**admin, "If-Match": if_match}, json={"text": "n"})
+
+    weak = await note(f'W/"{version}"')
+    assert weak.status_code == 412  # a weak tag never matches
+    listed = await note(f'"{version - 1}", "{version}"')
+    assert listed.status_code == 200
+    assert listed.headers["etag"] == f'"{listed.json()["version"]}"'
+    assert (await note("*")).status_code == 200
+    stale = await note(f'"{version}"')
+    assert stale.status_code == 412
+    assert stale.json()["type"] == "/problems/precondition"
+    assert (await note("three")).status_code == 422
+
+
+async def test_if_none_match_answers_304_while_the_case_is_unchanged(client: AsyncClient) -> None:
+    admin, case = await hospital_case(client)
+    path = f"/v1/complaints/{case['id']}"
+    etag = (await client.get(path, headers=admin)).headers["etag"]
+    unchanged = await client.get(path, headers={**admin, "If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    assert unchanged.headers["etag"] == etag
+    weak = await client.get(path, headers={**admin, "If-None-Match": f"W/{etag}"})
+    assert weak.status_code == 304  # If-None-Match compares weakly
+    await client.post(f"{path}/notes", headers=admin, json={"text": "changed"})
+    changed = await client.get(path, headers={**admin, "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag

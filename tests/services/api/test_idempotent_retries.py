@@ -39,7 +39,7 @@ async def test_a_retried_command_gets_its_first_answer_not_the_409_its_if_match_
     assert await events_of(owner, hospital.tenant_id) == recorded
     # without the key the same stale If-Match is refused as before
     stale = {k: v for k, v in headers.items() if k != "Idempotency-Key"}
-    assert (await client.post(path, headers=stale, json={"text": "x"})).status_code == 409
+    assert (await client.post(path, headers=stale, json={"text": "x"})).status_code == 412
 
 
 async def test_a_key_reused_for_another_body_is_422_even_when_the_command_is_refused(

@@ -12,7 +12,7 @@ import pytest
 from domain import commands as c
 from domain.errors import Refused
 from domain.tenant import Tenant
-from services.handlers.cases import StaleVersion
+from services.handlers.cases import Precondition, StaleVersion
 from services.runtime import Runtime
 from services.store.idempotency import IdempotentRequest
 from tests.services.handlers.support import new_tenant
@@ -57,7 +57,7 @@ async def test_act_records_the_command_and_answers_the_new_version_and_seq(
     filed = (await runtime.cases.file_new(tenant, FILING, NURSE, once(tenant))).body
     reply = c.ReplyInWriting("Our written answer.")
     answer = await runtime.cases.act(
-        tenant, filed.id, reply, SPOKESPERSON, filed.version, once(tenant)
+        tenant, filed.id, reply, SPOKESPERSON, Precondition.exactly(filed.version), once(tenant)
     )
     assert answer.status == 200
     assert answer.body.version > filed.version
@@ -89,7 +89,12 @@ async def test_a_stale_expected_version_is_refused_and_writes_nothing(
     before = await events_of(owner, tenant)
     with pytest.raises(StaleVersion):
         await runtime.cases.act(
-            tenant, filed.id, c.AddNote("second"), NURSE, filed.version, once(tenant)
+            tenant,
+            filed.id,
+            c.AddNote("second"),
+            NURSE,
+            Precondition.exactly(filed.version),
+            once(tenant),
         )
     assert await events_of(owner, tenant) == before
 
