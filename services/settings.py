@@ -65,6 +65,9 @@ class Settings:
     # Open event streams (GET /v1/stream) per API key and per tenant, in each API process
     # (0: no cap); past either, a 429 with Retry-After
     sse_streams_per_key: int = 4
+    # Who may scrape /metrics: with a key, whoever sends it as a Bearer token; without
+    # one, only clients on this host (loopback).
+    metrics_key: str | None = field(default=None, repr=False)
     sse_streams_per_tenant: int = 64
 
     def platform_key_problem(self) -> str | None:
@@ -137,6 +140,7 @@ class Settings:
             heavy_slots=int(env.get("COMPLAINTS_HEAVY_SLOTS", base.heavy_slots)),
             export_slots=int(env.get("COMPLAINTS_EXPORT_SLOTS", base.export_slots)),
             webhook_allowed_networks=_networks(env, "COMPLAINTS_WEBHOOK_ALLOWED_NETWORKS"),
+            metrics_key=env.get("COMPLAINTS_METRICS_KEY") or None,
             sse_streams_per_key=int(
                 env.get("COMPLAINTS_SSE_STREAMS_PER_KEY", base.sse_streams_per_key)
             ),

@@ -18,11 +18,12 @@ from services.api.complaints import ComplaintController
 from services.api.deps import service_dependencies
 from services.api.groups import GroupController
 from services.api.health import health, ready
+from services.api.http_metrics import HttpMetrics
 from services.api.problem_docs import ProblemResponses
 from services.api.problem_types import problem_type, require_json
 from services.api.problems import HANDLERS
 from services.api.rate_limits import Limit, RateLimit, RateLimiter
-from services.api.request_context import RequestContext, stamp_and_log
+from services.api.request_context import HTTP_METRICS, RequestContext, stamp_and_log
 from services.api.stream import stream
 from services.api.tenants import TenantController
 from services.api.time_travel import TimeTravelController
@@ -78,7 +79,7 @@ def create_app(runtime: Runtime) -> Litestar:
         plugins=[ProblemResponses()],
         exception_handlers=HANDLERS,
         lifespan=[lifespan],
-        state=State({"runtime": runtime}),
+        state=State({"runtime": runtime, HTTP_METRICS: HttpMetrics()}),
         request_max_body_size=runtime.settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Complaints",

@@ -21,9 +21,11 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import ClientException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.api.http_metrics import HttpMetrics
 from services.logs import REQUEST_ID, TENANT
 
 HEADER = "x-request-id"
+HTTP_METRICS = "http_metrics"  # the app's state key for its HttpMetrics
 VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 access_log = logging.getLogger("complaints.access")
 
@@ -60,7 +62,20 @@ class RequestContext:
             if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
                 # PostgreSQL text cannot hold it; refused for every parameter at once
                 raise ClientException("a NUL character (%00) is not accepted in a URL")
+            metrics = http_metrics_of(scope)
+            if metrics is not None:
+                metrics.in_flight.inc()
+                try:
+                    await self.app(scope, receive, send)
+                finally:
+                    metrics.in_flight.dec()
+                return
         await self.app(scope, receive, send)
+
+
+def http_metrics_of(scope: Scope) -> HttpMetrics | None:
+    app = scope.get("litestar_app")
+    return app.state.get(HTTP_METRICS) if app is not None else None
 
 
 async def stamp_and_log(message: Message, scope: Scope) -> None:
@@ -73,6 +88,11 @@ async def stamp_and_log(message: Message, scope: Scope) -> None:
         state["status"] = message["status"]
     elif message["type"] == "http.response.body" and not message.get("more_body", False):
         started = state.get("started")
+        seconds = time.perf_counter() - started if started else 0.0
+        if (metrics := http_metrics_of(scope)) is not None:
+            metrics.answered(
+                scope.get("path_template"), scope["method"], state.get("status", 0), seconds
+            )
         user: Any = scope.get("user")
         tenant = getattr(user, "tenant_id", None)
         access_log.info(
@@ -85,8 +105,6 @@ async def stamp_and_log(message: Message, scope: Scope) -> None:
                 # values in the path (a group's name is the tenant's free text)
                 "path": scope.get("path_template") or None,
                 "status": state.get("status"),
-                "duration_ms": (
-                    round((time.perf_counter() - started) * 1000, 2) if started else None
-                ),
+                "duration_ms": round(seconds * 1000, 2) if started else None,
             },
         )

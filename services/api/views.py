@@ -7,6 +7,8 @@ has applied the tenant's seq N: read-your-writes without reading the ledger.
 from __future__ import annotations
 
 import base64
+import hmac
+import ipaddress
 import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -14,6 +16,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.params import Parameter, QueryParameter
 
 from projections import case_list, deadlines, stats
@@ -21,11 +24,13 @@ from projections.runner import ProjectionRunner
 from services.api.auth import Principal, tenant_member
 from services.api.deps import caller_tenant
 from services.api.problems import FieldError
+from services.api.request_context import HTTP_METRICS
 from services.audit.checkpoints import Checkpoints
 from services.bus.signing import BusSigner
 from services.clock import Clock
 from services.handlers.directory import TenantDirectory
 from services.handlers.views import ViewReads
+from services.settings import Settings
 
 Req = Request[Principal, Any, Any]
 MAX_SEQ = 2**63 - 1  # seq is a bigint: a larger number is a 422, not a database error
@@ -139,11 +144,15 @@ class ViewController(Controller):
     media_type="text/plain; version=0.0.4",
 )
 async def metrics(
+    request: Request,
     projections: NamedDependency[ProjectionRunner],
     checkpoints: NamedDependency[Checkpoints],
     bus_signer: NamedDependency[BusSigner],
+    settings: NamedDependency[Settings],
 ) -> str:
-    """Prometheus text: how many events each view is behind, per tenant."""
+    """Prometheus text: the API's requests and process, and how far each view, the signer
+    and the bus readers are from the ledger, per tenant."""
+    may_scrape(request, settings.metrics_key)
     lines = [
         "# HELP complaints_projection_lag_events Events recorded but not yet applied.",
         "# TYPE complaints_projection_lag_events gauge",
@@ -179,4 +188,23 @@ async def metrics(
         "# TYPE complaints_bus_rejected_messages_total counter",
         f"complaints_bus_rejected_messages_total {bus_signer.rejected}",
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + request.app.state[HTTP_METRICS].text()
+
+
+def may_scrape(request: Request, metrics_key: str | None) -> None:
+    """With COMPLAINTS_METRICS_KEY set, a scrape must send it as a Bearer token; without
+    it, only a client on this host may scrape (lag per tenant is for operators only)."""
+    if metrics_key is not None:
+        sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(sent.encode(), metrics_key.encode()):
+            raise NotAuthorizedException("send Authorization: Bearer <COMPLAINTS_METRICS_KEY>")
+        return
+    host = request.client.host if request.client else ""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host in ("localhost", "testclient")
+    if not loopback:
+        raise PermissionDeniedException(
+            "/metrics answers this host only: set COMPLAINTS_METRICS_KEY to scrape it from afar"
+        )
