@@ -152,6 +152,7 @@ def command_route(command: type[c.Command]) -> HTTPRouteHandler:
         operation_id=f"complaint{operation}",
         status_code=200,
         tags=["case actions"],
+        takes_if_match=True,  # documented by services/api/problem_docs.py
         summary=re.sub(r"(?<!^)(?=[A-Z])", " ", command.__name__).capitalize(),
     )(handle)
 

@@ -117,7 +117,7 @@ class ComplaintController(Controller):
         )
         return Response({"items": items, "next_cursor": next_cursor}, headers=headers)
 
-    @get("/{case_id:uuid}", operation_id="getComplaint")
+    @get("/{case_id:uuid}", operation_id="getComplaint", answers_etag=True)
     async def show(
         self,
         request: Req,

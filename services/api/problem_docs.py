@@ -8,10 +8,19 @@ schema, unless the route declared that status itself.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import (
+    OpenAPIHeader,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Parameter,
+    Schema,
+)
 from litestar.plugins import ReceiveRoutePlugin
 from litestar.routes import BaseRoute, HTTPRoute
 from msgspec import Struct
@@ -44,7 +53,9 @@ DESCRIPTIONS = {
     403: "The key may not do this, or the tenant's procedure refused it",
     404: "Not found for the caller's tenant",
     409: "Conflict: a stale version, or not allowed in the case's state",
+    412: "If-Match named only versions the case has left",
     413: "The request body is too large",
+    415: "The body is not JSON",
     422: "A field is invalid",
     429: "Too many requests for this key or tenant: see Retry-After",
     500: "Internal error",
@@ -52,7 +63,7 @@ DESCRIPTIONS = {
 }
 OPEN = (400, 500, 503)  # routes without a key: no 401, 403 or 429
 READS = (400, 401, 403, 404, 422, 429, 500, 503)
-WRITES = (*READS, 409, 413)
+WRITES = (*READS, 409, 413, 415)
 
 
 def spec(status: int) -> ResponseSpec:
@@ -79,5 +90,81 @@ def document(handler: HTTPRouteHandler) -> None:
         statuses = READS
     else:
         statuses = WRITES
+    if handler.opt.get("takes_if_match"):
+        statuses = (*statuses, 412)
     declared: dict[int, Any] = dict(handler.responses or {})
     handler.responses = {**{s: spec(s) for s in statuses}, **declared}
+    handler.operation_class = with_headers(handler)
+
+
+def header(description: str, example: str | None = None) -> OpenAPIHeader:
+    return OpenAPIHeader(
+        schema=Schema(type=OpenAPIType.STRING), description=description, example=example
+    )
+
+
+def request_header(name: str, description: str) -> Parameter:
+    return Parameter(
+        name=name,
+        param_in="header",
+        schema=Schema(type=OpenAPIType.STRING),
+        description=description,
+    )
+
+
+REQUEST_ID = header("This request's id: quote it to an operator (also the problem's instance)")
+RETRY_AFTER = header("Seconds to wait before retrying", "2")
+ETAG = header("The case's version as a strong entity-tag: send it back as If-Match", '"3"')
+VIEW_SEQ = header("The ledger position the view answered from (with ?after_seq=)", "42")
+LOCATION = header("Where the new case lives", "/v1/complaints/6f1c0d5e-...")
+IDEMPOTENCY_KEY = request_header(
+    "Idempotency-Key", "1-200 characters: a retry with the same key gets the first answer"
+)
+IF_MATCH = request_header(
+    "If-Match", 'The case\'s ETag ("3"), a list of them, or *: else 412 and nothing written'
+)
+IF_NONE_MATCH = request_header("If-None-Match", "The case's ETag: 304 while it is unchanged")
+
+
+def with_headers(handler: HTTPRouteHandler) -> type[Operation]:
+    """An Operation that declares the headers the API relies on for this route: the
+    Idempotency-Key and If-Match it takes, the ETag, Location, Retry-After, X-View-Seq and
+    X-Request-ID it answers (Litestar documents only headers in a handler's signature)."""
+    writes = not handler.http_methods <= {"GET", "HEAD"}
+    takes_if_match = bool(handler.opt.get("takes_if_match"))
+    shows_case = bool(handler.opt.get("answers_etag"))
+
+    @dataclass
+    class DocumentedOperation(Operation):
+        def __post_init__(self) -> None:
+            added = []
+            if writes and handler.http_methods & {"POST"}:
+                added.append(IDEMPOTENCY_KEY)
+            if takes_if_match:
+                added.append(IF_MATCH)
+            if shows_case and not writes:
+                added.append(IF_NONE_MATCH)
+            named = {getattr(p, "name", None) for p in self.parameters or []}
+            self.parameters = [*(self.parameters or []), *(p for p in added if p.name not in named)]
+            for status, response in (self.responses or {}).items():
+                if not isinstance(response, OpenAPIResponse):
+                    continue
+                headers = dict(response.headers or {})
+                headers["X-Request-ID"] = REQUEST_ID
+                if status in ("429", "503"):
+                    headers["Retry-After"] = RETRY_AFTER
+                if status.startswith("2"):
+                    if shows_case or takes_if_match or status == "201":
+                        headers["ETag"] = ETAG
+                    if status == "201":
+                        headers["Location"] = LOCATION
+                    if any(getattr(p, "name", None) == "after_seq" for p in self.parameters):
+                        headers["X-View-Seq"] = VIEW_SEQ
+                response.headers = headers
+            if shows_case and not writes and self.responses is not None:
+                self.responses["304"] = OpenAPIResponse(
+                    description="Not modified: the case is still at the ETag sent",
+                    headers={"ETag": ETAG, "X-Request-ID": REQUEST_ID},
+                )
+
+    return DocumentedOperation
