@@ -15,6 +15,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     OpenAPIHeader,
+    OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
     Operation,
@@ -22,6 +23,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 from litestar.plugins import ReceiveRoutePlugin
+from litestar.response import ServerSentEvent
 from litestar.routes import BaseRoute, HTTPRoute
 from msgspec import Struct
 
@@ -133,10 +135,14 @@ def with_headers(handler: HTTPRouteHandler) -> type[Operation]:
     writes = not handler.http_methods <= {"GET", "HEAD"}
     takes_if_match = bool(handler.opt.get("takes_if_match"))
     shows_case = bool(handler.opt.get("answers_etag"))
+    needs_no_key = bool(handler.opt.get("exclude_from_auth"))
+    streams = handler.parsed_fn_signature.return_type.annotation is ServerSentEvent
 
     @dataclass
     class DocumentedOperation(Operation):
         def __post_init__(self) -> None:
+            if needs_no_key:
+                self.security = []  # not the document's default Bearer scheme
             added = []
             if writes and handler.http_methods & {"POST"}:
                 added.append(IDEMPOTENCY_KEY)
@@ -153,6 +159,15 @@ def with_headers(handler: HTTPRouteHandler) -> type[Operation]:
                 headers["X-Request-ID"] = REQUEST_ID
                 if status in ("429", "503"):
                     headers["Retry-After"] = RETRY_AFTER
+                if status.startswith("2") and streams:
+                    response.content = {
+                        "text/event-stream": OpenAPIMediaType(
+                            schema=Schema(type=OpenAPIType.STRING),
+                        )
+                    }
+                    response.description = (
+                        "Server-Sent Events: one CloudEvent a message, named by its kind"
+                    )
                 if status.startswith("2"):
                     if shows_case or takes_if_match or status == "201":
                         headers["ETag"] = ETAG

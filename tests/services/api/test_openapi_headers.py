@@ -36,6 +36,22 @@ async def test_writes_declare_their_request_headers_and_answers_their_response_h
     assert "304" in case["responses"]
 
 
+async def test_routes_that_need_no_key_say_so(client: AsyncClient) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    assert document["security"] == [{"apiKey": []}]
+    paths = document["paths"]
+    for path in ("/health", "/ready", "/metrics", "/problems/{kind}"):
+        assert paths[path]["get"]["security"] == [], path
+    assert "security" not in paths["/v1/complaints"]["post"]  # the document's Bearer
+
+
+async def test_the_event_stream_is_declared_as_one(client: AsyncClient) -> None:
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    answer = paths["/v1/stream"]["get"]["responses"]["200"]
+    assert list(answer["content"]) == ["text/event-stream"]
+    assert parameters(paths["/v1/stream"]["get"])["last-event-id"] == "header"
+
+
 async def test_every_answer_declares_its_request_id(client: AsyncClient) -> None:
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
     for path, item in paths.items():
