@@ -33,6 +33,7 @@ from services.api.problems import PROBLEM_JSON
 class FieldProblem(Struct):
     field: str
     reason: str
+    allowed: list[str] | None = None  # an enum's values, when the value was not one
 
 
 class Problem(Struct, kw_only=True):

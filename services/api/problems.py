@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 import re
+import types
+import typing
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
@@ -75,9 +79,11 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-def on_validation(_: Request, exc: ValidationException) -> Response:
+def on_validation(request: Request, exc: ValidationException) -> Response:
     errors = [
-        {"field": e.get("key") or "body", "reason": e.get("message", "invalid")}
+        with_allowed_values(
+            request, {"field": e.get("key") or "body", "reason": e.get("message", "invalid")}
+        )
         for e in (exc.extra if isinstance(exc.extra, list) else [])
         if isinstance(e, dict)
     ]
@@ -97,6 +103,61 @@ def on_validation(_: Request, exc: ValidationException) -> Response:
         "validation",
         errors=errors,
     )
+
+
+def with_allowed_values(request: Request, error: dict[str, Any]) -> dict[str, Any]:
+    """An unknown enum value's error lists the values the field takes, from the route's
+    own signature (a query parameter's type, or the body's field)."""
+    if not str(error["reason"]).startswith("Invalid enum value"):
+        return error
+    allowed = choices(field_type(request, error["field"]))
+    if not allowed:
+        return error
+    return {**error, "reason": "must be one of: " + ", ".join(allowed), "allowed": allowed}
+
+
+def field_type(request: Request, field: str) -> Any:
+    try:
+        parameters = request.route_handler.parsed_fn_signature.parameters
+    except Exception:  # no route: nothing to say more
+        return None
+    if field in parameters:
+        return parameters[field].annotation
+    body = parameters.get("data")
+    kind: Any = body.annotation if body is not None else None
+    for name in field.split("."):
+        kind = unwrapped(kind)
+        hints = (
+            msgspec.structs.fields(kind)
+            if isinstance(kind, type) and issubclass(kind, msgspec.Struct)
+            else ()
+        )
+        kind = next((f.type for f in hints if f.encode_name == name or f.name == name), None)
+        if kind is None:
+            return None
+    return kind
+
+
+def unwrapped(kind: Any) -> Any:
+    """The type inside ``Annotated[...]`` and ``X | None``."""
+    while True:
+        if typing.get_origin(kind) is typing.Annotated:
+            kind = typing.get_args(kind)[0]
+            continue
+        args = [a for a in typing.get_args(kind) if a is not type(None)]
+        if typing.get_origin(kind) in (typing.Union, types.UnionType) and len(args) == 1:
+            kind = args[0]
+            continue
+        return kind
+
+
+def choices(kind: Any) -> list[str]:
+    kind = unwrapped(kind)
+    if typing.get_origin(kind) is typing.Literal:
+        return [str(v) for v in typing.get_args(kind)]
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return [str(member.value) for member in kind]
+    return []
 
 
 def on_http(request: Request, exc: HTTPException) -> Response:

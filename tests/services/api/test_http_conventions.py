@@ -120,3 +120,20 @@ async def test_if_none_match_answers_304_while_the_case_is_unchanged(client: Asy
     await client.post(f"{path}/notes", headers=admin, json={"text": "changed"})
     changed = await client.get(path, headers={**admin, "If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
+
+
+async def test_an_unknown_enum_value_is_a_422_listing_the_allowed_ones(
+    client: AsyncClient,
+) -> None:
+    tenant = await new_tenant(client)
+    body = await client.post(
+        "/v1/complaints", headers=tenant.admin, json=complaint_body(channel="pigeon")
+    )
+    assert body.status_code == 422
+    [error] = body.json()["errors"]
+    assert error["field"] == "channel"
+    assert "phone" in error["allowed"] and "pigeon" not in error["allowed"]
+    assert error["reason"].startswith("must be one of: ")
+    query = await client.get("/v1/complaints?status=bogus", headers=tenant.admin)
+    assert query.status_code == 422
+    assert query.json()["errors"][0]["allowed"] == ["open", "resolved", "closed"]
