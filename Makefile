@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-domain test-services test-projections test-e2e scale-test lint format bench clean
+.PHONY: install run test test-domain test-services test-projections test-e2e test-browser chromium scale-test lint format bench clean
 
 $(STAMP): pyproject.toml examples/iso10002/pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python >= 3.11) on PATH"; exit 1; }
@@ -18,7 +18,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/complaints serve --demo
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/pytest -q
 
 test-domain: $(STAMP)
@@ -30,8 +30,18 @@ test-services: $(STAMP)
 test-projections: $(STAMP)
 	$(BIN)/pytest -q tests/projections
 
-test-e2e: $(STAMP)
+test-e2e: $(STAMP) chromium
 	$(BIN)/pytest -q tests/e2e
+
+# The console in a real browser (tests/e2e/console), also in `make test` and `make test-e2e`.
+test-browser: $(STAMP) chromium
+	$(BIN)/pytest -q tests/e2e/console
+
+# Debian's chromium for the browser tests, never a build Playwright downloads; the CJK font
+# makes the Chinese pages legible in their screenshots.
+chromium:
+	command -v chromium >/dev/null 2>&1 || apt-get install -y chromium fonts-wqy-microhei || \
+		{ apt-get update && apt-get install -y chromium fonts-wqy-microhei; }
 
 # The deploy topology on loopback: 3 NATS nodes, 2 APIs, 2 workers; kills the stream leader
 # and the active worker under load (deploy/README.md, "Scale-out test"). Also in `make test`.

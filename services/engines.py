@@ -8,7 +8,8 @@ for passwords generated beside its cluster (``var/pg.pgpass``, see ``EmbeddedPos
 the embedded NATS takes the deploy's users (deploy/nats/users.inc) with passwords generated
 under the data dir; ``bus_login`` says which login a process uses. A nats-server that dies
 on its own is started again by the process that started it; a PostgreSQL that dies is logged
-as an error (``/ready`` then finds no database).
+as an error (``/ready`` then finds no database). Another process of the same data dir (a
+``complaints`` command beside ``make run``) finds the running engines and uses them.
 """
 
 from __future__ import annotations
@@ -80,6 +81,16 @@ def port_answers(port: int, host: str = "127.0.0.1") -> bool:
         return False
 
 
+def _runs(pid: int, program: str) -> bool:
+    """Whether process ``pid`` is alive and runs ``program``: a pid file outlives a server
+    that was killed, and its pid may be another process's by now."""
+    try:
+        argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0", 1)[0]
+    except OSError:
+        return False
+    return Path(os.fsdecode(argv0)).name == program
+
+
 def check_port_free(port: int, what: str, setting: str) -> None:
     if port_answers(port):
         raise EngineError(
@@ -124,6 +135,16 @@ class EmbeddedPostgres:
             f"postgresql://{PG_OWNER}:{password}@{PG_HOST}:{self.port}/postgres"
             f"?passfile={quote(str(self.passfile))}"
         )
+
+    def running_port(self) -> int | None:
+        """The port of the server running on this data dir, whichever process started it,
+        from the postmaster.pid PostgreSQL keeps there; None when none runs and answers."""
+        try:
+            lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
+            pid, port = int(lines[0]), int(lines[3])
+        except (OSError, ValueError, IndexError):
+            return None
+        return port if _runs(pid, "postgres") and port_answers(port) else None
 
     @property
     def alive(self) -> bool:
@@ -374,6 +395,22 @@ class EmbeddedNats:
     def log_path(self) -> Path:
         return self.data_dir.parent / "nats.log"
 
+    @property
+    def pid_path(self) -> Path:
+        """The running server's pid and port, for other processes of this data dir (nats-server
+        writes a pid file but not where it listens)."""
+        return self.data_dir / "nats-server.json"
+
+    def running_port(self) -> int | None:
+        """The port of the nats-server running on this data dir, whichever process started
+        it; None when none runs and answers."""
+        try:
+            running = json.loads(self.pid_path.read_text())
+            pid, port = int(running["pid"]), int(running["port"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return port if _runs(pid, "nats-server") and port_answers(port) else None
+
     def start(self) -> EmbeddedNats:
         check_port_free(self.port, "NATS", "COMPLAINTS_EMBEDDED_NATS_PORT")
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -397,7 +434,7 @@ class EmbeddedNats:
         raise EngineError(f"nats-server did not answer on port {self.port}")
 
     def _spawn(self) -> subprocess.Popen:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             [
                 nats_server_binary(),
                 *(["-c", str(self.config)] if self.config else []),
@@ -416,6 +453,9 @@ class EmbeddedNats:
             start_new_session=True,
             preexec_fn=lambda: _die_with_parent(signal.SIGTERM),
         )
+        running = {"pid": process.pid, "port": self.port}
+        _write_private(self.pid_path, json.dumps(running).encode(), replace=True)
+        return process
 
     def _supervise(self, process: subprocess.Popen) -> None:
         pause = NATS_RESTART_PAUSE_S
@@ -463,9 +503,18 @@ class EmbeddedNats:
         with self._lock:
             process, self.process = self.process, None
         _stop(process, sig)
+        if process is not None:
+            self._forget(process.pid)
         if self._supervisor is not None:
             self._supervisor.join()
             self._supervisor = None
+
+    def _forget(self, pid: int) -> None:
+        try:
+            if json.loads(self.pid_path.read_text()).get("pid") == pid:
+                self.pid_path.unlink()
+        except (OSError, ValueError, AttributeError):
+            pass
 
 
 def nats_passwords(data_dir: Path, create: bool = False) -> dict[str, str] | None:
@@ -559,21 +608,28 @@ class EngineUrls:
 
 
 @contextmanager
-def engines(settings: Settings) -> Iterator[EngineUrls]:
-    """Yield URLs for PostgreSQL and NATS, starting embedded ones for whichever is unset."""
+def engines(settings: Settings, bus: bool = True) -> Iterator[EngineUrls]:
+    """Yield URLs for PostgreSQL and NATS, starting embedded ones for whichever is unset.
+    An engine of this data dir that another process started (a running ``complaints
+    serve``) is used as it is and left running. Without ``bus`` no NATS is started: the
+    command never connects to it."""
     with ExitStack() as stack:
         database_url = settings.database_url
         if database_url is None:
-            pg = EmbeddedPostgres(settings.data_dir / "pg", settings.embedded_pg_port).start()
-            stack.callback(pg.stop)
+            pg = EmbeddedPostgres(settings.data_dir / "pg", settings.embedded_pg_port)
+            if (port := pg.running_port()) is not None:
+                pg.port = port
+            else:
+                stack.callback(pg.start().stop)
             database_url = pg.url
-        nats_url = settings.nats_url
-        if nats_url is None:
-            # fsync each write, and the relay and reader users with this data dir's passwords
-            config = secured_nats_config(settings.data_dir)
-            bus = EmbeddedNats(
-                settings.data_dir / "nats", settings.embedded_nats_port, config=config
-            ).start()
-            stack.callback(bus.stop)
-            nats_url = bus.url
+        nats_url = settings.nats_url or ""
+        if not nats_url and bus:
+            nats_server = EmbeddedNats(settings.data_dir / "nats", settings.embedded_nats_port)
+            if (port := nats_server.running_port()) is not None:
+                nats_server.port = port
+            else:
+                # fsync each write, and the relay and reader users with this data dir's passwords
+                nats_server.config = secured_nats_config(settings.data_dir)
+                stack.callback(nats_server.start().stop)
+            nats_url = nats_server.url
         yield EngineUrls(database_url, nats_url)

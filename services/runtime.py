@@ -11,6 +11,7 @@ import asyncio
 import logging
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from typing import cast
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -32,6 +33,7 @@ from services.engines import READER, bus_login
 from services.handlers.api_keys import KeyAuthenticator
 from services.handlers.cases import Cases
 from services.handlers.directory import TenantDirectory
+from services.handlers.sessions import Sessions
 from services.handlers.tenancy import Tenancy
 from services.handlers.tenant_keys import DataKeys
 from services.handlers.views import ViewReads
@@ -87,6 +89,9 @@ class Runtime:
     # follow every tenant): they get a pool of the worker's database role, which alone may
     # read across tenants; requests keep to the API's role, one tenant at a time.
     runs_workers: bool = True
+    # False: no connection to the bus (``nats`` stays unset), for a command that only reads
+    # or writes the database and must work while NATS is away
+    bus: bool = True
     # Built by open(), in this order; close() undoes what open() did, newest first.
     pool: asyncpg.Pool = field(init=False)
     worker_pool: asyncpg.Pool | None = field(init=False, default=None)
@@ -97,6 +102,7 @@ class Runtime:
     repository: Repository = field(init=False)
     directory: TenantDirectory = field(init=False)
     authenticator: KeyAuthenticator = field(init=False)
+    sessions: Sessions = field(init=False)
     cases: Cases = field(init=False)
     tenancy: Tenancy = field(init=False)
     reads: ReadLog = field(init=False)
@@ -143,6 +149,14 @@ class Runtime:
         self.repository = Repository(self.ledger, make_mapper(self.keys), self.snapshots)
         self.directory = TenantDirectory(self.repository)
         self.authenticator = KeyAuthenticator(self.directory, self.settings.platform_admin_key)
+        self.sessions = Sessions(
+            self.pool,
+            self.authenticator,
+            self.directory,
+            self.clock,
+            idle=timedelta(minutes=self.settings.session_idle_minutes),
+            lifetime=timedelta(hours=self.settings.session_max_hours),
+        )
         self.cases = Cases(self.repository, self.ledger, self.clock)
         self.tenancy = Tenancy(self.repository)
         self.reads = ReadLog(self.repository)
@@ -158,22 +172,24 @@ class Runtime:
         self.checkpoints = Checkpoints(following, self.settings.checkpoint_key_path, self.clock)
         self.projections = ProjectionRunner(following, envelope_decoder(self.repository.mapper))
         self.views = ViewReads(self.pool, self.ledger, self.projections)
-        login = bus_login(self.settings, self.bus_user)
-        self.nats = await nats.connect(
-            [url.strip() for url in self.nats_url.split(",")],  # a cluster: comma-separated
-            max_reconnect_attempts=-1,
-            reconnect_time_wait=0.5,
-            allow_reconnect=True,
-            connect_timeout=5,
-            drain_timeout=BUS_DRAIN_TIMEOUT_S,
-            disconnected_cb=self._bus_lost,
-            reconnected_cb=self._bus_back,
-            **({"user": login[0], "password": login[1]} if login else {}),
-        )
-        self._opened.push_async_callback(self._close_bus)
+        if self.bus:
+            login = bus_login(self.settings, self.bus_user)
+            self.nats = await nats.connect(
+                [url.strip() for url in self.nats_url.split(",")],  # a cluster: comma-separated
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,
+                allow_reconnect=True,
+                connect_timeout=5,
+                drain_timeout=BUS_DRAIN_TIMEOUT_S,
+                disconnected_cb=self._bus_lost,
+                reconnected_cb=self._bus_back,
+                **({"user": login[0], "password": login[1]} if login else {}),
+            )
+            self._opened.push_async_callback(self._close_bus)
         self.bus_signer = BusSigner.from_file(self.settings.bus_key_path)
         self.webhooks = WebhookStore(self.pool)
-        self.data_keys = DataKeys(self.repository, self.keys, notification_purger(self.nats))
+        purged_bus = self.nats if self.bus else None
+        self.data_keys = DataKeys(self.repository, self.keys, notification_purger(purged_bus))
         return self
 
     async def close(self) -> None:

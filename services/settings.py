@@ -6,12 +6,14 @@ import ipaddress
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 APP_ROLE = "complaints_app"  # the API's database role (migration 002): one tenant at a time
 WORKER_ROLE = "complaints_worker"  # the workers' (migration 041): they follow every tenant
 # Works for ``serve --demo`` (``make run``) only: a plain ``serve`` refuses it.
 DEV_PLATFORM_KEY = "platform-admin-dev-key"
 MIN_PLATFORM_KEY = 32  # characters: guessing it must be as hard as guessing a tenant key
+SECURE_CHOICES = ("auto", "true", "false")
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,16 @@ class Settings:
     # one, only clients on this host (loopback).
     metrics_key: str | None = field(default=None, repr=False)
     sse_streams_per_tenant: int = 64
+    # Browser access (services/api/sessions.py). Origins other than the API's own whose pages
+    # may call it with the session cookie (CORS with credentials); none: same-origin only.
+    cors_origins: tuple[str, ...] = ()
+    # A session ends after this long unused, and in any case this long after sign-in.
+    session_idle_minutes: float = 30.0
+    session_max_hours: float = 12.0
+    # The cookie's Secure flag: "auto" when the request came over https (a proxy's
+    # X-Forwarded-Proto counts where uvicorn trusts the proxy, FORWARDED_ALLOW_IPS), "true"
+    # always, "false" never.
+    session_secure: str = "auto"
 
     def platform_key_problem(self) -> str | None:
         """Why this platform key must not guard a real service, or None when it may."""
@@ -147,6 +159,16 @@ class Settings:
             sse_streams_per_tenant=int(
                 env.get("COMPLAINTS_SSE_STREAMS_PER_TENANT", base.sse_streams_per_tenant)
             ),
+            cors_origins=_origins(env, "COMPLAINTS_CORS_ORIGINS"),
+            session_idle_minutes=_positive(
+                env, "COMPLAINTS_SESSION_IDLE_MINUTES", base.session_idle_minutes
+            ),
+            session_max_hours=_positive(
+                env, "COMPLAINTS_SESSION_MAX_HOURS", base.session_max_hours
+            ),
+            session_secure=_choice(
+                env, "COMPLAINTS_SESSION_SECURE", base.session_secure, SECURE_CHOICES
+            ),
         )
 
 
@@ -167,3 +189,35 @@ def _networks(env: dict[str, str], name: str) -> tuple[str, ...]:
                 f"{name}: {entry!r} is not a network (10.1.2.0/24) nor an address"
             ) from None
     return entries
+
+
+def _origins(env: dict[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated origins, each exactly ``scheme://host[:port]`` as a browser sends it in
+    ``Origin``. No wildcard: with credentials allowed, "*" would let every site read the
+    answers a signed-in browser gets."""
+    origins = []
+    for entry in (part.strip() for part in env.get(name, "").split(",")):
+        if not entry:
+            continue
+        parts = urlsplit(entry.lower())
+        plain = f"{parts.scheme}://{parts.netloc}"
+        if "*" in entry or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{name}: {entry!r} is not an origin such as https://desk.example.org")
+        if entry.lower().rstrip("/") != plain:
+            raise ValueError(f"{name}: {entry!r} has a path; an origin is scheme://host[:port]")
+        origins.append(plain)
+    return tuple(origins)
+
+
+def _positive(env: dict[str, str], name: str, default: float) -> float:
+    value = float(env.get(name, default))
+    if value <= 0:
+        raise ValueError(f"{name}: must be more than 0, not {value}")
+    return value
+
+
+def _choice(env: dict[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name, default).strip().lower()
+    if value not in choices:
+        raise ValueError(f"{name}: one of {', '.join(choices)}, not {value!r}")
+    return value

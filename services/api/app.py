@@ -11,10 +11,12 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
+from services.api.actions import case_actions
 from services.api.audit import AuditController, auditors_read_only, checkpoint_public_key
 from services.api.auth import ApiKeyAuth
 from services.api.case_commands import command_routes
 from services.api.complaints import ComplaintController
+from services.api.console import console
 from services.api.deps import service_dependencies
 from services.api.groups import GroupController
 from services.api.health import health, ready
@@ -24,6 +26,7 @@ from services.api.problem_types import problem_type, require_json
 from services.api.problems import HANDLERS
 from services.api.rate_limits import Limit, RateLimit, RateLimiter
 from services.api.request_context import HTTP_METRICS, RequestContext, stamp_and_log
+from services.api.sessions import SessionController, cors_config
 from services.api.stream import stream
 from services.api.tenants import TenantController
 from services.api.time_travel import TimeTravelController
@@ -60,8 +63,11 @@ def create_app(runtime: Runtime) -> Litestar:
             TimeTravelController,
             checkpoint_public_key,
             stream,
+            SessionController,
+            case_actions,
             WebhookController,
             problem_type,
+            console,
         ],
         # app-wide, so no write route can forget it: auditor keys read (recorded) and no more
         guards=[auditors_read_only],
@@ -70,10 +76,13 @@ def create_app(runtime: Runtime) -> Litestar:
         middleware=[
             RequestContext,
             # OPTIONS too: Litestar skips it by default, and then the controllers' guards
-            # met no principal (a 500); no browser calls this API cross-origin
+            # met no principal (a 500); a browser's preflight (OPTIONS with an Origin) is
+            # answered before this, by the CORS configuration below
             DefineMiddleware(ApiKeyAuth, exclude=OPEN_PATHS, exclude_http_methods=()),
             DefineMiddleware(RateLimit, limiter=rate_limiter(runtime.settings)),
         ],
+        # outside the routes: a preflight is answered before authentication
+        cors_config=cors_config(runtime.settings),
         before_request=require_json,
         before_send=[stamp_and_log],
         plugins=[ProblemResponses()],

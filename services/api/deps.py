@@ -28,6 +28,7 @@ from services.bus.webhooks import WebhookStore
 from services.clock import Clock
 from services.handlers.cases import Cases
 from services.handlers.directory import TenantDirectory
+from services.handlers.sessions import Sessions
 from services.handlers.tenancy import Tenancy
 from services.handlers.tenant_keys import DataKeys
 from services.handlers.views import ViewReads
@@ -59,6 +60,7 @@ SERVICES: dict[str, type] = {
     "webhooks": WebhookStore,
     "clock": Clock,
     "settings": Settings,
+    "sessions": Sessions,
 }
 
 

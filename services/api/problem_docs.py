@@ -136,6 +136,7 @@ def with_headers(handler: HTTPRouteHandler) -> type[Operation]:
     writes = not handler.http_methods <= {"GET", "HEAD"}
     takes_if_match = bool(handler.opt.get("takes_if_match"))
     shows_case = bool(handler.opt.get("answers_etag"))
+    creates_case = bool(handler.opt.get("creates_case"))
     needs_no_key = bool(handler.opt.get("exclude_from_auth"))
     streams = handler.parsed_fn_signature.return_type.annotation is ServerSentEvent
 
@@ -156,6 +157,8 @@ def with_headers(handler: HTTPRouteHandler) -> type[Operation]:
             for status, response in (self.responses or {}).items():
                 if not isinstance(response, OpenAPIResponse):
                     continue
+                if status in ("204", "304"):
+                    response.content = None  # no body, whatever the handler's type says
                 headers = dict(response.headers or {})
                 headers["X-Request-ID"] = REQUEST_ID
                 if status in ("429", "503"):
@@ -170,9 +173,9 @@ def with_headers(handler: HTTPRouteHandler) -> type[Operation]:
                         "Server-Sent Events: one CloudEvent a message, named by its kind"
                     )
                 if status.startswith("2"):
-                    if shows_case or takes_if_match or status == "201":
+                    if shows_case or takes_if_match or (creates_case and status == "201"):
                         headers["ETag"] = ETAG
-                    if status == "201":
+                    if creates_case and status == "201":
                         headers["Location"] = LOCATION
                     if any(getattr(p, "name", None) == "after_seq" for p in self.parameters):
                         headers["X-View-Seq"] = VIEW_SEQ

@@ -36,6 +36,11 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
         "The tenant's policy does not let the caller's roles do this now; `rule` names the "
         "rule of the procedure that refuses it.",
     ),
+    "csrf": (
+        "CSRF token missing or wrong",
+        "A write sent with the session cookie must carry the session's CSRF token in "
+        "`X-CSRF-Token` (`GET /v1/session` gives it); nothing was done.",
+    ),
     "not-found": (
         "Not found",
         "No such resource for the caller's tenant (another tenant's resources are not found "

@@ -38,6 +38,7 @@ from domain.errors import (
 from domain.policies.base import UnknownCategory
 from domain.policy import InvalidPolicyOption
 from domain.tenant import UnknownCalendar, UnknownKey, UnknownPerson
+from services.api.auth import CsrfMismatch
 from services.api.problem_types import http_kind, type_uri
 from services.api.request_context import request_id_of
 from services.bus.destinations import ForbiddenDestination
@@ -225,6 +226,16 @@ def on_refused(_: Request, exc: Refused) -> Response:
     )
 
 
+def on_csrf(_: Request, exc: CsrfMismatch) -> Response:
+    return problem(
+        HTTP_403_FORBIDDEN,
+        "CSRF token missing or wrong",
+        str(exc),
+        "csrf",
+        errors=[{"field": "X-CSRF-Token", "reason": "must be the session's CSRF token"}],
+    )
+
+
 def on_not_found(_: Request, exc: NotFound) -> Response:
     return problem(HTTP_404_NOT_FOUND, "Not found", str(exc), "not-found")
 
@@ -361,6 +372,7 @@ _HANDLERS = {
     ValidationException: on_validation,
     HTTPException: on_http,
     Refused: on_refused,
+    CsrfMismatch: on_csrf,
     NotFound: on_not_found,
     Conflict: on_conflict,
     StaleVersion: on_stale_version,

@@ -14,6 +14,7 @@ stream gives its slot back when it ends, the client having closed it or gone.
 from __future__ import annotations
 
 import contextlib
+import json
 import weakref
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -135,6 +136,14 @@ async def stream(
     return ServerSentEvent(events)
 
 
+DUPLICATE = "duplicate"  # the SSE event of a copy the caller already had under another role
+
+
+def kind_of(subject: str) -> str:
+    """The event's kind, the last token of ``complaints.<tenant>.<role>.<event>``."""
+    return subject.rsplit(".", 1)[-1]
+
+
 def resume_after(last_event_id: str | None) -> int | None:
     if last_event_id is None or not last_event_id.strip():
         return None
@@ -171,9 +180,19 @@ async def feed(
     keep_alive: float = KEEP_ALIVE_S,
     ended: Callable[[], None] = lambda: None,
 ) -> AsyncIterator[ServerSentEventMessage]:
-    # A caller holding two roles an event went to gets it once; the other copy only moves
-    # the id on (an id without data), so a resume does not bring it back.
-    sent: deque[str] = deque(maxlen=512)
+    # Each message is an event named by its kind (``event: IncidentReported``). A caller
+    # holding two roles an event went to gets it once; the other copy is a ``duplicate``
+    # event naming the first copy's id, which moves Last-Event-ID on, so a resume does not
+    # bring the event back (an id without data would, but some clients choke on it).
+    first_copy: dict[str, int] = {}  # event -> the stream id it was sent under
+    order: deque[str] = deque()
+
+    def remember(event_key: str, position: int) -> None:
+        first_copy[event_key] = position
+        order.append(event_key)
+        if len(order) > 512:
+            first_copy.pop(order.popleft(), None)
+
     wanted = {token(role) for role in roles}
     try:
         yield ServerSentEventMessage(data=None, comment="subscribed", retry=RETRY_MS)
@@ -191,11 +210,17 @@ async def feed(
                 # of the genuine copy below. The ordered consumer needs no ack.
                 continue
             event_key = (msg.headers or {}).get("Nats-Msg-Id", "").rpartition(":")[0]
-            if event_key and event_key in sent:
-                yield ServerSentEventMessage(data=None, id=position)
+            if event_key and event_key in first_copy:
+                yield ServerSentEventMessage(
+                    data=json.dumps({"duplicate_of": first_copy[event_key]}),
+                    event=DUPLICATE,
+                    id=position,
+                )
                 continue
-            sent.append(event_key)
-            yield ServerSentEventMessage(data=msg.data.decode(), id=position)
+            remember(event_key, position)
+            yield ServerSentEventMessage(
+                data=msg.data.decode(), event=kind_of(msg.subject), id=position
+            )
     finally:
         # before any await: a client gone cancels this generator, and the cancellation may
         # interrupt the unsubscribe

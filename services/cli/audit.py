@@ -2,7 +2,8 @@
 
 ``verify`` needs neither database nor service: it reads the file, the checkpoints the auditor
 kept and the service's public key. ``export`` and ``what-if`` read the database and write
-nothing to it; ``checkpoint`` signs the tenants' heads now instead of at the next tick.
+nothing to it, and need no bus; ``checkpoint`` signs the tenants' heads now instead of at
+the next tick.
 """
 
 from __future__ import annotations
@@ -16,18 +17,16 @@ from pathlib import Path
 from typing import IO, Any
 from uuid import UUID
 
-from domain.errors import UnknownPolicy
-from domain.tenant import tenant_id_for
 from services.audit.checkpoint_keys import load_public_key
 from services.audit.export import ndjson_lines
 from services.audit.verify import CheckpointError, read_checkpoints, verify_file
 from services.audit.what_if import recorded_what_if
+from services.cli.errors import FAILED, OK, OperatorError
+from services.cli.progress import progress
+from services.cli.session import known_tenant, open_runtime
 from services.engines import EngineUrls
 from services.handlers.policies import load_policy
-from services.runtime import Runtime
 from services.settings import Settings
-from services.store.migrate import migrate
-from services.store.repository import NotFound
 
 
 def add_audit_commands(commands: Any) -> None:
@@ -37,8 +36,8 @@ def add_audit_commands(commands: Any) -> None:
     export = sub.add_parser("export", help="write a tenant's raw ledger as NDJSON")
     export.add_argument("--tenant", required=True, help="tenant slug or id")
     export.add_argument("-o", "--output", required=True, type=Path, help="file, or - for stdout")
-    export.add_argument("--after-seq", type=int, default=0)
-    export.set_defaults(run=audit_export)
+    export.add_argument("--after-seq", type=int, default=0, help="only the rows after this seq")
+    export.set_defaults(run=audit_export, needs_bus=False)
 
     verify = sub.add_parser("verify", help="check an exported ledger file, offline")
     verify.add_argument("file", type=Path)
@@ -50,67 +49,63 @@ def add_audit_commands(commands: Any) -> None:
     what_if.add_argument("--tenant", required=True, help="tenant slug or id")
     what_if.add_argument("--case", required=True, type=UUID)
     what_if.add_argument("--policy", required=True, help="name@version, e.g. school@2")
-    what_if.set_defaults(run=audit_what_if)
+    what_if.set_defaults(run=audit_what_if, needs_bus=False)
 
     checkpoint = sub.add_parser("checkpoint", help="sign tenants' ledger heads now")
     checkpoint.add_argument("--tenant", help="tenant slug or id; all tenants when left out")
-    checkpoint.set_defaults(run=audit_checkpoint)
-
-
-def tenant_ref(value: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError:
-        return tenant_id_for(value)
+    checkpoint.set_defaults(run=audit_checkpoint, needs_bus=False)
 
 
 def audit_verify(args: argparse.Namespace) -> int:
     try:
         checkpoints = read_checkpoints(args.checkpoints) if args.checkpoints else []
         key = load_public_key(args.public_key.read_bytes()) if args.public_key else None
-        verdict = verify_file(args.file, checkpoints, key)
+        with progress() as shown:
+            shown.add_task(f"verifying {args.file}", total=None)
+            verdict = verify_file(args.file, checkpoints, key)
     except (CheckpointError, OSError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        raise OperatorError(str(error)) from None
     if not verdict.ok:
         print(f"FAILED at seq {verdict.bad_seq}: {verdict.reason}")
         print(f"intact up to seq {verdict.head_seq} ({verdict.rows} rows read)")
-        return 1
+        return FAILED
     print(
         f"OK: {verdict.rows} rows, tenant {verdict.tenant_id}, head seq {verdict.head_seq}"
         f" hash {verdict.head_hash.hex()}; {verdict.checkpoints} signed checkpoint(s) held"
     )
-    return 0
+    return OK
 
 
 async def audit_export(args: argparse.Namespace, settings: Settings, urls: EngineUrls) -> int:
-    runtime = await _open(settings, urls)
+    runtime = await open_runtime(settings, urls)
     rows = 0
     try:
-        with _output(args.output) as out:
-            async for chunk in ndjson_lines(runtime.pool, tenant_ref(args.tenant), args.after_seq):
+        tenant_id = await known_tenant(runtime, args.tenant)
+        head = await runtime.ledger.head(tenant_id)
+        total = max((head[0] if head else 0) - args.after_seq, 0)  # seqs have no gaps
+        # NDJSON written to the terminal itself would run through the bar
+        on_terminal = str(args.output) == "-" and sys.stdout.isatty()
+        with _output(args.output) as out, progress(quiet=on_terminal) as shown:
+            task = shown.add_task(f"exporting {args.tenant}", total=total)
+            async for chunk in ndjson_lines(runtime.pool, tenant_id, args.after_seq):
                 out.write(chunk)
-                rows += chunk.count(b"\n")
+                written = chunk.count(b"\n")
+                rows += written
+                shown.advance(task, written)
     finally:
         await runtime.close()
     print(f"exported {rows} rows to {args.output}", file=sys.stderr)
-    return 0
+    return OK
 
 
 async def audit_what_if(args: argparse.Namespace, settings: Settings, urls: EngineUrls) -> int:
+    policy = load_policy(args.policy)
+    runtime = await open_runtime(settings, urls)
     try:
-        policy = load_policy(args.policy)
-    except UnknownPolicy as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    runtime = await _open(settings, urls)
-    try:
-        result = await recorded_what_if(
-            runtime.repository, tenant_ref(args.tenant), args.case, policy
-        )
-    except NotFound as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        tenant_id = await known_tenant(runtime, args.tenant)
+        with progress() as shown:
+            shown.add_task(f"re-deciding case {args.case} under {args.policy}", total=None)
+            result = await recorded_what_if(runtime.repository, tenant_id, args.case, policy)
     finally:
         await runtime.close()
     print(f"case {result.case_id}: recorded under {result.recorded_policy}, re-decided under")
@@ -124,26 +119,22 @@ async def audit_what_if(args: argparse.Namespace, settings: Settings, urls: Engi
     for seq in result.unread:
         print(f"seq {seq}  (command not read back from its events; not re-decided)")
     print(f"\n{len(result.differences)} of {result.steps} steps decided differently.")
-    return 0
+    return OK
 
 
 async def audit_checkpoint(args: argparse.Namespace, settings: Settings, urls: EngineUrls) -> int:
-    runtime = await _open(settings, urls)
+    # the signer follows every tenant: it reads with the workers' role
+    runtime = await open_runtime(settings, urls, runs_workers=True)
     try:
         if args.tenant:
-            signed = await runtime.checkpoints.sign(tenant_ref(args.tenant))
+            signed = await runtime.checkpoints.sign(await known_tenant(runtime, args.tenant))
             if signed is not None:
                 print(json.dumps(signed.to_json()))
         else:
             print(f"signed {await runtime.checkpoints.sign_all()} tenant head(s)")
     finally:
         await runtime.close()
-    return 0
-
-
-async def _open(settings: Settings, urls: EngineUrls) -> Runtime:
-    await migrate(urls.database_url, settings.app_db_password, settings.worker_db_password)
-    return await Runtime(settings, urls.database_url, urls.nats_url).open()
+    return OK
 
 
 @contextmanager
@@ -152,5 +143,9 @@ def _output(path: Path) -> Iterator[IO[bytes]]:
     if str(path) == "-":
         yield sys.stdout.buffer
         return
-    with path.open("wb") as file:
+    try:
+        file = path.open("wb")
+    except OSError as error:
+        raise OperatorError(f"cannot write {path}: {error.strerror}") from None
+    with file:
         yield file

@@ -1,91 +1,133 @@
 """The ``complaints`` command: serve, migrate, tenant create, key create, data-key rotate,
-policies docs, audit (export, verify, what-if, checkpoint)."""
+projections rebuild, worker, policies docs, audit (export, verify, what-if, checkpoint).
+
+Exit codes: 0 done, 1 a check found a problem, 2 an operator error, 130 interrupted
+(services/cli/errors.py)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
+from typing import NoReturn
 
+import asyncpg
 import uvicorn
 
+from domain.errors import DomainError
 from services.api.app import create_app
 from services.cli import keys as cli_keys
 from services.cli import projections as cli_projections
+from services.cli import tenants as cli_tenants
 from services.cli import worker as cli_worker
 from services.cli.audit import add_audit_commands
 from services.cli.demo import seed_demo
+from services.cli.errors import FAILED, INTERRUPTED, OK, OPERATOR_ERROR, OperatorError
 from services.cli.policy_docs import documented_policies, sync
+from services.cli.session import check_bus, database_unreachable, migrated
 from services.engines import READER, RELAY, EngineError, EngineUrls, engines
+from services.handlers.tenancy import TenantExists, UnknownRoles
 from services.logs import log_config
 from services.runtime import Runtime
 from services.settings import Settings
-from services.store.migrate import migrate
+from services.store.repository import NotFound
+
+# What a command refuses for what the operator asked: the domain's refusals (an unknown
+# policy, person or calendar), no such tenant or case, a taken slug, roles the policy lacks.
+REFUSALS = (DomainError, NotFound, TenantExists, UnknownRoles)
+# Seconds requests in flight get to finish once serve is told to stop: with the bus drained
+# (at most 3 s, services/runtime.py) serve stops within 5 s.
+SHUTDOWN_GRACE_S = 1.5
+# The database going away while a command works with it
+DATABASE_LOST = (asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args: argparse.Namespace | None = None
+    try:
+        args = parser().parse_args(argv)
+        return run(args)
+    except SystemExit as exit_:  # argparse after --help, --version or a bad argument
+        return exit_.code if isinstance(exit_.code, int) else OPERATOR_ERROR
+    except (OperatorError, *REFUSALS) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return OPERATOR_ERROR
+    except KeyboardInterrupt:
+        # asyncio reports what the interrupted work left unfinished (a connection cancelled
+        # mid-handshake) as it is collected, after this: noise once the operator stopped it
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+        if getattr(args, "run", None) not in (serve, cli_worker.run_worker):
+            # a server's output is its JSON log lines, which already say it stopped
+            print("interrupted", file=sys.stderr)
+        return INTERRUPTED
+
+
+def run(args: argparse.Namespace) -> int:
     if not getattr(args, "needs_engines", True):
         return args.run(args)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:
+        raise OperatorError(f"a setting cannot be read: {error}") from None
     if getattr(args, "port", None):
         settings = replace(settings, port=args.port)
     if args.run is serve and not args.demo and (problem := settings.platform_key_problem()):
-        print(f"error: not serving: {problem}", file=sys.stderr)
-        return 2
+        raise OperatorError(f"not serving: {problem}")
     try:
-        with engines(settings) as urls:
-            return asyncio.run(args.run(args, settings, urls))
+        with engines(settings, bus=getattr(args, "needs_bus", True)) as urls:
+            try:
+                return asyncio.run(args.run(args, settings, urls))
+            except DATABASE_LOST as error:
+                raise database_unreachable(settings, urls, error) from None
     except EngineError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+        raise OperatorError(str(error)) from None
+
+
+class CommandParser(argparse.ArgumentParser):
+    """One line for a bad argument, as for every other operator error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(OPERATOR_ERROR, f"error: {message} (see {self.prog} --help)\n")
+
+
+DESCRIPTION = "The complaint desk's command line: the API, its database, tenants and keys, audits."
+EPILOG = (
+    "Exit codes: 0 done; 1 a check found a problem, or serve or worker stopped on a fault;"
+    " 2 an operator error (a bad argument or setting, an unknown tenant or case, a refused"
+    " role, a database or bus that cannot be reached); 130 interrupted."
+)
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="complaints", description=__doc__)
-    commands = root.add_subparsers(required=True, dest="command")
+    root = CommandParser(prog="complaints", description=DESCRIPTION, epilog=EPILOG)
+    root.add_argument("--version", action="version", version=f"%(prog)s {version('complaints')}")
+    commands = root.add_subparsers(required=True, dest="command", metavar="command")
 
     serve_cmd = commands.add_parser("serve", help="run the HTTP API")
     serve_cmd.add_argument("--port", type=int)
     serve_cmd.add_argument("--demo", action="store_true", help="create the demo tenants")
     serve_cmd.set_defaults(run=serve)
 
-    commands.add_parser("migrate", help="apply schema migrations").set_defaults(run=run_migrate)
+    migrate_cmd = commands.add_parser("migrate", help="apply schema migrations")
+    migrate_cmd.set_defaults(run=run_migrate, needs_bus=False)
 
-    tenant = commands.add_parser("tenant").add_subparsers(required=True, dest="tenant_command")
-    create = tenant.add_parser("create", help="create a tenant and print its admin key")
-    create.add_argument("--slug", required=True)
-    create.add_argument("--name", required=True)
-    create.add_argument("--policy", required=True, help="name@version, e.g. school@1")
-    create.add_argument("--country", default="CN")
-    create.add_argument("--timezone", default="Asia/Shanghai")
-    create.add_argument("--language", default="zh-CN", choices=["zh-CN", "en"])
-    create.add_argument("--admin-id", default="admin")
-    create.add_argument("--admin-name", default="Administrator")
-    create.set_defaults(run=tenant_create)
-
-    key = commands.add_parser("key").add_subparsers(required=True, dest="key_command")
-    key_create = key.add_parser("create", help="issue an API key to a person of a tenant")
-    key_create.add_argument("--tenant", required=True, help="tenant slug")
-    key_create.add_argument("--person", required=True)
-    key_create.add_argument("--name", help="register the person with this name first")
-    key_create.add_argument("--roles", required=True, help="comma-separated roles")
-    key_create.set_defaults(run=key_create_cmd)
-
+    cli_tenants.register(commands)
     cli_projections.register(commands)
     cli_keys.register(commands)
     cli_worker.register(commands)
 
-    policies = commands.add_parser("policies").add_subparsers(
-        required=True, dest="policies_command"
+    policies = commands.add_parser("policies", help="the built-in policies' documentation")
+    policies_sub = policies.add_subparsers(
+        required=True, dest="policies_command", metavar="command"
     )
-    docs = policies.add_parser("docs", help="regenerate the diagrams in docs/policies/<name>.md")
+    docs = policies_sub.add_parser(
+        "docs", help="regenerate the diagrams in docs/policies/<name>.md"
+    )
     docs.add_argument("--check", action="store_true", help="fail if a page is out of date")
     docs.add_argument("--dir", type=Path, default=Path("docs/policies"))
     docs.set_defaults(run=policies_docs, needs_engines=False)
@@ -96,26 +138,24 @@ def parser() -> argparse.ArgumentParser:
 
 def policies_docs(args: argparse.Namespace) -> int:
     if not args.dir.is_dir():
-        print(f"error: no directory {args.dir}; run from the repository root", file=sys.stderr)
-        return 2
+        raise OperatorError(f"no directory {args.dir}; run from the repository root")
     stale = sync(args.dir, documented_policies(), check=args.check)
     for path in stale:
         print(f"{'out of date' if args.check else 'wrote'}: {path}")
-    return 1 if args.check and stale else 0
+    return FAILED if args.check and stale else OK
 
 
 async def run_migrate(args: argparse.Namespace, settings: Settings, urls: EngineUrls) -> int:
-    applied = await migrate(
-        urls.database_url, settings.app_db_password, settings.worker_db_password
-    )
+    applied = await migrated(settings, urls)
     print("applied: " + (", ".join(applied) if applied else "nothing, schema is current"))
-    return 0
+    return OK
 
 
 async def serve(args: argparse.Namespace, settings: Settings, urls: EngineUrls) -> int:
-    await migrate(urls.database_url, settings.app_db_password, settings.worker_db_password)
+    await migrated(settings, urls)
     # with the workers in process this process runs the relay, the one bus user that publishes
     bus_user = RELAY if settings.workers_in_process else READER
+    await check_bus(settings, urls, bus_user)
     runtime = Runtime(
         settings,
         urls.database_url,
@@ -130,6 +170,9 @@ async def serve(args: argparse.Namespace, settings: Settings, urls: EngineUrls) 
         log_level="info",
         log_config=log_config(),  # JSON lines; services/api/request_context.py logs requests
         access_log=False,
+        # On SIGTERM requests in flight get this long to finish; event streams never do,
+        # and are then cut (their clients reconnect elsewhere with Last-Event-ID).
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
     )
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
@@ -138,7 +181,7 @@ async def serve(args: argparse.Namespace, settings: Settings, urls: EngineUrls) 
     if args.demo and server.started:
         await print_demo(settings)
     await serving
-    return 0 if server.started else 1
+    return OK if server.started else FAILED
 
 
 async def print_demo(settings: Settings) -> None:
@@ -155,57 +198,3 @@ async def print_demo(settings: Settings) -> None:
         ' "channel": "phone", "complainant": {"name": "Li Wei"}}\'\n',
         flush=True,
     )
-
-
-async def _runtime(settings: Settings, urls: EngineUrls) -> Runtime:
-    await migrate(urls.database_url, settings.app_db_password, settings.worker_db_password)
-    return await Runtime(settings, urls.database_url, urls.nats_url, runs_workers=False).open()
-
-
-async def tenant_create(args: argparse.Namespace, settings: Settings, urls: EngineUrls) -> int:
-    from services.handlers.tenancy import Tenancy
-
-    runtime = await _runtime(settings, urls)
-    try:
-        async with runtime.ledger.unit_of_work() as uow:
-            issued = await Tenancy(runtime.repository).create(
-                uow,
-                slug=args.slug,
-                name=args.name,
-                country=args.country,
-                timezone=args.timezone,
-                language=args.language,
-                policy=args.policy,
-                admin_id=args.admin_id,
-                admin_name=args.admin_name,
-                by="cli",
-                now=datetime.now(UTC),
-            )
-    finally:
-        await runtime.close()
-    print(f"tenant {args.slug} ({issued.tenant_id})\nadmin key: {issued.key}")
-    return 0
-
-
-async def key_create_cmd(args: argparse.Namespace, settings: Settings, urls: EngineUrls) -> int:
-    from domain.tenant import Tenant, tenant_id_for
-    from services.handlers.tenancy import Tenancy
-
-    runtime = await _runtime(settings, urls)
-    roles = [r.strip() for r in args.roles.split(",") if r.strip()]
-    try:
-        tenant_id = tenant_id_for(args.tenant)
-        tenant = await runtime.repository.load(tenant_id, tenant_id, Tenant)
-        now = datetime.now(UTC)
-        if args.name:
-            tenant.register_person(
-                person_id=args.person, name=args.name, roles=roles, by="cli", at=now
-            )
-        async with runtime.ledger.unit_of_work() as uow:
-            issued = await Tenancy(runtime.repository).issue_key(
-                uow, tenant, args.person, roles, "cli", now
-            )
-    finally:
-        await runtime.close()
-    print(f"key for {args.person} of {args.tenant}: {issued.key}")
-    return 0

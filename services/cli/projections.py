@@ -8,17 +8,18 @@ import argparse
 from typing import Any
 from uuid import UUID
 
-from domain.tenant import tenant_id_for
 from projections.runner import REBUILD_JOBS, VIEWS
+from services.cli.errors import OK
+from services.cli.progress import progress
+from services.cli.session import known_tenant, open_runtime
 from services.engines import EngineUrls
-from services.runtime import Runtime
 from services.settings import Settings
-from services.store.migrate import migrate
 
 
 def register(commands: Any) -> None:
-    group = commands.add_parser("projections").add_subparsers(required=True, dest="proj_command")
-    rebuild = group.add_parser("rebuild", help="rebuild read views from the ledger")
+    group = commands.add_parser("projections", help="rebuild the read views from the ledger")
+    sub = group.add_subparsers(required=True, dest="proj_command", metavar="command")
+    rebuild = sub.add_parser("rebuild", help="rebuild read views from the ledger")
     rebuild.add_argument("--tenant", help="tenant slug or id (default: every tenant)")
     rebuild.add_argument(
         "--view",
@@ -32,27 +33,25 @@ def register(commands: Any) -> None:
         default=REBUILD_JOBS,
         help=f"tenants rebuilt at once, each in its own transaction (default {REBUILD_JOBS})",
     )
-    rebuild.set_defaults(run=rebuild_views)
-
-
-def tenant_ref(value: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError:
-        return tenant_id_for(value)
+    rebuild.set_defaults(run=rebuild_views, needs_bus=False)
 
 
 async def rebuild_views(args: argparse.Namespace, settings: Settings, urls: EngineUrls) -> int:
-    await migrate(urls.database_url, settings.app_db_password, settings.worker_db_password)
-    runtime = await Runtime(settings, urls.database_url, urls.nats_url).open()
+    # the runner follows every tenant: it writes the views with the workers' role
+    runtime = await open_runtime(settings, urls, runs_workers=True)
     try:
         runner = runtime.projections
-        tenants = [tenant_ref(args.tenant)] if args.tenant else await runner.tenants()
+        tenants = (
+            [await known_tenant(runtime, args.tenant)] if args.tenant else await runner.tenants()
+        )
+        with progress() as shown:
+            task = shown.add_task("rebuilding views", total=len(tenants))
 
-        def done(tenant_id: UUID, applied: int, took: float) -> None:
-            print(f"{tenant_id}: {applied} events in {took:.2f}s", flush=True)
+            def done(tenant_id: UUID, applied: int, took: float) -> None:
+                print(f"{tenant_id}: {applied} events in {took:.2f}s", flush=True)
+                shown.advance(task)
 
-        await runner.rebuild_many(tenants, args.view, args.jobs, done)
+            await runner.rebuild_many(tenants, args.view, args.jobs, done)
     finally:
         await runtime.close()
-    return 0
+    return OK

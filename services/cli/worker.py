@@ -11,10 +11,10 @@ import logging
 import signal
 from typing import Any
 
+from services.cli.errors import FAILED, OK
+from services.cli.session import open_runtime
 from services.engines import READER, RELAY, EngineUrls
-from services.runtime import Runtime
 from services.settings import Settings
-from services.store.migrate import migrate
 from services.workers.start import start_workers
 
 log = logging.getLogger(__name__)
@@ -37,10 +37,9 @@ def register(commands: Any) -> None:
 
 async def run_worker(args: argparse.Namespace, settings: Settings, urls: EngineUrls) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    await migrate(urls.database_url, settings.app_db_password, settings.worker_db_password)
     # only a worker that runs the relay logs in as the bus user that may publish
     bus_user = RELAY if args.relay else READER
-    runtime = await Runtime(settings, urls.database_url, urls.nats_url, bus_user=bus_user).open()
+    runtime = await open_runtime(settings, urls, bus=True, bus_user=bus_user, runs_workers=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -67,4 +66,4 @@ async def run_worker(args: argparse.Namespace, settings: Settings, urls: EngineU
     failed = [t for t in done if t is not stopping]
     for task in failed:
         log.error("%s stopped: %r", task.get_name(), task.exception())
-    return 1 if failed else 0
+    return FAILED if failed else OK

@@ -2,16 +2,18 @@
 case command through ``Cases.act``, a group's decision, the watcher's miss), tenants and
 their people and keys (``Tenancy``), data keys and offboarding (``DataKeys``), who a key
 belongs to (``KeyAuthenticator``), tenants by id (``TenantDirectory``), policies by name,
-and reads of the views with read-your-writes (``ViewReads``).
+reads of the views with read-your-writes (``ViewReads``), and browser sessions opened with
+a key (``Sessions``).
 
 May import store, the leaves, projections and domain; no Litestar, no NATS (what a use case
 needs of the bus it is handed, e.g. ``DataKeys``' purge).
 """
 
 from services.handlers.api_keys import KeyAuthenticator, Principal, new_key, parse_key
-from services.handlers.cases import Cases, StaleVersion, Written
+from services.handlers.cases import Cases, Precondition, StaleVersion, Written
 from services.handlers.directory import TenantDirectory
 from services.handlers.policies import load_policy
+from services.handlers.sessions import Sessions
 from services.handlers.tenancy import IssuedKey, Tenancy, TenantExists, UnknownRoles
 from services.handlers.tenant_keys import DataKeys, Offboarded
 from services.handlers.views import ViewReads
@@ -22,7 +24,9 @@ __all__ = [
     "IssuedKey",
     "KeyAuthenticator",
     "Offboarded",
+    "Precondition",
     "Principal",
+    "Sessions",
     "StaleVersion",
     "Tenancy",
     "TenantDirectory",

@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -44,11 +46,41 @@ def test_serve_demo_prints_keys_and_a_curl_line_that_files_a_complaint(tmp_path:
             [*shlex.split(curl), "-w", "\n%{http_code}"], capture_output=True, text=True, timeout=30
         )
         assert filed.stdout.strip().splitlines()[-1] == "201", filed.stdout
+        with open_stream(port, admin_key(curl)):
+            # SIGTERM with an event stream open: serve stops within 5 s, not when it ends
+            asked = time.monotonic()
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+            took = time.monotonic() - asked
+        assert took < 5, f"serve took {took:.1f}s to stop"
     finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=30)
+        if server.poll() is None:
+            server.send_signal(signal.SIGINT)
+            server.wait(timeout=30)
     # engines stop with the service: nothing listens any more
     assert not re.search(r"\bpostgres\b.*" + re.escape(str(tmp_path)), ps())
+
+
+def admin_key(curl: str) -> str:
+    return re.search(r"Bearer (\S+?)'", curl).group(1)
+
+
+@contextmanager
+def open_stream(port: int, admin: str) -> Iterator[None]:
+    """An event stream held open by campus reception (the school's role at the desk)."""
+    base, auth = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {admin}"}
+    person = {"person_id": "reception.he", "name": "He", "roles": ["campus_reception"]}
+    assert httpx.post(f"{base}/v1/people", headers=auth, json=person).status_code == 201
+    key = httpx.post(f"{base}/v1/keys", headers=auth, json={"person_id": "reception.he"}).json()
+    reception = {"Authorization": f"Bearer {key['key']}"}
+    with (
+        httpx.Client(base_url=base, timeout=30) as client,
+        client.stream("GET", "/v1/stream", headers=reception) as stream,
+    ):
+        assert stream.status_code == 200
+        next(stream.iter_lines())  # subscribed
+        with suppress(httpx.HTTPError):  # the server cuts it as it stops
+            yield
 
 
 def wait_for_curl_line(log: Path, server: subprocess.Popen, timeout: float) -> str:

@@ -8,7 +8,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -24,6 +24,8 @@ class Feed:
 
     queue: asyncio.Queue[tuple[str | None, dict[str, Any]]]
     subscribed: asyncio.Event
+    # every event as it came: (SSE event name, id, data); the queue has the CloudEvents
+    seen: list[tuple[str | None, str | None, dict[str, Any]]] = field(default_factory=list)
 
     async def next_of(self, event: str, timeout: float = 5.0) -> tuple[str | None, dict]:
         async with asyncio.timeout(timeout):
@@ -50,17 +52,24 @@ async def feed(base_url: str, headers: dict[str, str]) -> AsyncIterator[Feed]:
 async def _read(http: httpx.AsyncClient, headers: dict[str, str], into: Feed) -> None:
     async with http.stream("GET", "/v1/stream", headers=headers) as response:
         assert response.status_code == 200, await response.aread()
-        event_id, data = None, []
+        name, event_id, data = None, None, []
         async for line in response.aiter_lines():
             if line.startswith(": subscribed"):
                 into.subscribed.set()
+            elif line.startswith("event: "):
+                name = line[7:]
             elif line.startswith("id: "):
                 event_id = line[4:]
             elif line.startswith("data: "):
                 data.append(line[6:])
-            elif line == "" and data:
-                into.queue.put_nowait((event_id, json.loads("\n".join(data))))
-                event_id, data = None, []
+            elif line == "":
+                assert data or name is None, "an event without data"
+                if data:
+                    body = json.loads("\n".join(data))
+                    into.seen.append((name, event_id, body))
+                    if name != "duplicate":
+                        into.queue.put_nowait((event_id, body))
+                name, event_id, data = None, None, []
 
 
 async def hospital_case(client: httpx.AsyncClient) -> tuple[TenantKeys, str]:
@@ -95,6 +104,29 @@ async def test_an_incident_reaches_security_and_medical_affairs_within_a_second(
     assert {body["data"]["role"] for _, body in arrived} == {"security", "medical_affairs"}
     print(f"\nincident to both roles over SSE in {took * 1000:.0f} ms")
     assert took < 1.0
+
+
+async def test_each_notification_is_an_event_named_by_its_kind_and_a_second_copy_a_duplicate(
+    client: httpx.AsyncClient, base_url: str
+) -> None:
+    """A caller holding both roles an incident goes to gets it once, as ``IncidentReported``;
+    the copy for the other role is a ``duplicate`` naming the first (never a data-less event)."""
+    hospital, case_id = await hospital_case(client)
+    both = await staff_key(client, hospital, "guard.lin", ["security", "medical_affairs"])
+    async with feed(base_url, both) as stream:
+        reported = await client.post(
+            f"/v1/complaints/{case_id}/incidents", headers=both, json=INCIDENT
+        )
+        assert reported.status_code == 200
+        first_id, _ = await stream.next_of("IncidentReported")
+        async with asyncio.timeout(5):
+            while not any(name == "duplicate" for name, _, _ in stream.seen):
+                await asyncio.sleep(0.02)
+    incidents = [(n, i) for n, i, body in stream.seen if n == "IncidentReported"]
+    assert incidents == [("IncidentReported", first_id)]
+    [(_, duplicate_id, duplicate)] = [e for e in stream.seen if e[0] == "duplicate"]
+    assert duplicate == {"duplicate_of": int(first_id)}
+    assert int(duplicate_id) > int(first_id)
 
 
 async def test_a_reconnect_with_last_event_id_resumes_after_it(

@@ -1,0 +1,48 @@
+// Sign in: an API key becomes a session cookie; the key itself is never kept in the browser.
+
+import { alertBox, api, boot, byId, el, fill, t } from "./console.js";
+
+const params = new URLSearchParams(location.search);
+
+// only a page of the console, so the link cannot send a person elsewhere
+function next() {
+  const wanted = params.get("next") ?? "";
+  return wanted.startsWith("/console/") && !wanted.startsWith("/console/sign-in") ? wanted : "/console/inbox";
+}
+
+boot({
+  open: true,
+  async start() {
+    if (params.has("signed_out")) fill(byId("sign-in-message"), el("p", { class: "ok", role: "status", "data-i18n": "sign_in.signed_out" }, t("sign_in.signed_out")));
+    const form = byId("sign-in-form");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const input = byId("api-key");
+      const key = input.value.trim();
+      const error = byId("sign-in-error");
+      if (!key) {
+        fill(error, el("p", { class: "alert", role: "alert" }, t("sign_in.key_missing")));
+        input.focus();
+        return;
+      }
+      const button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      try {
+        await api("POST", "/v1/session", { body: { key }, signInOn401: false });
+        input.value = "";
+        location.assign(next());
+      } catch (err) {
+        fill(error, err.status === 401 ? el("p", { class: "alert", role: "alert" }, t("sign_in.unknown_key")) : alertBox(err));
+        input.select();
+      } finally {
+        button.disabled = false;
+      }
+    });
+    try {
+      await api("GET", "/v1/session", { signInOn401: false });
+      if (!params.has("signed_out")) location.replace(next()); // already signed in
+    } catch {
+      // not signed in: the form is what this page is for
+    }
+  },
+});
