@@ -54,6 +54,9 @@ class Assign(Command):
     action: ClassVar[str] = "assign"
     person: str
     slot: str = "handler"
+    # The days the assignee has to handle it, where the policy lets the assigner choose them
+    # (the school's receipt form: 1, 3 or 7, S10); None elsewhere.
+    handling_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,9 @@ class Close(Command):
 class Reopen(Command):
     action: ClassVar[str] = "reopen"
     reason: str
+    # The complaint's fault happened again after it was handled (the school fines it, S11),
+    # as opposed to a reopening that corrects or completes the record.
+    recurrence: bool = False
 
 
 @dataclass(frozen=True)
@@ -180,6 +186,11 @@ class AssessAccountability(Command):
     reason: str
     amount_fen: int = 0
     performance: str | None = None
+    # Where a policy holds people responsible by name, each with their own share: post ->
+    # person, post -> amount in fen, and the consequences the shares are measured by.
+    responsible: dict[str, str] = field(default_factory=dict)
+    shares_fen: dict[str, int] = field(default_factory=dict)
+    consequences: str = ""
 
 
 @dataclass(frozen=True)

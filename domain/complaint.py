@@ -39,6 +39,9 @@ class DeadlineState(StrEnum):
     PAUSED = "paused"
     MET = "met"
     MISSED = "missed"
+    # Ended without its work, which is no longer wanted (the complainant accepted, the track
+    # changed): neither met nor missed, and the event says why.
+    CANCELLED = "cancelled"
 
 
 # Not yet ended: running, or paused while the case waits on someone.
@@ -59,6 +62,8 @@ class Deadline:
     # deadlines recorded before units were (their pauses move them by the elapsed time).
     unit: Unit | None = None
     extensions: int = 0
+    # How many of ``unit`` it was set for (None where recorded before amounts were).
+    amount: int | None = None
 
     @property
     def is_running(self) -> bool:
@@ -185,8 +190,12 @@ class Complaint(Aggregate):
     def acknowledge(self) -> None:
         self.trigger_event(self.Acknowledged)
 
+    def assign(self, *, person: str, slot: str, handling_days: int | None = None) -> None:
+        self._assign(person=person, slot=slot, handling_days=handling_days)
+
+    # The default reads back events stored before the field was.
     @event("Assigned")
-    def assign(self, *, person: str, slot: str) -> None:
+    def _assign(self, *, person: str, slot: str, handling_days: int | None = None) -> None:
         self.handlers[slot] = person
 
     @event("OwnershipHandedOn")
@@ -258,9 +267,16 @@ class Complaint(Aggregate):
 
         def apply(self, case: Complaint) -> None:
             # The rung it was given at: a policy passes a case up only past a rung whose
-            # answer the complainant declined (H6, H13).
+            # answer the complainant declined (H6, H13). The reopen count tells an answer
+            # given before the case was last reopened from one given since (C4).
             case.responses.append(
-                {"accepted": self.accepted, "text": self.text, "at": self.at, "level": case.level}
+                {
+                    "accepted": self.accepted,
+                    "text": self.text,
+                    "at": self.at,
+                    "level": case.level,
+                    "reopen_count": case.reopen_count,
+                }
             )
 
     def record_response(self, *, accepted: bool, text: str) -> None:
@@ -281,12 +297,12 @@ class Complaint(Aggregate):
     def close(self, *, reason: str) -> None:
         self.trigger_event(self.Closed, reason=reason)
 
-    def reopen(self, *, reason: str) -> None:
+    def reopen(self, *, reason: str, recurrence: bool = False) -> None:
         self.check_closed()
-        self._reopen(reason=reason)
+        self._reopen(reason=reason, recurrence=recurrence)
 
-    @event("Reopened")
-    def _reopen(self, *, reason: str) -> None:
+    @event("Reopened")  # the default reads back events stored before the field was
+    def _reopen(self, *, reason: str, recurrence: bool = False) -> None:
         self.status = Status.OPEN
         self.closed_at = None
         self.reopen_count += 1
@@ -394,6 +410,7 @@ class Complaint(Aggregate):
         roles: list[str]
         policy: str
         unit: str | None = None
+        amount: int | None = None
 
         def apply(self, case: Complaint) -> None:
             case.deadlines[self.deadline_id] = Deadline(
@@ -404,6 +421,7 @@ class Complaint(Aggregate):
                 due_at=self.due_at,
                 roles=tuple(self.roles),
                 unit=Unit(self.unit) if self.unit else None,
+                amount=self.amount,
             )
 
     def start_deadline(
@@ -416,6 +434,7 @@ class Complaint(Aggregate):
         roles: list[str],
         policy: str,
         unit: str | None = None,
+        amount: int | None = None,
     ) -> None:
         self.trigger_event(
             self.DeadlineStarted,
@@ -426,6 +445,7 @@ class Complaint(Aggregate):
             roles=roles,
             policy=policy,
             unit=unit,
+            amount=amount,
         )
 
     def meet_deadline(self, *, deadline_id: str) -> None:
@@ -449,6 +469,18 @@ class Complaint(Aggregate):
             self._meet_deadline(deadline_id=deadline_id)
         else:
             self._miss_deadline(deadline_id=deadline_id)
+
+    def cancel_deadline(self, *, deadline_id: str, reason: str, rule: str, policy: str) -> None:
+        """A policy ends a pending deadline whose work is no longer wanted; one that has
+        already ended, or that the case never had, is left as it is."""
+        held = self.deadlines.get(deadline_id)
+        if held is None or not held.is_pending:
+            return
+        self._cancel_deadline(deadline_id=deadline_id, reason=reason, rule=rule, policy=policy)
+
+    @event("DeadlineCancelled")
+    def _cancel_deadline(self, *, deadline_id: str, reason: str, rule: str, policy: str) -> None:
+        self._set_deadline(deadline_id, state=DeadlineState.CANCELLED)
 
     @event("DeadlineMet")
     def _meet_deadline(self, *, deadline_id: str) -> None:

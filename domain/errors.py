@@ -20,6 +20,11 @@ class Refused(DomainError):
         self.message = message
 
 
+class NothingToRecord(InvalidTransition):
+    """The case's procedure records nothing for this command on the case as it stands (a
+    step the policy has no use for): refused like any command the state does not allow."""
+
+
 class ReceiptOutOfRange(DomainError):
     """A complaint's ``received_at`` lies before 2000 or more than a day ahead of now."""
 

@@ -19,6 +19,7 @@ from domain.complaint import Complaint
 from domain.errors import InvalidTransition
 from domain.policy import (
     AssessPenalty,
+    CancelDeadlineEffect,
     Decision,
     Effect,
     EscalateTo,
@@ -100,8 +101,8 @@ def record_command(case: Complaint, command: c.Command, calendar: WorkingCalenda
     match command:
         case c.Acknowledge():
             case.acknowledge()
-        case c.Assign(person=person, slot=slot):
-            case.assign(person=person, slot=slot)
+        case c.Assign(person=person, slot=slot, handling_days=days):
+            case.assign(person=person, slot=slot, handling_days=days)
         case c.HandOn(to_person=to_person, reason=reason):
             case.hand_on(to_person=to_person, reason=reason)
         case c.AddNote(text=text):
@@ -120,8 +121,8 @@ def record_command(case: Complaint, command: c.Command, calendar: WorkingCalenda
             if score is not None:
                 case.record_satisfaction(score=score, stage="closure")
             case.close(reason=reason)
-        case c.Reopen(reason=reason):
-            case.reopen(reason=reason)
+        case c.Reopen(reason=reason, recurrence=recurrence):
+            case.reopen(reason=reason, recurrence=recurrence)
         case c.RecordContact(kind=kind, name=name, organisation=org, purpose=purpose):
             case.record_contact(kind=kind, name=name, organisation=org, purpose=purpose)
         case c.ReplyInWriting(text=text):
@@ -194,6 +195,7 @@ def apply_effect(case: Complaint, effect: Effect, policy: str) -> None:
                 roles=list(roles),
                 policy=policy,
                 unit=str(effect.unit) if effect.unit else None,
+                amount=effect.amount,
             )
         case ExtendDeadlineEffect():
             case.extend_deadline(
@@ -208,6 +210,8 @@ def apply_effect(case: Complaint, effect: Effect, policy: str) -> None:
             case.settle_deadline(deadline_id=did, met=True)
         case MissDeadlineEffect(deadline_id=did):
             case.settle_deadline(deadline_id=did, met=False)
+        case CancelDeadlineEffect(deadline_id=did, reason=reason, rule=rule):
+            case.cancel_deadline(deadline_id=did, reason=reason, rule=rule, policy=policy)
         case AssessPenalty():
             case.assess_penalty(
                 target_role=effect.target_role,

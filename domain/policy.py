@@ -3,7 +3,9 @@
 A policy sees the case, the command, the actor, ``now`` and the tenant's calendar, and returns
 the effects to record: classification, the next rung, roles to notify, deadlines to start or
 meet, penalties. It refuses an action by raising :class:`Refused` with the rule's ID.
-It never performs I/O and never reads the clock.
+It never performs I/O and never reads the clock. Who may read which field is declared rather
+than decided: a policy's ``restricted`` table (domain/restricted.py); without one, nothing is
+restricted.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class StartDeadline:
     due_at: datetime
     roles: tuple[str, ...]
     unit: Unit | None = None
+    amount: int | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,15 @@ class MeetDeadlineEffect:
 @dataclass(frozen=True)
 class MissDeadlineEffect:
     deadline_id: str
+
+
+@dataclass(frozen=True)
+class CancelDeadlineEffect:
+    """The deadline's work is no longer wanted: it ends neither met nor missed (C3, C4)."""
+
+    deadline_id: str
+    reason: str
+    rule: str
 
 
 @dataclass(frozen=True)
@@ -119,6 +131,7 @@ Effect = (
     | ExtendDeadlineEffect
     | MeetDeadlineEffect
     | MissDeadlineEffect
+    | CancelDeadlineEffect
     | AssessPenalty
     | ResolveCase
     | FlagCase
@@ -176,6 +189,7 @@ def deadline(
         due_at=calendar.due(start, amount, unit),
         roles=roles,
         unit=unit,
+        amount=amount,
     )
 
 

@@ -1,4 +1,5 @@
-"""Every deadline a policy started, with its state: open, paused, met or missed."""
+"""Every deadline a policy started, with its state: open, paused, met, missed or cancelled (its
+work no longer wanted: neither met nor missed, so never counted in the SLA)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ def project(e: Envelope) -> list[Change]:
             return [Patch("deadlines", key, {"state": "met", "ended_at": e.at})]
         case "DeadlineMissed":
             return [Patch("deadlines", key, {"state": "missed", "ended_at": e.at})]
+        case "DeadlineCancelled":
+            return [Patch("deadlines", key, {"state": "cancelled", "ended_at": e.at})]
         case "DeadlinePaused":
             return [Patch("deadlines", key, {"state": "paused"})]
         case "DeadlineResumed":

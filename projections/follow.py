@@ -85,8 +85,11 @@ class LedgerFollower:
                     next_sweep = loop.time() + self.sweep_seconds
                     self._pending.update(dict.fromkeys(await self.behind()))
                 elif not self._pending:
+                    # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                    # cancel that lands as the wake-up does, and the follower never stops
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), next_sweep - loop.time())
+                        async with asyncio.timeout(next_sweep - loop.time()):
+                            await self._wake.wait()
                 if self._pending and (rest := last_round + self.gather_seconds - loop.time()) > 0:
                     await asyncio.sleep(rest)
                 last_round = loop.time()

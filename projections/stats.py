@@ -62,7 +62,9 @@ VIEW = View("stats", TABLES, project)
 async def dashboard(conn: asyncpg.Connection, tenant_id: UUID, timezone: str) -> dict[str, Any]:
     """Counts per day and week, SLA compliance per deadline kind, response and resolution
     times (median, 90th percentile, seconds), escalations per rung, penalties, and the
-    average satisfaction score per stage."""
+    average satisfaction score per stage. A cancelled deadline (its work no longer wanted) is
+    counted beside the met and missed ones, and in neither: compliance is met / (met +
+    missed)."""
 
     async def rows(sql: str, *args: Any) -> list[dict[str, Any]]:
         return [dict(r) for r in await conn.fetch(sql, tenant_id, *args)]
@@ -83,6 +85,7 @@ async def dashboard(conn: asyncpg.Connection, tenant_id: UUID, timezone: str) ->
         "sla": await rows("""
             SELECT kind, count(*) FILTER (WHERE state = 'met') AS met,
                    count(*) FILTER (WHERE state = 'missed') AS missed,
+                   count(*) FILTER (WHERE state = 'cancelled') AS cancelled,
                    count(*) FILTER (WHERE state IN ('open', 'paused')) AS running,
                    round(count(*) FILTER (WHERE state = 'met')::numeric
                          / NULLIF(count(*) FILTER (WHERE state IN ('met', 'missed')), 0), 4)

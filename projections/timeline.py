@@ -61,6 +61,11 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     ),
     "DeadlineMet": ("deadline {deadline_id} met", "时限 {deadline_id} 已按时完成"),
     "DeadlineMissed": ("deadline {deadline_id} missed", "时限 {deadline_id} 已超时"),
+    # not the reason: a policy may word it from what staff wrote
+    "DeadlineCancelled": (
+        "deadline {deadline_id} cancelled ({rule})",
+        "时限 {deadline_id} 已取消（{rule}）",
+    ),
     "DeadlinePaused": ("deadline {deadline_id} paused", "时限 {deadline_id} 暂停计时"),
     "DeadlineResumed": ("deadline {deadline_id} resumed", "时限 {deadline_id} 恢复计时"),
     "DeadlineExtended": (

@@ -17,6 +17,7 @@ from domain.calendar import WorkingCalendar
 from domain.complaint import Complaint, Deadline
 from domain.errors import InvalidTransition, Refused
 from domain.policy import (
+    CancelDeadlineEffect,
     Decision,
     EscalateTo,
     MeetDeadlineEffect,
@@ -29,6 +30,7 @@ from domain.policy import (
     SetClassification,
     check_options,
 )
+from domain.restricted import UNRESTRICTED, RestrictionTable
 
 EMPTY: Mapping = MappingProxyType({})
 
@@ -53,6 +55,13 @@ class BasePolicy:
     documented_deadlines: ClassVar[tuple[tuple[str, str, str], ...]] = ()
     # name -> option a tenant may set (``PUT /v1/tenant/policy-options``); none by default
     declared_options: ClassVar[Mapping[str, PolicyOption]] = EMPTY
+    # (event or the case's state, field) -> the roles that alone may read it; every read
+    # path withholds it from other readers (domain/restricted.py). Nothing by default.
+    restricted: ClassVar[RestrictionTable] = UNRESTRICTED
+    # C3: deadline kind -> the roles that may mark it met (MeetDeadline, or the act that
+    # delivers it); a kind not listed is marked met by the roles it was set for. Only the
+    # deadline watcher, the system actor, records a missed deadline: no table changes that.
+    deadline_met_by: ClassVar[Mapping[str, frozenset[str]]] = EMPTY
     # command -> the name of the hook that decides it, looked up on the policy: a subclass
     # overrides a hook by defining the method, and a hook a policy does not define decides
     # nothing. A policy with commands of its own extends it (``BasePolicy.hooks | {...}``).
@@ -111,6 +120,7 @@ class BasePolicy:
         calendar: WorkingCalendar,
     ) -> Decision:
         self.check_permitted(command, actor)
+        self.check_deadline_actor(case, command, actor)
         hook = self.hook_for(command)
         if hook is None:
             return Decision()
@@ -130,6 +140,27 @@ class BasePolicy:
             command.action, ("C2", f"{command.action} needs one of {sorted(allowed)}")
         )
         raise Refused(rule, message)
+
+    # --- C3: who ends a deadline ------------------------------------------------------------
+
+    def roles_marking_met(self, deadline: Deadline) -> frozenset[str]:
+        return self.deadline_met_by.get(deadline.kind, frozenset(deadline.roles))
+
+    def may_mark_met(self, deadline: Deadline, actor: c.Actor) -> bool:
+        """Whether ``actor`` may say ``deadline``'s work is done (C3)."""
+        return actor.holds(self.roles_marking_met(deadline))
+
+    def check_deadline_actor(
+        self, case: Complaint | None, command: c.Command, actor: c.Actor
+    ) -> None:
+        if isinstance(command, c.MissDeadline) and actor != c.SYSTEM:
+            raise Refused("C3", "only the deadline watcher records a missed deadline")
+        if not isinstance(command, c.MeetDeadline) or case is None:
+            return
+        held = case.deadlines.get(command.deadline_id)
+        if held is not None and not self.may_mark_met(held, actor):
+            allowed = sorted(self.roles_marking_met(held))
+            raise Refused(held.rule, f"{held.kind} is marked met by one of {allowed}")
 
     def rung(self, level: int) -> Rung:
         return self.ladder[level]
@@ -203,9 +234,9 @@ class BasePolicy:
     ) -> Decision:
         if not command.accepted:
             return Decision()
-        return settle_deadlines(case, now, self, calendar) + Decision(
-            (ResolveCase("accepted by the complainant"),)
-        )
+        # C4: acceptance ends handling; the work still pending was not done, so not met.
+        ended = cancel_deadlines(case, now, "complainant accepted", "C4", self, calendar)
+        return ended + Decision((ResolveCase("accepted by the complainant"),))
 
     def on_resolve(
         self,
@@ -260,6 +291,31 @@ def settle_deadlines(
             continue
         if now <= held.due_at:
             decision += Decision((MeetDeadlineEffect(held.deadline_id),))
+            continue
+        decision += Decision((MissDeadlineEffect(held.deadline_id),))
+        if policy is not None and calendar is not None:
+            decision += policy.on_deadline_missed(case, held, now, calendar)
+    return decision
+
+
+def cancel_deadlines(
+    case: Complaint,
+    now: datetime,
+    reason: str,
+    rule: str,
+    policy: BasePolicy | None = None,
+    calendar: WorkingCalendar | None = None,
+    keep: frozenset[str] = frozenset(),
+) -> Decision:
+    """End every pending deadline (but those in ``keep``) whose work is no longer wanted:
+    cancelled, with ``reason``, if still in time; missed if already late, with the
+    consequences a watcher's miss would have had when the policy is given (C3)."""
+    decision = Decision()
+    for held in case.deadlines.values():
+        if not held.is_pending or held.deadline_id in keep:
+            continue
+        if now <= held.due_at:
+            decision += Decision((CancelDeadlineEffect(held.deadline_id, reason, rule),))
             continue
         decision += Decision((MissDeadlineEffect(held.deadline_id),))
         if policy is not None and calendar is not None:

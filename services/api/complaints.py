@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
 from domain import commands as c
 from domain.complaint import Complaint
+from domain.restricted import CASE, redact, withheld
 from projections import case_list, timeline
 from services.api.auth import Principal, tenant_member
 from services.api.deps import answered_case_write, caller_tenant, idempotent
@@ -35,6 +36,7 @@ from services.api.views import (
 from services.clock import Clock
 from services.handlers.cases import Cases
 from services.handlers.directory import TenantDirectory
+from services.handlers.policies import load_policy
 from services.handlers.views import ViewReads
 
 Req = Request[Principal, Any, Any]
@@ -45,7 +47,7 @@ class ComplaintController(Controller):
     guards = [tenant_member]
     tags = ["complaints"]
 
-    @post("/", operation_id="fileComplaint", status_code=201)
+    @post("/", operation_id="fileComplaint", status_code=201, creates_case=True)
     async def file(
         self,
         request: Req,
@@ -140,7 +142,7 @@ class ComplaintController(Controller):
         headers = await caught_up(views, "timeline", tenant.id, after_seq, wait)
         async with views.reading(tenant.id) as conn:
             steps = await timeline.for_case(conn, tenant.id, case_id, lang or tenant.language)
-        out = complaint_out(case)
+        out = complaint_out(case, request.user.roles)
         out.timeline = [
             TimelineItem(**dict(step)) for step in steps if step["version"] <= case.version
         ]
@@ -151,11 +153,18 @@ class ComplaintController(Controller):
         self, request: Req, case_id: FromPath[UUID], cases: NamedDependency[Cases]
     ) -> list[HistoryItem]:
         recorded = await cases.history(request.user.tenant_id, case_id)
-        return [history_item(r.seq, r.recorded_at, event) for r, event in recorded]
+        policy = load_policy(recorded[0][1].policy)  # the policy the case was filed under
+        return [
+            history_item(r.seq, r.recorded_at, event, policy, request.user.roles)
+            for r, event in recorded
+        ]
 
 
-def complaint_out(case: Complaint) -> ComplaintOut:
-    return ComplaintOut(
+def complaint_out(case: Complaint, roles: frozenset[str] = frozenset()) -> ComplaintOut:
+    """The case as a reader holding ``roles`` may see it: what its policy restricts to other
+    roles is withheld (B9)."""
+    policy = load_policy(case.policy)
+    state = dict(
         id=case.id,
         version=case.version,
         policy=case.policy,
@@ -183,23 +192,37 @@ def complaint_out(case: Complaint) -> ComplaintOut:
         flags=case.flags,
         group=case.group,
         site=case.site,
+        restricted=dict(case.restricted),
+    )
+    return ComplaintOut(
+        **redact(policy, CASE, state, roles), withheld=list(withheld(policy, CASE, roles))
     )
 
 
-def history_item(seq: int, recorded_at: Any, event: Any) -> HistoryItem:
-    data = {
-        k: v
-        for k, v in vars(event).items()
-        if k not in {"originator_id", "originator_version", "timestamp", "originator_topic"}
-    }
+def history_item(
+    seq: int, recorded_at: Any, event: Any, policy: object, roles: frozenset[str]
+) -> HistoryItem:
+    """One recorded event as a reader holding ``roles`` may see it (B9)."""
+    name = type(event).__name__
+    data = redact(
+        policy,
+        name,
+        {
+            k: v
+            for k, v in vars(event).items()
+            if k not in {"originator_id", "originator_version", "timestamp", "originator_topic"}
+        },
+        roles,
+    )
     return HistoryItem(
         version=event.originator_version,
         seq=seq,
-        event=type(event).__name__,
+        event=name,
         recorded_at=recorded_at,
         by=data.pop("by", None),
         at=data.pop("at", None),
         data=data,
+        withheld=list(withheld(policy, name, roles)),
     )
 
 

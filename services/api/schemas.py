@@ -168,7 +168,11 @@ class ComplaintOut(Struct):
     flags: list[str]
     group: str | None
     site: str | None
+    # fields the case's policy restricts to other roles than the reader's come back emptied,
+    # and are named in ``withheld`` (B9: identifying features, for security and leadership)
+    restricted: dict[str, Any]
     timeline: list[TimelineItem] = []
+    withheld: list[str] = []
 
 
 class TimelineItem(Struct):
@@ -188,3 +192,4 @@ class HistoryItem(Struct):
     by: str | None
     at: datetime | None
     data: dict[str, Any]
+    withheld: list[str] = []  # fields of ``data`` emptied for this reader, as in ComplaintOut

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from domain.policy import check_options
-from domain.tenant import Tenant
+from domain.tenant import ADMIN_ROLE, Tenant
 from services.api.auth import Principal, platform_admin, tenant_admin, tenant_member
 from services.api.deps import caller_tenant, write_once
 from services.api.problems import FieldError
@@ -128,8 +128,9 @@ class TenantController(Controller):
     async def show(
         self, request: Req, directory: NamedDependency[TenantDirectory]
     ) -> dict[str, Any]:
+        """The tenant and its people with their roles; its API keys to its administrator only."""
         tenant = await caller_tenant(directory, request.user)
-        return {
+        shown = {
             "id": tenant.id,
             "slug": tenant.slug,
             "name": tenant.name,
@@ -142,17 +143,11 @@ class TenantController(Controller):
                 {"person_id": p.person_id, "name": p.name, "roles": list(p.roles)}
                 for p in tenant.people.values()
             ],
-            "keys": [
-                {
-                    "key_id": k.key_id,
-                    "person_id": k.person_id,
-                    "roles": list(k.roles),
-                    "revoked": k.revoked,
-                }
-                for k in tenant.keys.values()
-            ],
             "version": tenant.version,
         }
+        if ADMIN_ROLE not in request.user.roles:
+            return shown  # staff need the people and their roles, not who holds which key
+        return {**shown, "keys": keys_out(tenant)}
 
     @get("/tenant/policy-options", guards=[tenant_member], operation_id="getPolicyOptions")
     async def policy_options(
@@ -243,6 +238,13 @@ def issued_key(issued: IssuedKey) -> Answer:
     """The key for the caller; for a retry of the request, the same answer without it."""
     told = KeyOut(issued.tenant_id, issued.key_id, issued.key, issued.seq)
     return Answer(201, told, kept=KeyOut(issued.tenant_id, issued.key_id, None, issued.seq))
+
+
+def keys_out(tenant: Tenant) -> list[dict[str, Any]]:
+    return [
+        {"key_id": k.key_id, "person_id": k.person_id, "roles": list(k.roles), "revoked": k.revoked}
+        for k in tenant.keys.values()
+    ]
 
 
 def policy_options_out(tenant: Tenant) -> dict[str, Any]:

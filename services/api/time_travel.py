@@ -57,9 +57,14 @@ def _mapper(keys: KeyProvider) -> TenantMapper:
 
 
 def replay_parts(
-    keys: KeyProvider, tenant_id: UUID, case_id: UUID, rows: list[Row]
+    keys: KeyProvider,
+    tenant_id: UUID,
+    case_id: UUID,
+    rows: list[Row],
+    roles: frozenset[str] = frozenset(),
 ) -> Iterator[bytes]:
-    """The answer's JSON array, in parts: each step encoded as soon as it is replayed."""
+    """The answer's JSON array, in parts: each step encoded as soon as it is replayed, as a
+    reader holding ``roles`` may see it (B9)."""
     encode = msgspec.json.Encoder().encode
     steps: list[bytes] = []
     opened = False
@@ -69,7 +74,7 @@ def replay_parts(
             version=moment.event.originator_version,
             event=type(moment.event).__name__,
             recorded_at=moment.recorded_at,
-            state=complaint_out(moment.case),
+            state=complaint_out(moment.case, roles),
         )
         steps.append(encode(step))
         if len(steps) == STEPS_A_PART:
@@ -94,5 +99,5 @@ class TimeTravelController(Controller):
         tenant_id = request.user.tenant_id
         async with admitted(heavy.compute):
             rows = await case_rows(repository.ledger.pool, tenant_id, case_id)
-            parts = await heavy.run(replay_parts, tenant_id, case_id, rows)
+            parts = await heavy.run(replay_parts, tenant_id, case_id, rows, request.user.roles)
         return Response(b"".join(parts), media_type="application/json")

@@ -5,8 +5,9 @@ case's events are cut into steps, one a command: consecutive events written by t
 transaction (one command is one transaction) with the same ``by`` and ``at`` (the handler
 stamps all events of one command with both). Each step's command is read
 back from its first event: a fact event names its command (``NoteAdded`` is ``notes``); a
-command the policy decides wholly (classify, escalate, incidents, accountability) is read
-from its first decision. The command then runs under the other policy against the case as
+command the policy decides wholly (classify, escalate, incidents) is read from its first
+decision, and accountability from all its penalties (each post's person and share). The
+command then runs under the other policy against the case as
 recorded just before it, with the actor's roles from the tenant's directory at that time
 and the step's own ``at`` as the time, and its events are compared with the recorded ones.
 """
@@ -68,6 +69,9 @@ NOT_COMPARED = frozenset(
 )
 
 _MISSING = object()
+# How a policy that holds people responsible by name writes the consequences their shares
+# follow into each penalty's reason (the bank, B6): "<mishandling>; consequences: <...>".
+CONSEQUENCES = "; consequences: "
 # xmin: the transaction that wrote the row, so one command's events stay one step even when
 # the same person acted twice within one clock tick.
 CASE_EVENTS = """
@@ -160,10 +164,29 @@ def command_of(events: list[Any]) -> c.Command | None:
             _named(e, "Flagged") and e.flag == "public_figure" for e in events
         )
         given["complainant"] = dict(first.complainant)
+    if command is c.AssessAccountability:
+        return accountability_of([e for e in events if _named(e, "PenaltyAssessed")])
     try:
         return command(**{k: v for k, v in given.items() if v is not _MISSING})
     except TypeError:
         return None
+
+
+def accountability_of(penalties: list[Any]) -> c.AssessAccountability:
+    """The command behind a step's penalties. Where each names its person, the command named
+    every post with its own share (B6) and the reason carries the consequences; otherwise
+    it set one amount for all."""
+    first = penalties[0]
+    if not all(p.person for p in penalties):
+        return c.AssessAccountability(first.reason, first.amount_fen, first.performance)
+    reason, _, consequences = first.reason.partition(CONSEQUENCES)
+    return c.AssessAccountability(
+        reason,
+        performance=first.performance,
+        responsible={p.target_role: p.person for p in penalties},
+        shares_fen={p.target_role: p.amount_fen for p in penalties},
+        consequences=consequences,
+    )
 
 
 def redecide(

@@ -1,5 +1,6 @@
 """What a case looked like when an event was recorded: its summary and its level, read from the
-case's own earlier events, so a message relayed again years later says what was said then."""
+case's own earlier events, so a message relayed again years later says what was said then; and
+the policy it was filed under, which says what each role's copy may carry."""
 
 from __future__ import annotations
 
@@ -41,19 +42,23 @@ def contexts_at(events: list[Envelope], history: list[Envelope]) -> dict[int, Ca
     event's snapshot once everything recorded up to it has been applied."""
     summary: dict[UUID, str] = {}
     level: dict[UUID, int] = {}
+    policy: dict[UUID, str] = {}
     found: dict[int, CaseContext] = {}
     pending = iter(events)
     upcoming = next(pending, None)
     for earlier in [*history, None]:
         while upcoming is not None and (earlier is None or upcoming.seq < earlier.seq):
             case = upcoming.originator_id
-            found[upcoming.seq] = CaseContext(summary.get(case, ""), level.get(case, 0))
+            found[upcoming.seq] = CaseContext(
+                summary.get(case, ""), level.get(case, 0), policy.get(case, "")
+            )
             upcoming = next(pending, None)
         if earlier is None:
             break
         case = earlier.originator_id
         if earlier.name == "Filed":
             summary[case] = earlier.data.get("summary", "")
+            policy[case] = earlier.data.get("policy", "")
         elif earlier.name == "Classified":
             level[case] = earlier.data["level"]
         elif earlier.name == "Escalated":

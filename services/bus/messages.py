@@ -2,6 +2,8 @@
 
 The routing is in the recorded events themselves: the tenant's policy decided who is told
 when the event was written, so the relay reads that decision and never asks a policy again.
+What each role's copy may carry is the policy's declaration (its ``restricted`` table, B9):
+a copy withholds what the role may not read, as every read path does (domain/restricted.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Any
 
 import msgspec
 
+from domain.policies import BUILTIN
+from domain.restricted import redact, restricted_to, withheld
 from projections.changes import Envelope
 
 CONTENT_TYPE = "application/cloudevents+json"
@@ -24,6 +28,8 @@ ROUTING: Mapping[str, str] = {
     "DeadlineStarted": "roles",
     "PenaltyAssessed": "target_role",
 }
+# The event's fields every message carries (the case's summary comes from its Filed event).
+COMMON = ("to_level", "due_at", "reason", "rule", "policy", "by")
 # The event's own facts a reader needs to act, beyond the common ones.
 DETAILS: Mapping[str, tuple[str, ...]] = {
     "Escalated": ("to_level", "rung"),
@@ -45,15 +51,48 @@ def routes(event: Envelope) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class CaseContext:
-    """What the case looked like when the event was recorded."""
+    """What the case looked like when the event was recorded, and the policy it is under."""
 
     summary: str
     level: int
+    policy: str = ""  # name@version, as its Filed event recorded it
 
 
-def cloud_event(event: Envelope, role: str, roles: tuple[str, ...], case: CaseContext) -> bytes:
-    """A CloudEvents 1.0 structured-mode JSON body for one role's copy of an event."""
-    data = event.data
+class UnknownPolicy:
+    """A case under a policy this process cannot load: what it restricts is not known, so a
+    copy says which event of which case went to whom, and nothing of what it says."""
+
+    restricted = restricted_to(
+        frozenset(),
+        "",  # no rule: nothing is known of the policy
+        ("Filed", "summary"),
+        *((name, field) for name, fields in DETAILS.items() for field in (*COMMON, *fields)),
+    )
+
+
+BUILTIN_POLICIES: Mapping[str, type] = {f"{cls.name}@{cls.version}": cls for cls in BUILTIN}
+
+
+def builtin_policy(ref: str) -> object:
+    """The built-in policy ``ref`` names; a plug-in's reads as :class:`UnknownPolicy` unless
+    the relay is given the service's own lookup."""
+    found = BUILTIN_POLICIES.get(ref)
+    return UnknownPolicy() if found is None else found()
+
+
+def cloud_event(
+    event: Envelope,
+    role: str,
+    roles: tuple[str, ...],
+    case: CaseContext,
+    policy: object = None,
+) -> bytes:
+    """A CloudEvents 1.0 structured-mode JSON body for one role's copy of an event, with
+    what ``policy`` restricts to other roles withheld (B9); no policy, nothing withheld."""
+    reader = (role,)
+    data = redact(policy, event.name, event.data, reader)
+    summary = redact(policy, "Filed", {"summary": case.summary}, reader)["summary"]
+    carried = {*COMMON, *DETAILS[event.name]}
     body: dict[str, Any] = {
         "specversion": "1.0",
         "id": f"{event.tenant_id.hex}:{event.seq}:{role}",
@@ -70,7 +109,7 @@ def cloud_event(event: Envelope, role: str, roles: tuple[str, ...], case: CaseCo
             "role": role,
             "roles": list(roles),
             "level": data.get("to_level", case.level),
-            "summary": case.summary,
+            "summary": summary,
             "due_at": _iso(data["due_at"]) if data.get("due_at") else None,
             "reason": data.get("reason"),
             "rule": data.get("rule"),
@@ -78,6 +117,11 @@ def cloud_event(event: Envelope, role: str, roles: tuple[str, ...], case: CaseCo
             "by": data.get("by"),
             "at": _iso(event.at),
             "details": {name: data.get(name) for name in DETAILS[event.name]},
+            # what this role's copy leaves empty, the case's summary included
+            "withheld": [
+                *(f for f in withheld(policy, "Filed", reader) if f == "summary"),
+                *(f for f in withheld(policy, event.name, reader) if f in carried),
+            ],
         },
     }
     return msgspec.json.encode(body)

@@ -25,7 +25,7 @@ from projections.changes import Envelope
 from projections.follow import LedgerFollower
 from projections.tracking import lock_positions, move_positions, next_batches, unfinished
 from services.bus.case_context import case_contexts
-from services.bus.messages import CONTENT_TYPE, cloud_event, routes
+from services.bus.messages import CONTENT_TYPE, builtin_policy, cloud_event, routes
 from services.bus.signing import HEADER, BusSigner
 from services.bus.stream_config import STREAM, ensure_stream, message_id, subject
 
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 VIEW = "relay"
 Decode = Callable[[asyncpg.Record], Envelope]
+PolicyLookup = Callable[[str], object]  # name@version -> the policy, for what it restricts
 
 BEHIND = """
 SELECT h.tenant_id FROM ledger_heads h
@@ -81,6 +82,7 @@ class Relay:
         batch_size: int = 500,
         sweep_seconds: float = 2.0,
         ack_timeout: float = 15.0,
+        policies: PolicyLookup = builtin_policy,
     ) -> None:
         self.pool = pool
         self.nc = nc
@@ -91,6 +93,7 @@ class Relay:
         self.batch_size = batch_size
         self.sweep_seconds = sweep_seconds
         self.ack_timeout = ack_timeout
+        self.policies = policies
         self.failures = 0
         self._stream_ready = False
         self._follower = LedgerFollower(pool, self._behind, self._work, sweep_seconds, name="relay")
@@ -134,15 +137,20 @@ class Relay:
         if not routed:
             return []
         contexts = await case_contexts(conn, self.decode, tenant_id, [e for e, _ in routed])
-        return [
-            Outgoing(
-                subject(tenant_id, role, event.name),
-                message_id(tenant_id, event.seq, role),
-                cloud_event(event, role, roles, contexts[event.seq]),
-            )
-            for event, roles in routed
-            for role in roles
-        ]
+        policies = {ref: self.policies(ref) for ref in {c.policy for c in contexts.values()}}
+        outgoing: list[Outgoing] = []
+        for event, roles in routed:
+            case = contexts[event.seq]
+            policy = policies[case.policy]
+            outgoing += [
+                Outgoing(
+                    subject(tenant_id, role, event.name),
+                    message_id(tenant_id, event.seq, role),
+                    cloud_event(event, role, roles, case, policy),
+                )
+                for role in roles
+            ]
+        return outgoing
 
     async def _publish(self, outgoing: list[Outgoing]) -> list[PubAck]:
         if not outgoing:

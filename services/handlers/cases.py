@@ -20,6 +20,7 @@ import asyncpg
 
 from domain import commands as c
 from domain.complaint import Complaint, Status
+from domain.errors import NothingToRecord
 from domain.handling import execute, file_complaint
 from domain.tenant import Tenant
 from services.clock import Clock
@@ -115,6 +116,8 @@ class Cases:
 
         async def decided() -> Decided:
             case = await decide()
+            if not case.pending_events:
+                raise NothingToRecord("the case's procedure records nothing for this command")
             return Decided(
                 tenant_id,
                 self.repository.to_stored(case),

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain.policy import check_options
+from domain.policy import check_options, configured
 from domain.tenant import ADMIN_ROLE, Tenant, tenant_id_for
 from services.handlers.api_keys import new_key
 from services.handlers.policies import load_policy
@@ -128,9 +128,13 @@ class Tenancy:
         self, uow: UnitOfWork, tenant: Tenant, options: Mapping[str, Any], by: str, now: datetime
     ) -> int:
         """Replace the tenant's options, checked against those its bound policy declares
-        (``InvalidPolicyOption`` otherwise); cases filed from now on record them."""
+        and by the policy itself (``InvalidPolicyOption`` otherwise); cases filed from now
+        on record them."""
         policy = load_policy(tenant.policy)
-        check_options(getattr(policy, "declared_options", {}), options)
+        check_options(getattr(policy, "declared_options", {}), options)  # names and types
+        # The policy built with them checks what only it knows (the bank's at_once_hours is
+        # 1 to 24), so a value every filing would refuse is never stored.
+        configured(policy, options)
         tenant.set_policy_options(options=dict(options), by=by, at=now)
         return await self.save(uow, tenant)
 

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from services.bus.destinations import Destinations
 from services.bus.relay import Relay
 from services.bus.webhook_dispatch import WebhookDispatcher
+from services.handlers.policies import load_policy
 from services.runtime import Runtime
 from services.store.codec import envelope_decoder
 from services.workers.watcher import DeadlineWatcher
@@ -28,6 +29,7 @@ def relay_for(runtime: Runtime, batch_size: int = 500) -> Relay:
         envelope_decoder(runtime.repository.mapper),
         runtime.bus_signer,
         replicas=runtime.settings.stream_replicas,
+        policies=load_policy,  # plug-in policies too: their restricted fields, their texts
         batch_size=batch_size,
     )
 

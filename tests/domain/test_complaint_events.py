@@ -42,7 +42,7 @@ STORED: dict[str, set[str]] = {
     },
     "Classified": {"category", "level", "rung", "reason", "rule", "policy", "by", "at"},
     "Acknowledged": {"by", "at"},
-    "Assigned": {"person", "slot", "by", "at"},
+    "Assigned": {"person", "slot", "handling_days", "by", "at"},
     "OwnershipHandedOn": {"to_person", "reason", "by", "at"},
     "Escalated": {"to_level", "rung", "reason", "rule", "policy", "notify", "by", "at"},
     "NoteAdded": {"text", "by", "at"},
@@ -52,7 +52,7 @@ STORED: dict[str, set[str]] = {
     "ComplainantResponded": {"accepted", "text", "by", "at"},
     "Resolved": {"outcome", "by", "at"},
     "Closed": {"reason", "by", "at"},
-    "Reopened": {"reason", "by", "at"},
+    "Reopened": {"reason", "recurrence", "by", "at"},
     "IncidentReported": {
         "kind", "description", "police_called", "notify", "rule", "policy", "by", "at",
     },
@@ -65,10 +65,12 @@ STORED: dict[str, set[str]] = {
     "LinkedToGroup": {"group", "by", "at"},
     "SatisfactionRecorded": {"score", "stage", "by", "at"},
     "DeadlineStarted": {
-        "deadline_id", "kind", "rule", "due_at", "roles", "policy", "unit", "by", "at",
+        "deadline_id", "kind", "rule", "due_at", "roles", "policy", "unit", "amount", "by",
+        "at",
     },
     "DeadlineMet": {"deadline_id", "by", "at"},
     "DeadlineMissed": {"deadline_id", "by", "at"},
+    "DeadlineCancelled": {"deadline_id", "reason", "rule", "policy", "by", "at"},
     "DeadlinePaused": {"deadline_id", "reason", "by", "at"},
     "DeadlineResumed": {"deadline_id", "paused_for_seconds", "due_at", "by", "at"},
     "DeadlineExtended": {

@@ -5,7 +5,7 @@ records what falls past due.
 - C4: a closed case accepts only reopen; any refused command leaves no trace.
 - C2/C5: the level never skips a rung, except by an incident (or the first classification,
   which places the case on its category's starting rung).
-- C3: once a case is closed, every deadline it started has ended, met or missed.
+- C3: once a case is closed, every deadline it started has ended: met, missed or cancelled.
 - C1: the events replay to the same state.
 """
 
@@ -98,13 +98,29 @@ def hospital() -> Scenario:
     return Scenario(policy, common(policy) + extra, {}, leads)
 
 
+# B6: each accountable post by name, with its own share and the consequences behind them.
+ACCOUNTABILITY = c.AssessAccountability(
+    "mishandled at the counter",
+    responsible={
+        "handler": "handler.1",
+        "branch_head": "branch_head.1",
+        "service_quality_leader": "service_quality_leader.1",
+    },
+    shares_fen={"handler": 5_000, "branch_head": 3_000, "service_quality_leader": 1_000},
+    consequences="the customer shouted at the counter",
+)
+
+
 def bank(regulator_clock: bool) -> Scenario:
     policy = BankPolicy()
     extra = (
         c.Assign("handler.1", slot="A"),
         c.Assign("handler.2", slot="B"),
-        c.AssessAccountability("mishandled at the counter", amount_fen=5_000),
+        ACCOUNTABILITY,
         c.RecordContact("media", "Reporter", "Daily", "a story"),
+        # B11 and B13 stand between an agitated or compensated case and its ending
+        c.RecordContact("mediator", "Mediator", "Mediation Committee", "mediate the refund"),
+        c.RecordContact("originating_bank", "Officer", "Originating Bank", "event and outcome"),
     )
     leads = ("general_department", "president", "branch_head")
     prelude = ((extra[0], "branch_head"), (extra[1], "branch_head"))
@@ -117,10 +133,13 @@ def school() -> Scenario:
     policy = SchoolPolicy()
     extra = (
         c.Assign("department_head.1", slot="department"),
+        c.Assign("department_head.1", slot="department", handling_days=3),  # a campus form
         c.Assign("department_staff.1", slot="responsible"),
         c.AttachEvidence("photo of the broken heater", reference="img-1"),
         c.RecordOutcome("general_manager", "final_plan", "approved"),
         c.RecordOutcome("administration", "final_resolution", "apology"),
+        c.RecordOutcome("department", "solution", "heater replaced"),
+        c.Reopen("the same fault again", recurrence=True),
         c.Classify("malicious", reason="negotiation failed: demands ten times the fee"),
         # the tracks end only after their steps: give the endings more chances
         c.RecordResponse(accepted=True, text="fine"),
@@ -161,7 +180,7 @@ class History:
             execute(case, command, actor, self.policy, self.now, CALENDAR)
         except DomainError as refused:
             assert len(case.pending_events) == before[3], "a refused command leaves no trace"
-            if before[0] is Status.CLOSED:
+            if before[0] is Status.CLOSED and not isinstance(command, c.Reopen):
                 assert isinstance(refused, InvalidTransition)
             return
         assert before[0] is not Status.CLOSED or isinstance(command, c.Reopen), (
@@ -284,3 +303,18 @@ def test_C1_C2_C3_C4_bank_invariants_hold_over_random_histories(plan: Plan) -> N
 @given(plans("school"))
 def test_C1_C2_C3_C4_school_invariants_hold_over_random_histories(plan: Plan) -> None:
     plan.run().check_replay()
+
+
+def test_B6_the_bank_scenario_holds_people_accountable_on_an_agitated_case() -> None:
+    """The random bank histories reach B6: its accountability command is one the policy takes."""
+    scenario = bank(regulator_clock=False)
+    assert ACCOUNTABILITY in scenario.commands
+    general = c.Actor("general_department.1", frozenset({"general_department"}))
+    history = History(scenario, "business_disruption", general)
+    history.act(ACCOUNTABILITY, general)
+    penalties = [e for e in history.case.pending_events if type(e).__name__ == "PenaltyAssessed"]
+    assert {(e.target_role, e.person, e.amount_fen) for e in penalties} == {
+        ("handler", "handler.1", 5_000),
+        ("branch_head", "branch_head.1", 3_000),
+        ("service_quality_leader", "service_quality_leader.1", 1_000),
+    }

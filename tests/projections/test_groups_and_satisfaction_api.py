@@ -12,6 +12,8 @@ from tests.services.support import complaint_body, new_tenant, staff_key
 
 GROUP = "2024-09 dividend protest"
 FACILITIES = "campus/service/facilities/complaint"
+# S10 ⑤ 实施解决: the solution carried out, after the customer's feedback
+SOLUTION = {"authority": "department_head", "target": "solution", "opinion": "heater replaced"}
 
 
 async def post(client: AsyncClient, path: str, headers: dict, body: dict) -> dict:
@@ -86,17 +88,21 @@ async def test_S10_satisfaction_scores_reach_the_dashboard_per_stage(client: Asy
     for follow_up, closure in ((4, 5), (2, None)):
         body = complaint_body(category=FACILITIES, site="Nanming campus")
         case = f"/v1/complaints/{(await post(client, '/v1/complaints', reception, body))['id']}"
-        await post(
-            client, f"{case}/assign", reception, {"person": "head.zhang", "slot": "department"}
-        )
+        # S10 ③: reception passes the receipt form on with the handling period it chose
+        passed_on = {"person": "head.zhang", "slot": "department", "handling_days": 3}
+        await post(client, f"{case}/assign", reception, passed_on)
         await post(client, f"{case}/evidence", head, {"description": "photo of the heater"})
-        await post(client, f"{case}/resolve", head, {"outcome": "heater replaced"})
-        last = await post(
-            client, f"{case}/satisfaction", supervisor, {"score": follow_up, "stage": "follow-up"}
-        )
+        await post(client, f"{case}/resolve", head, {"outcome": "heater replaced"})  # ④
+        await post(client, f"{case}/outcomes", head, SOLUTION)  # ⑤
+        # ⑥ and a score at ⑦: reception's alone (S10); the supervisor's is refused
+        visit = {"score": follow_up, "stage": "follow-up"}
+        refused = await client.post(f"{case}/satisfaction", headers=supervisor, json=visit)
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["rule"] == "S10"
+        last = await post(client, f"{case}/satisfaction", reception, visit)
         if closure is not None:
             last = await post(
-                client, f"{case}/close", supervisor, {"reason": "done", "satisfaction": closure}
+                client, f"{case}/close", reception, {"reason": "done", "satisfaction": closure}
             )
 
     stats = await client.get("/v1/stats", headers=supervisor, params={"after_seq": last["seq"]})

@@ -6,17 +6,21 @@ command by them, and ``case_studies`` the anonymised export of closed cases (B14
 from domain.policies.bank.case_studies import REDACTED, case_study
 from domain.policies.bank.policy import BankPolicy, agitated
 from domain.policies.bank.procedure import (
+    AT_ONCE_HOURS,
     LEADER_ON_SCENE,
     LEADERS_ON_SCENE,
     ORIGINATING_BANK_REPORT,
+    POLICE_CALL,
     REGULATOR_CLOCK,
     REGULATOR_DECISION,
 )
 
 __all__ = [
+    "AT_ONCE_HOURS",
     "LEADERS_ON_SCENE",
     "LEADER_ON_SCENE",
     "ORIGINATING_BANK_REPORT",
+    "POLICE_CALL",
     "REDACTED",
     "REGULATOR_CLOCK",
     "REGULATOR_DECISION",

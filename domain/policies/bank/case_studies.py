@@ -63,6 +63,7 @@ def _identifying_strings(case: Complaint) -> set[str]:
     _collect(case.restricted, found)
     _collect([contact["name"] for contact in case.contacts], found)
     _collect(list(case.handlers.values()), found)
+    _collect([penalty["person"] for penalty in case.penalties if penalty["person"]], found)
     return {text for text in found if text.strip()}
 
 

@@ -1,9 +1,11 @@
 """The village bank's customer-complaint emergency plan (织金惠民村镇银行客户投诉应急预案), B1–B14.
 
 Three levels: 1 handled on the spot by the branch (B3), 2 business disrupted and the leader in
-charge of service quality goes to the scene (B4), 3 serious agitation with the police called
-(B5). An incident (C5) jumps straight to level 3. Every complaint has an A and a B handler
-(B7); only the general department speaks in writing or to the media (B10, C6).
+charge of service quality goes to the scene (B4), 3 serious agitation, where the branch is
+tasked to call the police (B5). An incident (C5) jumps straight to level 3. Every complaint has
+an A and a B handler (B7); only the general department speaks in writing or to the media (B10,
+C6). Compensation waits for a third-party mediator (B11); every agitation event, once handled,
+is reported to the originating bank (B13).
 
 Beyond the plan, a tenant may switch on the regulator's clock (option ``regulator_clock``):
 银行业保险业消费投诉处理管理办法 (CBIRC, 2020) wants a decision told to the customer within 15
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from domain import commands as c
 from domain.calendar import Unit, WorkingCalendar
@@ -24,7 +26,10 @@ from domain.errors import InvalidTransition, Refused
 from domain.policies.bank.procedure import (
     ACCOUNTABLE,
     AGITATION_CATEGORIES,
+    AT_ONCE_HOURS,
+    AT_ONCE_RANGE,
     CATEGORIES,
+    DEADLINE_MET_BY,
     DECLARED_OPTIONS,
     DOCUMENTED_DEADLINES,
     EMERGENCY_GROUP,
@@ -39,32 +44,44 @@ from domain.policies.bank.procedure import (
     LEADERS,
     LEADERS_ON_SCENE,
     LEVEL_RULE,
-    ON_SCENE_HOURS,
+    MEDIATION,
+    MEDIATION_WAIVERS,
+    MEDIATOR,
+    ORIGINATING_BANK,
     ORIGINATING_BANK_REPORT,
     PERMISSIONS,
+    POLICE_CALL,
+    POLICE_CALLERS,
     REFUSALS,
     REGULATOR_CLOCK,
     REGULATOR_DAYS,
     REGULATOR_DECISION,
     REGULATOR_HOLDERS,
     REPORT_DAYS,
+    REPORTERS,
     RESTRICTED_READERS,
     ROLES,
     TOP,
 )
-from domain.policies.base import BasePolicy, settle_deadlines
+from domain.policies.base import BasePolicy, cancel_deadlines
 from domain.policy import (
     AssessPenalty,
     Decision,
     EscalateTo,
     ExtendDeadlineEffect,
     FlagCase,
+    InvalidPolicyOption,
+    MeetDeadlineEffect,
     Notify,
     RecordIncident,
     ResolveCase,
     SetClassification,
     deadline,
 )
+from domain.restricted import CASE, redact, restricted_to, withheld
+
+# Ended only by their own acts (the report sent, the police called), never by a resolution.
+OWN_ACT_DEADLINES = frozenset({ORIGINATING_BANK_REPORT, POLICE_CALL})
 
 
 class BankPolicy(BasePolicy):
@@ -80,15 +97,33 @@ class BankPolicy(BasePolicy):
     refusals = REFUSALS
     documented_deadlines = DOCUMENTED_DEADLINES
     declared_options = DECLARED_OPTIONS
+    deadline_met_by = DEADLINE_MET_BY
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(options)
+        if self.options[AT_ONCE_HOURS] not in AT_ONCE_RANGE:
+            first, last = AT_ONCE_RANGE.start, AT_ONCE_RANGE.stop - 1
+            raise InvalidPolicyOption(AT_ONCE_HOURS, f"must be {first} to {last} hours")
+
+    @property
+    def at_once_hours(self) -> int:
+        """What the plan's "at once" (立即) gives, in hours: the tenant's reading (B4, B5)."""
+        return self.options[AT_ONCE_HOURS]
 
     # --- B9: who may read the restricted features ----------------------------------------
 
+    # The features as noted, and as the case holds them: every read path withholds both
+    # from anyone but security and leadership.
+    restricted = restricted_to(
+        RESTRICTED_READERS, "B9", ("IdentifyingFeaturesNoted", "features"), (CASE, "restricted")
+    )
+
     def can_see_restricted(self, actor: c.Actor) -> bool:
-        return actor.holds(RESTRICTED_READERS)
+        return not withheld(self, CASE, actor.roles)
 
     def visible_fields(self, case: Complaint, actor: c.Actor) -> dict[str, str]:
         """The restricted features of ``case`` that ``actor`` may read (B9); empty if none."""
-        return dict(case.restricted) if self.can_see_restricted(actor) else {}
+        return redact(self, CASE, {"restricted": dict(case.restricted)}, actor.roles)["restricted"]
 
     # --- intake, classification, escalation ----------------------------------------------
 
@@ -108,7 +143,7 @@ class BankPolicy(BasePolicy):
             )
         )
         if classification.level > 1:
-            decision += self._arrive(classification.level, command.summary, now, cal)
+            decision += self._arrive(None, classification.level, command.summary, now, cal)
         if command.public_figure:
             decision += self._public_figure()
         if self.options[REGULATOR_CLOCK]:
@@ -190,7 +225,7 @@ class BankPolicy(BasePolicy):
         classification = self._classified(command.category, command.reason, case.level)
         decision = Decision((classification,))
         if classification.level > case.level:
-            decision += self._arrive(classification.level, command.reason, now, cal)
+            decision += self._arrive(case, classification.level, command.reason, now, cal)
         return decision
 
     def on_escalate(
@@ -207,7 +242,7 @@ class BankPolicy(BasePolicy):
         level = case.level + 1
         rung = self.rung(level)
         escalation = EscalateTo(level, rung.name, command.reason, LEVEL_RULE[level], rung.roles)
-        return Decision((escalation,)) + self._respond(level, command.reason, now, cal)
+        return Decision((escalation,)) + self._respond(case, level, command.reason, now, cal)
 
     def on_incidents(
         self,
@@ -217,8 +252,13 @@ class BankPolicy(BasePolicy):
         now: datetime,
         cal: WorkingCalendar,
     ) -> Decision:
-        # C5: violence or disorder bypasses the ladder and goes straight to level 3 (B5).
-        decision = self._police(command.kind, command.description, "C5")
+        # C5: violence or disorder bypasses the ladder and goes straight to level 3 (B5); the
+        # incident says whether the police were called as the reporter says, nothing more.
+        incident = RecordIncident(
+            command.kind, command.description, command.police_called, self.incident_roles, "C5"
+        )
+        decision = Decision((incident,))
+        decision += self._police(case, command.police_called, now, cal, actor)
         if case.level < TOP:
             rung = self.rung(TOP)
             reason = f"incident: {command.kind}"
@@ -232,18 +272,25 @@ class BankPolicy(BasePolicy):
             category, level, self.rung(level).name, reason, LEVEL_RULE.get(level, "C2")
         )
 
-    def _arrive(self, level: int, reason: str, now: datetime, cal: WorkingCalendar) -> Decision:
+    def _arrive(
+        self, case: Complaint | None, level: int, reason: str, now: datetime, cal: WorkingCalendar
+    ) -> Decision:
         """Classified straight into a level: its rung hears of it as if escalated there (C2)."""
         notify = Notify(self.rung(level).roles, reason, LEVEL_RULE[level])
-        return Decision((notify,)) + self._respond(level, reason, now, cal)
+        return Decision((notify,)) + self._respond(case, level, reason, now, cal)
 
-    def _respond(self, level: int, reason: str, now: datetime, cal: WorkingCalendar) -> Decision:
+    def _respond(
+        self, case: Complaint | None, level: int, reason: str, now: datetime, cal: WorkingCalendar
+    ) -> Decision:
         """What reaching a level sets in motion beyond notifying its rung."""
         if level == 2:
             return self._leader_to_scene(now, cal)
         if level == TOP:
-            police = self._police("serious_agitation", reason, "B5")
-            return police + self._leaders_to_scene(now, cal)
+            # Level 3 is serious agitation: an incident, though nobody has yet said the police
+            # were called.
+            incident = RecordIncident("serious_agitation", reason, False, self.incident_roles, "B5")
+            police = self._police(case, False, now, cal)
+            return Decision((incident,)) + police + self._leaders_to_scene(now, cal)
         return Decision()
 
     def _leader_to_scene(self, now: datetime, cal: WorkingCalendar) -> Decision:
@@ -255,7 +302,7 @@ class BankPolicy(BasePolicy):
                     LEADER_ON_SCENE,
                     "B4",
                     now,
-                    ON_SCENE_HOURS,
+                    self.at_once_hours,
                     Unit.HOURS,
                     cal,
                     ("service_quality_leader",),
@@ -268,22 +315,37 @@ class BankPolicy(BasePolicy):
         return Decision(
             (
                 Notify(LEADERS, "serious agitation: bank leaders to the scene", "B5"),
-                deadline(LEADERS_ON_SCENE, "B5", now, ON_SCENE_HOURS, Unit.HOURS, cal, LEADERS),
+                deadline(LEADERS_ON_SCENE, "B5", now, self.at_once_hours, Unit.HOURS, cal, LEADERS),
             )
         )
 
-    def _police(self, kind: str, description: str, rule: str) -> Decision:
-        # B5: the branch calls the police at once and protects people and property meanwhile.
-        return Decision(
-            (
-                RecordIncident(kind, description, True, self.incident_roles, rule),
-                Notify(
-                    ("branch_head", "lobby_manager"),
-                    "call the police (110) at once; protect staff, customers and property",
-                    "B5",
-                ),
+    def _police(
+        self,
+        case: Complaint | None,
+        called: bool,
+        now: datetime,
+        cal: WorkingCalendar,
+        actor: c.Actor | None = None,
+    ) -> Decision:
+        """B5: the branch head or lobby manager calls the police at once, and staff protect
+        people and property until they arrive. Until one of them records the call, it is the
+        branch's task (``police_call``); one task per case."""
+        if called:
+            protect = Notify(
+                POLICE_CALLERS,
+                "police called: protect staff, customers and property until they arrive",
+                "B5",
             )
+            return Decision((protect, *self._delivered(case, POLICE_CALL, actor, now)))
+        if case is not None and (POLICE_CALL in case.deadlines or police_called(case)):
+            return Decision()
+        task = deadline(POLICE_CALL, "B5", now, self.at_once_hours, Unit.HOURS, cal, POLICE_CALLERS)
+        alert = Notify(
+            POLICE_CALLERS,
+            "call the police (110) at once; protect staff, customers and property meanwhile",
+            "B5",
         )
+        return Decision((alert, task))
 
     def _public_figure(self) -> Decision:
         # B8: flagged, and received by the bank's leaders.
@@ -329,8 +391,9 @@ class BankPolicy(BasePolicy):
         # C4: acceptance ends handling at whatever level the case has reached.
         if not command.accepted:
             return Decision()
-        self.check_handlers(case)
-        return self._handled(case, now, cal) + Decision((ResolveCase("accepted by the customer"),))
+        self.check_ending(case)
+        accepted = Decision((ResolveCase("accepted by the customer"),))
+        return self._handled(case, actor, now, cal) + accepted
 
     def on_resolve(
         self,
@@ -340,31 +403,42 @@ class BankPolicy(BasePolicy):
         now: datetime,
         cal: WorkingCalendar,
     ) -> Decision:
-        self.check_handlers(case)
-        return self._handled(case, now, cal)
+        self.check_ending(case)
+        return self._handled(case, actor, now, cal)
 
     def on_close(
         self, case: Complaint, command: c.Close, actor: c.Actor, now: datetime, cal: WorkingCalendar
     ) -> Decision:
-        self.check_handlers(case)
-        if self._report_pending(case):
-            # A closed case takes no more actions, so the report could never be marked sent.
-            raise Refused("B13", "report the incident to the originating bank before closing")
-        return settle_deadlines(case, now)
+        self.check_ending(case)
+        # A closed case takes no more actions, so nothing still owed could be recorded later.
+        if pending(case, ORIGINATING_BANK_REPORT):
+            raise Refused("B13", "report the event to the originating bank before closing")
+        if agitated(case) and ORIGINATING_BANK_REPORT not in case.deadlines:
+            raise Refused("B13", "resolve the agitation event first: its report follows handling")
+        if pending(case, POLICE_CALL):
+            raise Refused("B5", "record that the police were called, or let the task run out")
+        return cancel_deadlines(case, now, "case closed", "C4", self, cal)
 
-    def _handled(self, case: Complaint, now: datetime, cal: WorkingCalendar) -> Decision:
-        """Handling ends: on-scene deadlines settle; after an incident the B13 report starts."""
-        settled = Decision(
-            tuple(
-                effect
-                for effect in settle_deadlines(case, now).effects
-                if getattr(effect, "deadline_id", None) != ORIGINATING_BANK_REPORT
-            )
+    def check_ending(self, case: Complaint) -> None:
+        """What must be on the case before handling can end (B7, B11)."""
+        self.check_handlers(case)
+        check_mediation(case)
+
+    def _handled(
+        self, case: Complaint, actor: c.Actor, now: datetime, cal: WorkingCalendar
+    ) -> Decision:
+        """Handling ends: the decision meets the regulator's clock; the trips to the scene
+        nobody recorded are no longer wanted, so cancelled; the report and the police call
+        stay owed; after agitation the B13 report starts."""
+        decided = self._delivered(case, REGULATOR_DECISION, actor, now)
+        keep = OWN_ACT_DEADLINES | {effect.deadline_id for effect in decided}
+        settled = Decision(decided) + cancel_deadlines(
+            case, now, "handled before it was done", "C4", self, cal, keep
         )
-        if not case.incidents or self._report_pending(case):
+        if not agitated(case) or ORIGINATING_BANK_REPORT in case.deadlines:
             return settled
-        # B13: within 3 days after an agitation incident is handled, report the whole event
-        # and its outcome to the originating bank.
+        # B13: within 3 days after an agitation event (客户投诉过激行为事件) is handled, report
+        # the whole event and its outcome to the originating bank; once per case.
         report = deadline(
             ORIGINATING_BANK_REPORT,
             "B13",
@@ -372,13 +446,27 @@ class BankPolicy(BasePolicy):
             REPORT_DAYS,
             Unit.CALENDAR_DAYS,
             cal,
-            ("general_department",),
+            tuple(sorted(REPORTERS)),
         )
         return settled + Decision((report,))
 
-    def _report_pending(self, case: Complaint) -> bool:
-        report = case.deadlines.get(ORIGINATING_BANK_REPORT)
-        return report is not None and report.is_pending
+    def on_deadline_met(
+        self,
+        case: Complaint,
+        command: c.MeetDeadline,
+        actor: c.Actor,
+        now: datetime,
+        cal: WorkingCalendar,
+    ) -> Decision:
+        held = case.deadlines.get(command.deadline_id)
+        if held is not None and held.kind == ORIGINATING_BANK_REPORT:
+            # B13: met by the report itself, so what was reported is on the case.
+            raise Refused(
+                "B13",
+                f"the report is met by recording it: a contact of kind {ORIGINATING_BANK!r} "
+                "by the general department, with what was reported",
+            )
+        return Decision()
 
     def on_deadline_missed(
         self, case: Complaint, missed: Deadline, now: datetime, cal: WorkingCalendar
@@ -399,19 +487,19 @@ class BankPolicy(BasePolicy):
     ) -> Decision:
         if not agitated(case):
             raise Refused("B6", "accountability applies where mishandling caused agitation")
-        if command.amount_fen < 0:
-            raise InvalidTransition("a penalty amount cannot be negative")
-        # B6: the one who handled it, the branch head and the leader in charge, in proportion
-        # to the consequences, which the group states in the command.
+        check_accountability(command)
+        # B6: the one who handled it, the branch head and the leader in charge, each by name
+        # with a share the group sets by the consequences it records beside them.
+        reason = f"{command.reason.strip()}; consequences: {command.consequences.strip()}"
         return Decision(
             tuple(
                 AssessPenalty(
                     target_role=role,
-                    amount_fen=command.amount_fen,
-                    reason=command.reason,
+                    amount_fen=command.shares_fen[role],
+                    reason=reason,
                     rule="B6",
                     performance=command.performance,
-                    person=case.handlers.get("A") if role == "handler" else None,
+                    person=command.responsible[role].strip(),
                 )
                 for role in ACCOUNTABLE
             )
@@ -425,11 +513,56 @@ class BankPolicy(BasePolicy):
         now: datetime,
         cal: WorkingCalendar,
     ) -> Decision:
+        if command.kind == MEDIATOR:
+            check_mediator(command)
+            return Decision()
+        if command.kind == ORIGINATING_BANK:
+            return self._reported(case, command, actor, now)
         if command.kind != "media":
             return Decision()
         # B10/C6: staff decline the interview; the general department alone makes statements.
         reason = f"media contact ({command.organisation}): the general department responds"
         return Decision((Notify(("general_department",), reason, "B10"),))
+
+    def _delivered(
+        self, case: Complaint | None, deadline_id: str, actor: c.Actor | None, now: datetime
+    ) -> tuple[MeetDeadlineEffect, ...]:
+        """The act a deadline waits for meets it when one who may mark it met did it in time
+        (C3); a late act leaves the deadline to the watcher, which records the miss."""
+        held = None if case is None else case.deadlines.get(deadline_id)
+        if held is None or actor is None or not held.is_pending:
+            return ()
+        if (held.is_running and now > held.due_at) or not self.may_mark_met(held, actor):
+            return ()
+        return (MeetDeadlineEffect(deadline_id),)
+
+    def _reported(
+        self, case: Complaint, command: c.RecordContact, actor: c.Actor, now: datetime
+    ) -> Decision:
+        """B13: the general department records the report it sent; it meets the deadline."""
+        if not actor.holds(REPORTERS):
+            raise Refused("B13", "the general department reports to the originating bank")
+        if not command.purpose.strip():
+            raise Refused("B13", "record what was reported: the whole event and its outcome")
+        return Decision(self._delivered(case, ORIGINATING_BANK_REPORT, actor, now))
+
+    def on_outcomes(
+        self,
+        case: Complaint,
+        command: c.RecordOutcome,
+        actor: c.Actor,
+        now: datetime,
+        cal: WorkingCalendar,
+    ) -> Decision:
+        if command.target != MEDIATION:
+            return Decision()
+        # B11 says a third party should mediate "as far as possible" (尽量): where none can,
+        # the emergency group records why.
+        if not actor.holds(MEDIATION_WAIVERS):
+            raise Refused("B11", "the emergency group records why no third party mediates")
+        if not command.opinion.strip():
+            raise Refused("B11", "record why no authoritative third party could mediate")
+        return Decision()
 
     def on_propose_resolution(
         self,
@@ -444,7 +577,7 @@ class BankPolicy(BasePolicy):
         # B11: where compensation is due, an authoritative third party should mediate.
         return Decision(
             (
-                FlagCase("third_party_mediation", "B11"),
+                FlagCase(MEDIATION, "B11"),
                 Notify(
                     ("general_department",),
                     "compensation proposed: engage an authoritative third-party mediator",
@@ -477,3 +610,48 @@ class BankPolicy(BasePolicy):
 def agitated(case: Complaint) -> bool:
     """Whether the customer's conduct went beyond an ordinary complaint (B3–B5)."""
     return bool(case.incidents) or case.category in AGITATION_CATEGORIES or case.level >= 2
+
+
+def police_called(case: Complaint) -> bool:
+    return any(incident["police_called"] for incident in case.incidents)
+
+
+def pending(case: Complaint, deadline_id: str) -> bool:
+    held = case.deadlines.get(deadline_id)
+    return held is not None and held.is_pending
+
+
+def check_mediation(case: Complaint) -> None:
+    """B11: a case that offered compensation ends only after a third party mediated, or the
+    emergency group recorded why none could."""
+    if not any(proposal["compensation_fen"] for proposal in case.proposals):
+        return
+    mediated = any(contact["kind"] == MEDIATOR for contact in case.contacts)
+    waived = any(outcome["target"] == MEDIATION for outcome in case.outcomes)
+    if not (mediated or waived):
+        raise Refused(
+            "B11",
+            f"compensation is mediated by an authoritative third party: record the mediator "
+            f"(a contact of kind {MEDIATOR!r}) or why none could (an outcome for {MEDIATION!r})",
+        )
+
+
+def check_mediator(command: c.RecordContact) -> None:
+    if not (command.name.strip() and command.organisation.strip()):
+        raise Refused("B11", "a mediator is an authoritative third party: name them and their body")
+
+
+def check_accountability(command: c.AssessAccountability) -> None:
+    """B6: each post held responsible is named with its own share and the consequences the
+    shares follow are recorded; one amount for all says neither."""
+    if command.amount_fen:
+        raise Refused("B6", "each person's own share goes in shares_fen, not one amount for all")
+    named = {role for role, person in command.responsible.items() if person.strip()}
+    if set(command.responsible) - set(ACCOUNTABLE) or set(command.shares_fen) - set(ACCOUNTABLE):
+        raise Refused("B6", f"those held responsible are the posts {list(ACCOUNTABLE)}")
+    if named != set(ACCOUNTABLE) or set(command.shares_fen) != set(ACCOUNTABLE):
+        raise Refused("B6", f"name each of {list(ACCOUNTABLE)} with their own share")
+    if any(share < 0 for share in command.shares_fen.values()):
+        raise InvalidTransition("a share cannot be negative")
+    if not (command.reason.strip() and command.consequences.strip()):
+        raise Refused("B6", "record the mishandling and the consequences the shares follow")

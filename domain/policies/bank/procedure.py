@@ -19,16 +19,28 @@ RESTRICTED_READERS = frozenset({"security_guard", *LEADERS})
 HANDLER_SLOTS = ("A", "B")
 # B6: 当事人、网点负责人以及分管领导.
 ACCOUNTABLE = ("handler", "branch_head", "service_quality_leader")
+# B11: the mediator is recorded as a contact of kind MEDIATOR; where none can be had (应尽量),
+# the emergency group records why as an outcome for MEDIATION.
+MEDIATION = "third_party_mediation"
+MEDIATOR = "mediator"
+MEDIATION_WAIVERS = frozenset({"general_department", *GROUP_LEADERS})
 AGITATION_CATEGORIES = frozenset({"mild_agitation", "business_disruption", "serious_agitation"})
 LEVEL_RULE: Mapping[int, str] = MappingProxyType({1: "B3", 2: "B4", 3: "B5"})
 TOP = 3
 
 LEADER_ON_SCENE = "leader_on_scene"
 LEADERS_ON_SCENE = "leaders_on_scene"
+POLICE_CALL = "police_call"
+# B5: 网点负责人或大堂经理应立即报警.
+POLICE_CALLERS = ("branch_head", "lobby_manager")
 ORIGINATING_BANK_REPORT = "originating_bank_report"
-# The plan says "at once" (立即) without a figure; an hour makes it watchable.
-ON_SCENE_HOURS = 1
+ORIGINATING_BANK = "originating_bank"  # the contact kind that records the report (B13)
+REPORTERS = frozenset({"general_department"})
 REPORT_DAYS = 3  # B13: 三日内, calendar days
+# The plan says "at once" (立即) without a figure (B4, B5); a tenant option makes it watchable.
+AT_ONCE_HOURS = "at_once_hours"
+AT_ONCE_DEFAULT = 1
+AT_ONCE_RANGE = range(1, 25)  # "at once" is never read as more than a day
 
 # The regulator's overlay (银行业保险业消费投诉处理管理办法, 2020), on when a tenant says so.
 REGULATOR_CLOCK = "regulator_clock"
@@ -39,6 +51,20 @@ REGULATOR_DAYS = 15  # BR1: 自收到消费投诉之日起15日内作出处理�
 EXTENSIONS: Mapping[int, tuple[str, int]] = MappingProxyType({1: ("BR2", 15), 2: ("BR3", 30)})
 REGULATOR_HOLDERS = ("handler", "general_department")
 EXTENDERS = frozenset({"general_department", *GROUP_LEADERS})
+# Whoever may decide a complaint gives the decision BR1 waits for.
+DECIDERS = frozenset({*FIRST_RESPONDERS, *REGULATOR_HOLDERS, *LEADERS})
+
+# C3: deadline kind -> who may say its work is done (deadline-met, or the act that delivers
+# it): the post the plan gives the step to. Only the watcher records a miss.
+DEADLINE_MET_BY: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        LEADER_ON_SCENE: frozenset({"service_quality_leader"}),  # B4: 分管领导…赶到现场
+        LEADERS_ON_SCENE: frozenset(LEADERS),  # B5: 行领导…赶赴网点现场
+        POLICE_CALL: frozenset(POLICE_CALLERS),  # B5: 网点负责人或大堂经理应立即报警
+        ORIGINATING_BANK_REPORT: REPORTERS,  # B13, and only by recording the report
+        REGULATOR_DECISION: DECIDERS,  # BR1
+    }
+)
 
 ROLES: Mapping[str, str] = MappingProxyType(
     {
@@ -97,22 +123,31 @@ REFUSALS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "accountability": ("B6", "accountability is assessed by the emergency group"),
     }
 )
+AT_ONCE = f"`{AT_ONCE_HOURS}` hours (option, default {AT_ONCE_DEFAULT})"
 DOCUMENTED_DEADLINES = (
     (
         "B4",
-        f"`{LEADER_ON_SCENE}`: on the scene, {ON_SCENE_HOURS} hour(s) from reaching level 2",
+        f"`{LEADER_ON_SCENE}`: on the scene within {AT_ONCE} of reaching level 2",
         "service_quality_leader",
     ),
     (
         "B5",
-        f"`{LEADERS_ON_SCENE}`: on the scene, {ON_SCENE_HOURS} hour(s) from reaching level 3",
+        f"`{LEADERS_ON_SCENE}`: on the scene within {AT_ONCE} of reaching level 3",
         ", ".join(LEADERS),
     ),
     (
+        "B5",
+        f"`{POLICE_CALL}`: the police called within {AT_ONCE} of reaching level 3 without "
+        "them; met when the branch head or lobby manager records the call",
+        ", ".join(POLICE_CALLERS),
+    ),
+    (
         "B13",
-        f"`{ORIGINATING_BANK_REPORT}`: report to the originating bank, {REPORT_DAYS} "
-        "calendar days from handling a case with an incident",
-        "general_department",
+        f"`{ORIGINATING_BANK_REPORT}`: the whole event and its outcome reported to the "
+        f"originating bank within {REPORT_DAYS} calendar days of handling an agitation event "
+        f"(mild agitation, level 2 or 3, an incident); met by the report itself (a contact "
+        f"of kind `{ORIGINATING_BANK}`)",
+        ", ".join(sorted(REPORTERS)),
     ),
     (
         "BR1",
@@ -124,12 +159,19 @@ DOCUMENTED_DEADLINES = (
 )
 DECLARED_OPTIONS: Mapping[str, PolicyOption] = MappingProxyType(
     {
+        AT_ONCE_HOURS: PolicyOption(
+            default=AT_ONCE_DEFAULT,
+            description='the hours this bank reads the plan\'s "at once" (立即) as: the '
+            "leader in charge on the scene at level 2, the bank's leaders on the scene and the "
+            f"police called at level 3; {AT_ONCE_RANGE.start} to {AT_ONCE_RANGE.stop - 1}",
+            rule="B4",
+        ),
         REGULATOR_CLOCK: PolicyOption(
             default=False,
             description="run the regulator's clock on every consumer complaint: a decision "
             f"within {REGULATOR_DAYS} calendar days of receipt, extendable to 30 and then "
             "by 30 more with recorded approval (银行业保险业消费投诉处理管理办法, 2020)",
             rule="BR1",
-        )
+        ),
     }
 )

@@ -4,20 +4,26 @@ The ladder is the plan's procedure (H13): the department first (H5), then medica
 when the complainant declines its answer, the vice-president in charge (H6); still unresolved,
 a medical appraisal (H7, H8), a suit in court (H9) and the health authority's administrative
 opinion (H10). A case climbs one rung at a time, and past the hospital's own rungs only once
-the complainant has declined the answer given there. An incident (H11, C5) bypasses the ladder.
-Only the designated spokesperson replies in writing (H12, C6).
+the complainant has declined the answer given there; it is resolved on a rung only once the
+complainant accepted the answer there. Medical affairs reaches the vice-president only after
+H6's written materials, investigation and proposal are recorded; the appraisal and court rungs
+are passed only with the hospital's representatives designated (H8, H9); court is the branch
+a suit opens, so without one the appraisal leads to the health authority. An incident (H11,
+C5) bypasses the ladder. Only the designated spokesperson replies in writing (H12, C6).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from domain import commands as c
 from domain.calendar import Unit, WorkingCalendar
 from domain.complaint import Complaint, Deadline
 from domain.errors import InvalidTransition, Refused
-from domain.policies.base import BasePolicy, settle_deadlines
+from domain.policies.base import BasePolicy, cancel_deadlines
 from domain.policies.hospital.procedure import (
     ACCEPTANCE_RULES,
     APPRAISAL,
@@ -25,35 +31,60 @@ from domain.policies.hospital.procedure import (
     AUTHORITIES,
     CATEGORIES,
     COORDINATOR,
+    COURT,
+    COURT_SLOTS,
+    DEADLINE_MET_BY,
+    DECLARED_OPTIONS,
     DECLINE_NOTICES,
     DESIGNATIONS,
     DESIGNATORS,
     DOCUMENTED_DEADLINES,
     ESCALATION_RULES,
     EVIDENCE_HOURS,
+    EVIDENCE_HOURS_RANGE,
     FINAL_AUTHORITIES,
+    HEALTH_AUTHORITY,
     HOSPITAL_RUNGS,
     INCIDENT_KINDS,
     INCIDENT_ROLES,
     INTAKE_ROLES,
+    INVESTIGATED,
+    INVESTIGATION,
     LADDER,
+    MEDICAL_AFFAIRS,
     MISSED_NOTIFY,
     OUTCOME_ROLES,
     PERMISSIONS,
     POLICE_ALERT,
+    PROPOSED,
     RECORDS_DAYS,
     REFUSALS,
     ROLES,
+    SUED,
+    SUIT,
+    SUIT_RECORDERS,
     VIOLENT_KINDS,
+    WRITTEN_MATERIALS,
+)
+from domain.policies.hospital.rules import (
+    check_accepted,
+    check_declined,
+    check_designated,
+    check_h6_steps,
+    check_handling,
+    step_refusal,
+    sued,
 )
 from domain.policy import (
     Decision,
     Effect,
     EscalateTo,
     FlagCase,
+    InvalidPolicyOption,
     Notify,
     RecordIncident,
     ResolveCase,
+    Rung,
     StartDeadline,
     deadline,
 )
@@ -70,6 +101,14 @@ class HospitalPolicy(BasePolicy):
     permissions = PERMISSIONS
     refusals = REFUSALS
     documented_deadlines = DOCUMENTED_DEADLINES
+    declared_options = DECLARED_OPTIONS
+    deadline_met_by = DEADLINE_MET_BY
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(options)
+        if self.options[EVIDENCE_HOURS] not in EVIDENCE_HOURS_RANGE:
+            first, last = EVIDENCE_HOURS_RANGE.start, EVIDENCE_HOURS_RANGE.stop - 1
+            raise InvalidPolicyOption(EVIDENCE_HOURS, f"must be {first} to {last} hours")
 
     # --- intake and classification ------------------------------------------------------
 
@@ -124,7 +163,7 @@ class HospitalPolicy(BasePolicy):
         calendar: WorkingCalendar,
     ) -> Decision:
         self.check_can_leave(case, actor)
-        rung = self.rung(case.level + 1)  # H13: one rung at a time, never skipping one
+        rung = self.next_rung(case)
         rule = ESCALATION_RULES[rung.level]
         effects: list[Effect] = [
             EscalateTo(rung.level, rung.name, command.reason, rule, rung.roles)
@@ -140,10 +179,19 @@ class HospitalPolicy(BasePolicy):
         movers = frozenset(here.roles) | {COORDINATOR, "system"}
         if not actor.holds(movers):
             raise Refused("H13", f"the {here.name} rung is passed on by one of {sorted(movers)}")
-        if case.level in HOSPITAL_RUNGS and not declined_at(case, case.level):
-            raise Refused(
-                "H13", f"the complainant has not declined the answer at the {here.name} rung"
-            )
+        check_handling(case, here)
+        if case.level in HOSPITAL_RUNGS:
+            check_declined(case, here)
+        if case.level == MEDICAL_AFFAIRS:
+            check_h6_steps(case)
+        check_designated(case, case.level)
+
+    def next_rung(self, case: Complaint) -> Rung:
+        """One rung at a time (H13), save that court is the branch a suit opens (H9): H13 goes
+        from the appraisal meeting to the health authority's opinion."""
+        if case.level == APPRAISAL and not sued(case):
+            return self.rung(HEALTH_AUTHORITY)
+        return self.rung(case.level + 1)
 
     def records_deadline(self, now: datetime, calendar: WorkingCalendar) -> StartDeadline:
         # H7: the department assembles all records for the appraisal within one week.
@@ -168,12 +216,111 @@ class HospitalPolicy(BasePolicy):
         now: datetime,
         calendar: WorkingCalendar,
     ) -> Decision:
+        check_handling(case, self.rung(case.level))
         if command.accepted:
             # H5, H6, C4: acceptance at any rung ends handling there.
             rule = ACCEPTANCE_RULES.get(case.level, "C4")
-            return ending(case, now, f"accepted at the {self.rung(case.level).name} rung ({rule})")
+            outcome = f"accepted at the {self.rung(case.level).name} rung ({rule})"
+            return self.ending(case, now, calendar, outcome, rule)
         notice = DECLINE_NOTICES.get(case.level)
         return Decision((notice,) if notice else ())
+
+    def on_resolve(
+        self,
+        case: Complaint,
+        command: c.Resolve,
+        actor: c.Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+    ) -> Decision:
+        # A lead words the ending; the complainant's acceptance at this rung makes it one.
+        check_accepted(case, self.rung(case.level))
+        return cancel_deadlines(case, now, "resolved after acceptance", "C4", self, calendar)
+
+    def on_close(
+        self,
+        case: Complaint,
+        command: c.Close,
+        actor: c.Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+    ) -> Decision:
+        return cancel_deadlines(case, now, "case closed", "C4", self, calendar)
+
+    def ending(
+        self, case: Complaint, now: datetime, calendar: WorkingCalendar, outcome: str, rule: str
+    ) -> Decision:
+        """Handling ends: what is still pending was not done, so it is cancelled, not met."""
+        ended = cancel_deadlines(case, now, outcome, rule, self, calendar)
+        return ended + Decision((ResolveCase(outcome),))
+
+    # --- H6: the steps before the vice-president ----------------------------------------
+
+    def on_evidence(
+        self,
+        case: Complaint,
+        command: c.AttachEvidence,
+        actor: c.Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+    ) -> Decision:
+        # What medical affairs attaches once its answer is declined is what H6 asks for then.
+        return self.step_taken(case, WRITTEN_MATERIALS, actor)
+
+    def on_propose_resolution(
+        self,
+        case: Complaint,
+        command: c.ProposeResolution,
+        actor: c.Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+    ) -> Decision:
+        return self.step_taken(case, PROPOSED, actor)
+
+    def step_taken(self, case: Complaint, step: str, actor: c.Actor) -> Decision:
+        """The act counts as H6's ``step`` when it comes where and when the step is due; any
+        other attachment or proposal is recorded as just that."""
+        if step in case.flags or step_refusal(case, step, actor) is not None:
+            return Decision()
+        return Decision((FlagCase(step, "H6"),))
+
+    def investigated(self, case: Complaint, actor: c.Actor) -> Decision:
+        # An outcome of the investigation exists only as H6's step, so out of place it is refused.
+        reason = step_refusal(case, INVESTIGATED, actor)
+        if reason is not None:
+            raise Refused("H6", reason)
+        return Decision(() if INVESTIGATED in case.flags else (FlagCase(INVESTIGATED, "H6"),))
+
+    # --- H9: the suit --------------------------------------------------------------------
+
+    def on_contacts(
+        self,
+        case: Complaint,
+        command: c.RecordContact,
+        actor: c.Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+    ) -> Decision:
+        if command.kind != SUIT:
+            return Decision()
+        self.check_suit(case, command, actor)
+        court = self.rung(COURT)
+        notice = Notify(
+            court.roles, "the complainant has sued: designate a person and a lawyer for court", "H9"
+        )
+        flagged = () if sued(case) else (FlagCase(SUED, "H9"),)
+        return Decision((*flagged, notice))
+
+    def check_suit(self, case: Complaint, command: c.RecordContact, actor: c.Actor) -> None:
+        if not actor.holds(SUIT_RECORDERS | {"system"}):
+            raise Refused("H9", f"a suit is recorded by one of {sorted(SUIT_RECORDERS)}")
+        here = self.rung(case.level)
+        check_handling(case, here)
+        if case.level != APPRAISAL:
+            # H7 → H9: the plan takes a dispute to court after the appraisal, never back down.
+            raise Refused("H9", f"a suit is recorded at the appraisal rung, not {here.name}")
+        if not command.organisation.strip():
+            raise Refused("H9", "name the court the complainant sued in")
 
     def on_outcomes(
         self,
@@ -183,23 +330,29 @@ class HospitalPolicy(BasePolicy):
         now: datetime,
         calendar: WorkingCalendar,
     ) -> Decision:
+        if command.authority == INVESTIGATION:
+            return self.investigated(case, actor)
         rule = self.check_outcome(case, command)
         opinion = f"{command.authority} opinion on {command.target}: {command.opinion}"
         decision = Decision((Notify(OUTCOME_ROLES, opinion, rule),))
         if command.authority in FINAL_AUTHORITIES:
-            decision += ending(case, now, f"{command.authority} opinion ({rule})")
+            outcome = f"{command.authority} opinion ({rule})"
+            decision += self.ending(case, now, calendar, outcome, rule)
         return decision
 
     def check_outcome(self, case: Complaint, command: c.RecordOutcome) -> str:
         if command.authority not in AUTHORITIES:
-            raise UnknownAuthority(
-                f"unknown authority {command.authority!r}; one of {sorted(AUTHORITIES)}"
-            )
+            known = sorted({*AUTHORITIES, INVESTIGATION})
+            raise UnknownAuthority(f"unknown authority {command.authority!r}; one of {known}")
         level, rule = AUTHORITIES[command.authority]
         if case.level < level:
             raise Refused("H13", f"the case has not reached the {self.rung(level).name} rung")
         if rule == "H10" and not command.target.strip():
             raise Refused("H10", "the health authority's opinion names the department or person")
+        if rule == "H9" and not sued(case):
+            raise Refused("H9", "a judgment follows a suit: record the complainant's suit first")
+        # The hospital is represented where the outcome is given (H8, H9).
+        check_designated(case, case.level)
         return rule
 
     # --- representing the hospital outside (H8, H9) ------------------------------------
@@ -219,6 +372,10 @@ class HospitalPolicy(BasePolicy):
             raise Refused(rule, "medical affairs or the vice-president designates who goes")
         if case.level < level:
             raise Refused(rule, f"the case has not reached the {self.rung(level).name} rung")
+        if command.slot in COURT_SLOTS and not sued(case):
+            raise Refused("H9", "the hospital designates who appears in court once it is sued")
+        if not command.person.strip():
+            raise Refused(rule, f"name the person designated as {command.slot}")
         named = f"{command.person} designated as {command.slot}"
         return Decision((Notify(self.rung(case.level).roles, named, rule),))
 
@@ -250,7 +407,7 @@ class HospitalPolicy(BasePolicy):
             f"evidence-{number}",
             "H11",
             now,
-            EVIDENCE_HOURS,
+            self.options[EVIDENCE_HOURS],
             Unit.HOURS,
             calendar,
             ("security",),
@@ -259,36 +416,12 @@ class HospitalPolicy(BasePolicy):
 
     # --- deadlines ------------------------------------------------------------------------
 
-    def on_deadline_met(
-        self,
-        case: Complaint,
-        command: c.MeetDeadline,
-        actor: c.Actor,
-        now: datetime,
-        calendar: WorkingCalendar,
-    ) -> Decision:
-        held = case.deadlines.get(command.deadline_id)
-        # Those a deadline was set for say it is met; medical affairs may, as coordinator.
-        if held and not actor.holds(frozenset(held.roles) | {COORDINATOR, "system"}):
-            raise Refused(held.rule, f"{held.kind} is reported met by one of {list(held.roles)}")
-        return Decision()
-
     def on_deadline_missed(
         self, case: Complaint, deadline: Deadline, now: datetime, calendar: WorkingCalendar
     ) -> Decision:
         # H7: records not assembled in a week reach medical affairs and the vice-president.
         roles = tuple(dict.fromkeys(deadline.roles + MISSED_NOTIFY.get(deadline.kind, ())))
         return Decision((Notify(roles, f"deadline {deadline.kind} missed", deadline.rule),))
-
-
-def declined_at(case: Complaint, level: int) -> bool:
-    """Whether the complainant's latest answer at this rung was a refusal."""
-    answers = [r for r in case.responses if r.get("level") == level]
-    return bool(answers) and not answers[-1]["accepted"]
-
-
-def ending(case: Complaint, now: datetime, outcome: str) -> Decision:
-    return settle_deadlines(case, now) + Decision((ResolveCase(outcome),))
 
 
 def check_incident_kind(kind: str) -> None:

@@ -1,5 +1,6 @@
-"""The hospital plan's tables: the six rungs, who is told and who acts at each, incident
-kinds, the deadlines, and who may act (H1–H13).
+"""The hospital plan's tables: the six rungs, who is told and who acts at each, H6's steps,
+the suit and the designations, incident kinds, the deadlines and who meets them, the tenant
+option, and who may act (H1–H13).
 
 Read by :class:`domain.policies.hospital.policy.HospitalPolicy`; a rule's ID sits beside the
 value it sets.
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from domain.policy import Notify, Rung
+from domain.policy import Notify, PolicyOption, Rung
 
 DEPARTMENT, MEDICAL_AFFAIRS, VICE_PRESIDENT, APPRAISAL, COURT, HEALTH_AUTHORITY = range(6)
 
@@ -42,8 +43,9 @@ DECLINE_NOTICES = MappingProxyType(
     {
         MEDICAL_AFFAIRS: Notify(
             ("medical_affairs",),
-            "answer not accepted: ask the complainant for written materials; a responsible person "
-            "investigates, proposes a solution and reports to the vice-president",
+            "answer not accepted: ask the complainant for written materials and attach them, "
+            "record the investigation's findings (outcome 'investigation'), propose a solution, "
+            "then report to the vice-president",
             "H6",
         ),
         VICE_PRESIDENT: Notify(
@@ -68,10 +70,48 @@ INCIDENT_KINDS = MappingProxyType(
 VIOLENT_KINDS = frozenset({"assault", "record_seizure"})
 POLICE_ALERT = "police_alert"
 
+# H6: what follows a declined answer at medical affairs, in the plan's order, before the case
+# is reported to the vice-president (要求其提供书面材料，由有关负责人调查了解详情，提出解决问题的
+# 方案). Each is a recorded act, flagged on the case once the policy counts it as the step:
+# the written materials attached, the findings recorded as an outcome of INVESTIGATION, a
+# proposed resolution.
+WRITTEN_MATERIALS = "written_materials_received"
+INVESTIGATED = "investigation_done"
+PROPOSED = "proposal_made"
+H6_STEPS = (WRITTEN_MATERIALS, INVESTIGATED, PROPOSED)
+INVESTIGATION = "investigation"  # the outcome authority that records the findings
+# Medical affairs asks for the materials and organises the investigation (H6, H13 及时组织调查
+# 核实); the proposal comes from it or the department head it handles the case with.
+STEP_RECORDERS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        WRITTEN_MATERIALS: frozenset({"medical_affairs"}),
+        INVESTIGATED: frozenset({"medical_affairs"}),
+        PROPOSED: frozenset({"medical_affairs", "department_head"}),
+    }
+)
+
+# H9: the complainant's suit, recorded as a contact of this kind at the appraisal rung (the
+# court's papers reaching the hospital); flagged SUED. Only a suit takes a case to court.
+SUIT = "suit"
+SUED = "suit_filed"
+SUIT_RECORDERS = frozenset({"medical_affairs", "vice_president", "lawyer"})
+
 APPRAISAL_RECORDS = "appraisal-records"
 RECORDS_DAYS = 7  # H7: 一周内, read as seven calendar days
-# H11 says to protect the scene and keep evidence without a figure; a day keeps it fresh.
-EVIDENCE_HOURS = 24
+# H11 says to protect the scene and keep evidence (注意保护现场和保留证据) without a figure: the
+# hours are a tenant's reading, a day unless it sets another, never more than a week.
+EVIDENCE_HOURS = "evidence_hours"
+EVIDENCE_HOURS_DEFAULT = 24
+EVIDENCE_HOURS_RANGE = range(1, 7 * 24 + 1)
+# C3: deadline kind -> who marks it met, as the plan names who does the work: the department
+# assembles the records (H7 当事科室一周内备齐有关资料); the scene and evidence are kept by
+# those the disorder is reported to (H11 报告保卫科、医务处 … 注意保护现场和保留证据).
+DEADLINE_MET_BY: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "appraisal_records": frozenset({"department_head"}),
+        "evidence_preservation": frozenset({"security", "medical_affairs"}),
+    }
+)
 # Missing a deadline reaches those who can still make it good, beside its holders.
 MISSED_NOTIFY = MappingProxyType(
     {
@@ -80,12 +120,22 @@ MISSED_NOTIFY = MappingProxyType(
     }
 )
 
-# slot -> (the rung from which it exists, rule): who represents the hospital outside.
+# slot -> (the rung from which it exists, rule): who represents the hospital outside. The
+# court's two are designated once the complainant has sued (H9 患者及家属向法院起诉后).
 DESIGNATIONS = MappingProxyType(
     {
         "appraisal_attendee": (APPRAISAL, "H8"),
-        "court_representative": (COURT, "H9"),
-        "lawyer": (COURT, "H9"),
+        "court_representative": (APPRAISAL, "H9"),
+        "lawyer": (APPRAISAL, "H9"),
+    }
+)
+COURT_SLOTS = frozenset({"court_representative", "lawyer"})
+# rung -> (rule, the slots designated before the rung is passed on or concluded): H8 医院指定
+# 专人出席医疗事故鉴定会; H9 医院指定专人和律师代表医院出庭.
+REQUIRED_DESIGNATIONS = MappingProxyType(
+    {
+        APPRAISAL: ("H8", ("appraisal_attendee",)),
+        COURT: ("H9", ("court_representative", "lawyer")),
     }
 )
 # authority -> (the rung from which its opinion can exist, rule). H13 puts the health
@@ -163,7 +213,20 @@ DOCUMENTED_DEADLINES = (
     ),
     (
         "H11",
-        f"`evidence-<n>`: scene and evidence kept, {EVIDENCE_HOURS} hours from each incident",
+        f"`evidence-<n>`: scene and evidence kept, option `{EVIDENCE_HOURS}` hour(s) "
+        f"({EVIDENCE_HOURS_DEFAULT} unless the tenant sets it) from each incident",
         "security",
     ),
+)
+DECLARED_OPTIONS: Mapping[str, PolicyOption] = MappingProxyType(
+    {
+        EVIDENCE_HOURS: PolicyOption(
+            default=EVIDENCE_HOURS_DEFAULT,
+            description="the hours security has to protect the scene and keep the evidence "
+            "after each incident; the plan names the duty without a figure, so this is the "
+            f"hospital's reading, {EVIDENCE_HOURS_RANGE.start} to "
+            f"{EVIDENCE_HOURS_RANGE.stop - 1}",
+            rule="H11",
+        )
+    }
 )

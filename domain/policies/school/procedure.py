@@ -2,7 +2,7 @@
 
 Tables that :class:`domain.policies.school.policy.SchoolPolicy` decides by. Each timed step of
 a track is a deadline named after the step; its row says which rule sets it, who owns it, how
-long it runs and what act delivers it.
+long it runs, what act delivers it and whose act that must be (C3).
 """
 
 from __future__ import annotations
@@ -83,16 +83,9 @@ def form_of(category: str) -> str:
     return category.rsplit("/", 1)[-1]
 
 
-# S10: 协调处理（1日、3日、7日）. The plan leaves the choice to urgency; this policy reads the
-# urgency from what is complained about: safety cannot wait, other complaints are ordinary,
-# a suggestion has the longest.
-URGENT_DAYS, ORDINARY_DAYS, SUGGESTION_DAYS = 1, 3, 7
-
-
-def handling_days(category: str) -> int:
-    if form_of(category) == "suggestion":
-        return SUGGESTION_DAYS
-    return URGENT_DAYS if "/safety/" in category else ORDINARY_DAYS
+# S10: 协调处理（1日、3日、7日）. The plan names the three periods and no rule between them, so
+# the receiving role chooses one when it passes the receipt form on; nothing infers it.
+HANDLING_PERIODS = (1, 3, 7)
 
 
 # --- steps: each a deadline, met by the act that delivers its work ---------------------------
@@ -101,11 +94,17 @@ def handling_days(category: str) -> int:
 @dataclass(frozen=True)
 class Step:
     rule: str
-    roles: tuple[str, ...]
-    amount: int
+    roles: tuple[str, ...]  # who holds it: told when it starts and when it is missed
+    amount: int | None  # None: chosen when it starts
     unit: Unit
     starts: str
     met_by: str
+    # C3: whose act delivers it, where they are not its holders
+    markers: tuple[str, ...] = ()
+
+    @property
+    def delivered_by(self) -> tuple[str, ...]:
+        return self.markers or self.roles
 
 
 FORWARD = "forward"
@@ -134,7 +133,13 @@ STEPS: Mapping[str, Step] = MappingProxyType(
             "S2", DEPARTMENT, 5, WD, "the forwarding", "the report: ProposeResolution"
         ),
         ADMIN_REVIEW: Step(
-            "S2", (ADMINISTRATION,), 2, WD, "the department's report", "the review: Resolve"
+            "S2",
+            (ADMINISTRATION,),
+            2,
+            WD,
+            "the department's report",
+            "the review: Resolve",
+            (ADMINISTRATION, GENERAL_MANAGER),
         ),
         FINAL_PLAN: Step("S3", HQ_PAIR, 5, WD, RECEIPT, "the complainant agreeing: RecordResponse"),
         PROPOSAL: Step(
@@ -148,26 +153,37 @@ STEPS: Mapping[str, Step] = MappingProxyType(
             "S4", HQ_PAIR, 5, WD, S4_START, "RecordOutcome, target 'final_resolution'"
         ),
         RESULT_REPORT: Step("S4", HQ_PAIR, 2, WD, "the final resolution", "the report: Resolve"),
-        # S11 ①: 2日内; a school opens at weekends, so campus days are calendar days.
+        # S11 ①: 2日内; a school opens at weekends, so campus days are calendar days. The
+        # case's owner delivers it too: the fine for a late form falls on them (S1).
         RECEIPT_FORM: Step(
             "S11",
             (CAMPUS_RECEPTION,),
             2,
             DAYS,
             RECEIPT,
-            "passing the form on (Assign, slot 'department') or answering directly (Resolve)",
+            "passing the form on (Assign, slot 'department', with handling_days) or "
+            "answering directly (Resolve), by campus_reception or the case's owner",
         ),
+        # S10 ②: 本日内完成, the day the complaint was received.
         INVESTIGATION: Step(
-            "S10", DEPARTMENT, 0, DAYS, "passing the form on", "its findings: AttachEvidence"
+            "S10",
+            (CAMPUS_RECEPTION, *DEPARTMENT),
+            0,
+            DAYS,
+            RECEIPT,
+            "its findings attached to the receipt form: AttachEvidence",
+            (CAMPUS_RECEPTION, *DEPARTMENT, CAMPUS_SUPERVISOR),
         ),
-        # Its length is chosen by urgency when it starts: see handling_days.
+        # S10 ③: as long as the receiving role chose, counted from passing the form on, or
+        # from the reopening for the same fault again (S11 ③).
         HANDLING: Step(
             "S10",
             (DEPARTMENT_HEAD, COORDINATOR),
-            ORDINARY_DAYS,
+            None,
             DAYS,
-            "receipt, or a reopening",
-            "the answer: Resolve",
+            "passing the form on, or a reopening for the same fault again",
+            "the customer's feedback: Resolve",
+            (DEPARTMENT_HEAD, COORDINATOR, CAMPUS_RECEPTION),
         ),
     }
 )
@@ -175,18 +191,32 @@ STEPS: Mapping[str, Step] = MappingProxyType(
 
 def documented(step_id: str, held: Step) -> tuple[str, str, str]:
     """A step as a row of the generated docs' deadline table."""
-    if step_id == HANDLING:
-        length = "1, 3 or 7 calendar days by urgency from"
+    if held.amount is None:
+        periods = ", ".join(map(str, HANDLING_PERIODS[:-1])) + f" or {HANDLING_PERIODS[-1]}"
+        length = f"{periods} {held.unit.replace('_', ' ')}, as the receiving role chose, from"
     elif held.amount == 0:
         length = "by the end of the day of"
     else:
         length = f"{held.amount} {held.unit.replace('_', ' ')} from"
     what = f"`{step_id}`: {length} {held.starts}; met by {held.met_by}"
+    if held.markers:
+        what += f", by {', '.join(held.markers)}"
     return (held.rule, what, ", ".join(held.roles))
 
 
+# C3: each step is marked met only by the roles whose act delivers it.
+DEADLINE_MET_BY: Mapping[str, frozenset[str]] = MappingProxyType(
+    {step_id: frozenset(held.delivered_by) for step_id, held in STEPS.items()}
+)
+
 APPROVED = "approved"  # the general manager's opinion that starts the S3 execution
+# S10 ⑤ 实施解决: the solution carried out, a RecordOutcome with this target.
+SOLUTION = "solution"
+# S10 ⑥ 跟踪回访: the follow-up visit is reception's 回访服务 (S9, 校区接待咨询), and the
+# satisfaction score it takes is on a five-point scale.
 FOLLOW_UP = "follow-up"
+FOLLOW_UP_ROLE = CAMPUS_RECEPTION
+SCORES = range(1, 6)
 
 
 # --- the policy's tables ---------------------------------------------------------------------
@@ -207,7 +237,8 @@ ROLES: Mapping[str, str] = MappingProxyType(
         REGIONAL_MANAGER: "区域经理 regional manager: decides on media and inspection (S7)",
         MARKET_DEPARTMENT: "市场部 market department: public relations; nothing automated (S6)",
         CAMPUS_RECEPTION: "校区接待 campus reception: receives, answers or fills the receipt "
-        "form and passes it on within 2 days (S10, S11)",
+        "form, chooses the handling period and passes it on within 2 days (S10, S11); makes "
+        "the follow-up visit and takes the satisfaction score (S10)",
         COORDINATOR: "协调部门 coordinating department: investigates and handles (S10)",
         "admin": "tenant administrator: people, keys and calendar; no part in the procedure",
     }

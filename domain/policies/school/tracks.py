@@ -1,6 +1,6 @@
 """The effects the school's tracks are built from: starting a step's clock, the notices at
 intake and on each track's first step (S1–S4, S10), and the routing of outside contacts (S6,
-S7)."""
+S7); and what a campus case has recorded of the steps after its feedback (S10 ⑤, ⑥)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 
 from domain.calendar import WorkingCalendar
 from domain.commands import RecordContact
-from domain.complaint import Complaint
+from domain.complaint import Complaint, Deadline
 from domain.policies.school.procedure import (
     ADMINISTRATION,
     CAMPUS,
@@ -21,11 +21,12 @@ from domain.policies.school.procedure import (
     FORWARD,
     HANDLING,
     HQ_PAIR,
+    INVESTIGATION,
     LEADERSHIP,
     OPINION,
     RECEIPT_FORM,
+    SOLUTION,
     STEPS,
-    handling_days,
     track_of,
 )
 from domain.policy import Decision, FlagCase, Notify, StartDeadline, deadline
@@ -40,6 +41,8 @@ def step(
 ) -> StartDeadline:
     held = STEPS[step_id]
     length = held.amount if amount is None else amount
+    if length is None:
+        raise ValueError(f"the {step_id} step's length is chosen when it starts")
     return deadline(
         deadline_id or step_id, held.rule, start, length, held.unit, cal, held.roles, step_id
     )
@@ -100,14 +103,27 @@ def malicious_begins(start: datetime, cal: WorkingCalendar) -> Decision:
     )
 
 
-def campus_begins(category: str, start: datetime, cal: WorkingCalendar) -> Decision:
-    return Decision(
-        (step(RECEIPT_FORM, start, cal), step(HANDLING, start, cal, handling_days(category)))
-    )
+def campus_begins(start: datetime, cal: WorkingCalendar) -> Decision:
+    # S10 ①②, S11 ①: answered or passed on within 2 days, investigated the day received.
+    return Decision((step(RECEIPT_FORM, start, cal), step(INVESTIGATION, start, cal)))
 
 
-def followed_up(case: Complaint) -> bool:
-    return any(entry["stage"] == FOLLOW_UP for entry in case.satisfaction)
+def handling_periods(case: Complaint) -> list[Deadline]:
+    """The case's handling periods, in order: the first, then one per recurrence (S11 ③)."""
+    return [held for held in case.deadlines.values() if held.kind == HANDLING]
+
+
+def current_handling(case: Complaint) -> Deadline | None:
+    periods = handling_periods(case)
+    return periods[-1] if periods else None
+
+
+def solutions_carried_out(case: Complaint) -> int:
+    return sum(1 for outcome in case.outcomes if outcome["target"] == SOLUTION)
+
+
+def follow_up_visits(case: Complaint) -> int:
+    return sum(1 for entry in case.satisfaction if entry["stage"] == FOLLOW_UP)
 
 
 def contact_notice(command: RecordContact, on_campus: bool) -> Notify:

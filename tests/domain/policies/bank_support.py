@@ -62,3 +62,22 @@ def with_handlers(case: Complaint, at: datetime = NOW) -> Complaint:
     """B7: the A handler and the B (backup) handler."""
     run(case, c.Assign("handler.liu", "A"), BRANCH_HEAD, at)
     return run(case, c.Assign("handler.ma", "B"), BRANCH_HEAD, at)
+
+
+def report(case: Complaint, at: datetime = NOW, by: c.Actor = GENERAL) -> Complaint:
+    """B13: the general department records the report it sent to the originating bank."""
+    sent = c.RecordContact(
+        "originating_bank",
+        "credit.luo",
+        "Guizhou sponsoring bank (发起行)",
+        "the whole event: shouting, then a push at the counter; outcome: apology and refund",
+    )
+    return run(case, sent, by, at)
+
+
+def mediated(case: Complaint, at: datetime = NOW) -> Complaint:
+    """B11: an authoritative third party mediates the compensation."""
+    mediator = c.RecordContact(
+        "mediator", "mediator.tian", "county people's mediation committee", "the compensation"
+    )
+    return run(case, mediator, BRANCH_HEAD, at)

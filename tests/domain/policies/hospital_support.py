@@ -72,10 +72,43 @@ def accept(case: Complaint, at: datetime = NOW) -> Complaint:
     return run(case, c.RecordResponse(accepted=True, text="we accept"), at=at)
 
 
-def climb_to(case: Complaint, level: int, at: datetime = NOW) -> Complaint:
-    """Walk the ladder the way H13 allows: declined at each hospital rung, then passed up."""
+def take_h6_steps(case: Complaint, at: datetime = NOW) -> Complaint:
+    """H6 after medical affairs' answer is declined: the complainant's written materials,
+    the investigation's findings, a proposal for the vice-president."""
+    run(case, c.AttachEvidence("the family's written account", reference="doc/1"), at=at)
+    findings = c.RecordOutcome("investigation", "department:surgery", "dressing two hours late")
+    run(case, findings, at=at)
+    run(case, c.ProposeResolution("waive the dressing fees and apologise"), at=at)
+    return case
+
+
+def designate(case: Complaint, *slots: str, at: datetime = NOW) -> Complaint:
+    """H8, H9: the vice-president names who represents the hospital."""
+    for slot in slots:
+        run(case, c.Assign(f"{slot}.person", slot=slot), VICE_PRESIDENT, at)
+    return case
+
+
+def sue(case: Complaint, at: datetime = NOW) -> Complaint:
+    """H9: the court's papers on the complainant's suit reach the hospital."""
+    suit = c.RecordContact("suit", "clerk.qian", "海淀区人民法院", "(2026)京0108民初1号")
+    return run(case, suit, at=at)
+
+
+def climb_to(case: Complaint, level: int, at: datetime = NOW, suit: bool = True) -> Complaint:
+    """Walk the ladder the way H13 allows: declined at each hospital rung, H6's steps at
+    medical affairs, the representatives designated at appraisal and court, then passed up.
+    With ``suit`` the appraisal leads to court; without, to the health authority."""
     while case.level < level:
         if case.level <= 2:
             decline(case, at)
+        if case.level == 1:
+            take_h6_steps(case, at)
+        if case.level == 3:
+            designate(case, "appraisal_attendee", at=at)
+            if suit:
+                sue(case, at)
+        if case.level == 4:
+            designate(case, "court_representative", "lawyer", at=at)
         run(case, c.Escalate(reason="still unresolved"), at=at)
     return case

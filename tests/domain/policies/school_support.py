@@ -121,15 +121,31 @@ def form_resolution(case: Complaint, at: datetime = NOW) -> Complaint:
     return run(case, outcome, at=at)
 
 
-def campus_passed_on(category: str = FACILITIES_COMPLAINT, at: datetime = NOW) -> Complaint:
+def pass_on(days: int | None = 3) -> c.Assign:
+    """The receipt form to the department head, with the handling period reception chose."""
+    return c.Assign(person=DEPARTMENT_HEAD.person, slot="department", handling_days=days)
+
+
+def campus_passed_on(
+    category: str = FACILITIES_COMPLAINT, at: datetime = NOW, days: int = 3
+) -> Complaint:
     case = file(category, at=at, by=RECEPTION, channel="visit", site="Nanming campus")
-    run(case, c.Assign(person=DEPARTMENT_HEAD.person, slot="department"), RECEPTION, at)
+    run(case, pass_on(days), RECEPTION, at)
     return case
 
 
 def investigated(case: Complaint, at: datetime = NOW) -> Complaint:
     photo = c.AttachEvidence(description="photo of the broken heater", reference="img-1")
     return run(case, photo, DEPARTMENT_HEAD, at)
+
+
+SOLUTION = c.RecordOutcome(authority="department", target="solution", opinion="heater replaced")
+
+
+def followed_up(case: Complaint, at: datetime = NOW, score: int = 4) -> Complaint:
+    """S10 ⑤ and ⑥ after the feedback: the solution carried out, then reception's visit."""
+    run(case, SOLUTION, DEPARTMENT_HEAD, at)
+    return run(case, c.RecordSatisfaction(score=score, stage="follow-up"), RECEPTION, at)
 
 
 # --- reading the record ---------------------------------------------------------------------

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from bank_support import BRANCH_HEAD, GENERAL, GUARD, drain, file, later, run, with_handlers
+from bank_support import (
+    BRANCH_HEAD,
+    GUARD,
+    PRESIDENT,
+    drain,
+    file,
+    later,
+    mediated,
+    report,
+    run,
+    with_handlers,
+)
 
 from domain import commands as c
 from domain.complaint import Complaint
@@ -14,6 +25,7 @@ pytestmark = pytest.mark.domain
 
 NAME = "张伟"
 PHONE = "13800001111"
+TELLER = "teller.gao"
 
 
 def closed_incident_case() -> Complaint:
@@ -23,12 +35,27 @@ def closed_incident_case() -> Complaint:
         complainant={"name": NAME, "phone": PHONE, "id_card": "520000199001011234"},
     )
     with_handlers(case)
-    run(case, c.ReportIncident("attack_on_staff", f"{NAME} pushed the teller"), GUARD)
+    pushed = c.ReportIncident("attack_on_staff", f"{NAME} pushed the teller", police_called=True)
+    run(case, pushed, GUARD)
     run(case, c.NoteFeatures({"face": "scar over right eyebrow"}), GUARD)
     run(case, c.RecordContact("media", "李记者", "Bijie Daily", "interview"), BRANCH_HEAD)
-    run(case, c.ProposeResolution(f"refund {NAME} the fee", compensation_fen=3_000), BRANCH_HEAD)
+    apology = f"refund {NAME} the fee; {TELLER} apologises"
+    offer = c.ProposeResolution(apology, compensation_fen=3_000)
+    run(case, offer, BRANCH_HEAD)
+    blame = c.AssessAccountability(
+        "rude refusal",
+        responsible={
+            "handler": TELLER,
+            "branch_head": "head.wang",
+            "service_quality_leader": "leader.sun",
+        },
+        shares_fen={"handler": 10_000, "branch_head": 5_000, "service_quality_leader": 0},
+        consequences="a teller pushed",
+    )
+    run(case, blame, PRESIDENT)
+    mediated(case)
     run(case, c.RecordResponse(accepted=True, text=f"{NAME} accepts"), BRANCH_HEAD, later(hours=5))
-    run(case, c.MeetDeadline("originating_bank_report"), GENERAL, later(days=1))
+    report(case, later(days=1))
     run(case, c.Close("accepted"), BRANCH_HEAD, later(days=1))
     drain(case)
     return case
@@ -37,7 +64,9 @@ def closed_incident_case() -> Complaint:
 def test_B14_case_study_has_no_customer_identity_or_restricted_features() -> None:
     study = case_study(closed_incident_case())
     text = repr(study)
-    for secret in (NAME, PHONE, "520000199001011234", "scar", "李记者", "handler.liu"):
+    # B14: no staff names either, those held accountable (B6) included
+    secrets = (NAME, PHONE, "520000199001011234", "scar", "李记者", "handler.liu", TELLER)
+    for secret in secrets:
         assert secret not in text
     assert "[redacted] shouted" in study["summary"]
 

@@ -66,24 +66,23 @@ def test_B4_leader_arriving_meets_the_on_scene_deadline() -> None:
 def test_C3_leader_not_on_scene_in_time_alerts_the_group_leaders() -> None:
     case = file(category="business_disruption")
     drain(case)
-    run(case, c.MissDeadline("leader_on_scene"), at=later(hours=2))
+    run(case, c.MissDeadline("leader_on_scene"), c.SYSTEM, later(hours=2))
     assert case.deadlines["leader_on_scene"].state is DeadlineState.MISSED
     assert {"president", "vice_president"} <= notified(drain(case), "B4")
 
 
-def test_B5_level_3_calls_the_police_and_brings_leaders_to_the_scene() -> None:
+def test_B5_level_3_tasks_the_branch_with_the_police_and_brings_leaders_to_the_scene() -> None:
     case = file(category="business_disruption")
     drain(case)
     run(case, c.Escalate("customer smashing the counter glass"), BRANCH_HEAD)
     events = drain(case)
-    incident = named(events, "IncidentReported")[0]
-    assert incident.police_called
     assert {"branch_head", "lobby_manager"} <= notified(events, "B5")
     assert {"service_quality_leader", "president", "vice_president"} <= notified(events, "B5")
     assert case.deadlines["leaders_on_scene"].rule == "B5"
+    assert case.deadlines["police_call"].roles == ("branch_head", "lobby_manager")
 
 
-def test_C5_incident_bypasses_the_ladder_and_alerts_police() -> None:
+def test_C5_incident_bypasses_the_ladder_to_level_3() -> None:
     case = file()
     drain(case)
     run(case, c.ReportIncident("attack_on_staff", "struck the teller"), GUARD)
@@ -91,7 +90,7 @@ def test_C5_incident_bypasses_the_ladder_and_alerts_police() -> None:
     assert case.level == 3
     assert named(events, "Escalated")[0].rule == "C5"
     incident = named(events, "IncidentReported")[0]
-    assert incident.police_called and incident.rule == "C5"
+    assert incident.rule == "C5"
     assert {"security_guard", "president", "service_quality_leader"} <= set(incident.notify)
 
 

@@ -16,7 +16,9 @@ from bank_support import (
     file,
     kinds,
     later,
+    mediated,
     notified,
+    report,
     run,
     with_handlers,
 )
@@ -56,10 +58,12 @@ def test_B4_scenario_resolved_after_escalation_to_level_2() -> None:
     explain = c.ProposeResolution("explain the ID rule; withdraw with a relative's help")
     run(case, explain, LEADER, later(hours=0.8))
     run(case, c.RecordResponse(accepted=True), LEADER, later(hours=1))
-    run(case, c.Close("accepted the explanation"), LEADER, later(hours=1))
+    report(case, later(days=1))  # B13: disrupting business is an agitation event too
+    run(case, c.Close("accepted the explanation"), LEADER, later(days=1))
     events = drain(case)
     assert (case.status, case.level, case.rung) == (Status.CLOSED, 2, "business_disrupted")
     assert case.deadlines["leader_on_scene"].state is DeadlineState.MET
+    assert case.deadlines["originating_bank_report"].state is DeadlineState.MET
     assert {"general_department", "president", "service_quality_leader"} <= notified(events)
     assert "IncidentReported" not in kinds(events)
 
@@ -67,21 +71,32 @@ def test_B4_scenario_resolved_after_escalation_to_level_2() -> None:
 def test_B5_scenario_level_3_incident_with_police() -> None:
     case = with_handlers(file(summary="loan refused"))
     run(case, c.Escalate("blocking the counter"), BRANCH_HEAD, later(hours=0.1))
-    run(case, c.ReportIncident("attack_on_staff", "hit the lobby manager"), GUARD, later(hours=0.2))
+    hit = c.ReportIncident("attack_on_staff", "hit the lobby manager", police_called=True)
+    run(case, hit, GUARD, later(hours=0.2))
     run(case, c.NoteFeatures({"height": "170 cm", "face": "mole on chin"}), GUARD, later(hours=0.3))
     run(case, c.MeetDeadline("leaders_on_scene"), PRESIDENT, later(hours=0.8))
-    blame = c.AssessAccountability("loan officer provoked the customer", 50_000)
+    blame = c.AssessAccountability(
+        "loan officer provoked the customer",
+        responsible={
+            "handler": "loan.officer.xu",
+            "branch_head": "head.wang",
+            "service_quality_leader": "leader.sun",
+        },
+        shares_fen={"handler": 50_000, "branch_head": 20_000, "service_quality_leader": 10_000},
+        consequences="a member of staff struck; the branch closed for the afternoon",
+    )
     run(case, blame, PRESIDENT, later(hours=2))
     run(case, c.Resolve("police mediated; customer left"), BRANCH_HEAD, later(hours=3))
-    run(case, c.MeetDeadline("originating_bank_report"), GENERAL, later(days=2))
+    report(case, later(days=2))
     run(case, c.Close("report sent to the originating bank"), GENERAL, later(days=2))
     events = drain(case)
     assert (case.status, case.level) == (Status.CLOSED, 3)
     assert case.incidents[0]["police_called"]
-    assert {p["target_role"] for p in case.penalties} == {
-        "handler",
-        "branch_head",
-        "service_quality_leader",
+    assert "police_call" not in case.deadlines  # called already: no task for the branch
+    assert {(p["target_role"], p["person"]) for p in case.penalties} == {
+        ("handler", "loan.officer.xu"),
+        ("branch_head", "head.wang"),
+        ("service_quality_leader", "leader.sun"),
     }
     assert case.deadlines["originating_bank_report"].state is DeadlineState.MET
     assert kinds(events).index("Escalated") < kinds(events).index("IncidentReported")
@@ -95,8 +110,10 @@ def test_B12_scenario_group_complaint_contained_and_settled_with_mediation() -> 
         run(case, c.MeetDeadline("leader_on_scene"), LEADER, later(hours=0.5))
         offer = c.ProposeResolution("pay the arrears", compensation_fen=12_000)
         run(case, offer, LEADER, later(hours=2))
+        mediated(case, later(hours=20))
         run(case, c.RecordResponse(accepted=True), LEADER, later(days=1))
-        run(case, c.Close("mediated by the county finance office"), LEADER, later(days=1))
+        report(case, later(days=2))
+        run(case, c.Close("mediated by the county mediation committee"), LEADER, later(days=2))
     for case in cases:
         events = drain(case)
         assert (case.status, case.level, case.group) == (Status.CLOSED, 2, group)

@@ -15,12 +15,14 @@ from hospital_support import (
     WATCHER,
     accept,
     climb_to,
+    designate,
     drain,
     file,
     later,
     named,
     notified,
     run,
+    sue,
 )
 
 from domain import commands as c
@@ -111,13 +113,38 @@ def test_C3_only_the_deadline_watcher_declares_a_deadline_missed() -> None:
     assert case.deadlines[APPRAISAL_RECORDS].is_running
 
 
-def test_H7_acceptance_after_appraisal_settles_the_records_deadline() -> None:
+def test_H7_acceptance_after_appraisal_cancels_the_records_deadline_unmet() -> None:
     case = at_appraisal()
+    drain(case)
 
     accept(case, datetime(2026, 10, 6, 10, 0, tzinfo=TZ))
 
     assert case.status is Status.RESOLVED
-    assert case.deadlines[APPRAISAL_RECORDS].state is DeadlineState.MET
+    assert case.deadlines[APPRAISAL_RECORDS].state is DeadlineState.CANCELLED
+    cancelled = named(drain(case), "DeadlineCancelled")
+    assert [(e.deadline_id, e.rule) for e in cancelled] == [(APPRAISAL_RECORDS, "C4")]
+
+
+def test_C3_only_the_department_marks_the_records_assembled() -> None:
+    # H7: 当事科室一周内备齐有关资料 — the department's work, so the department says it is done.
+    case = at_appraisal()
+
+    with pytest.raises(Refused) as refused:
+        run(case, c.MeetDeadline(APPRAISAL_RECORDS), MEDICAL_AFFAIRS)
+
+    assert refused.value.rule == "H7"
+    assert case.deadlines[APPRAISAL_RECORDS].is_running
+
+
+@pytest.mark.parametrize("actor", [DEPARTMENT_HEAD, VICE_PRESIDENT, NURSE])
+def test_C3_no_staff_records_the_records_deadline_missed(actor: c.Actor) -> None:
+    case = at_appraisal()
+
+    with pytest.raises(Refused) as refused:
+        run(case, c.MissDeadline(APPRAISAL_RECORDS), actor, datetime(2026, 10, 8, tzinfo=TZ))
+
+    assert refused.value.rule == "C3"
+    assert case.deadlines[APPRAISAL_RECORDS].is_running
 
 
 def test_H8_vice_president_designates_the_appraisal_attendee() -> None:
@@ -152,7 +179,7 @@ def test_H8_no_appraisal_attendee_before_the_case_goes_to_appraisal() -> None:
 
 
 def test_H8_appraisal_conclusion_is_recorded_without_ending_handling() -> None:
-    case = at_appraisal()
+    case = designate(at_appraisal(), "appraisal_attendee")
     drain(case)
 
     run(
@@ -162,9 +189,11 @@ def test_H8_appraisal_conclusion_is_recorded_without_ending_handling() -> None:
     )
 
     events = drain(case)
-    assert case.outcomes == [
-        {"authority": "appraisal_body", "target": "hospital", "opinion": "不构成医疗事故"}
-    ]
+    assert case.outcomes[-1] == {
+        "authority": "appraisal_body",
+        "target": "hospital",
+        "opinion": "不构成医疗事故",
+    }
     assert notified(events, "H8") == {"medical_affairs", "vice_president", "department_head"}
     assert case.status is Status.OPEN
     assert named(events, "Resolved") == []
@@ -172,9 +201,44 @@ def test_H8_appraisal_conclusion_is_recorded_without_ending_handling() -> None:
 
 def test_H8_no_appraisal_conclusion_before_appraisal() -> None:
     case = climb_to(file(), 2)
+    before = list(case.outcomes)
 
     with pytest.raises(Refused) as refused:
         run(case, c.RecordOutcome("appraisal_body", target="hospital", opinion="n/a"))
 
     assert refused.value.rule == "H13"
-    assert case.outcomes == []
+    assert case.outcomes == before
+
+
+def test_H8_no_appraisal_conclusion_before_an_attendee_is_designated() -> None:
+    case = at_appraisal()
+    before = list(case.outcomes)
+
+    with pytest.raises(Refused) as refused:
+        run(case, c.RecordOutcome("appraisal_body", target="hospital", opinion="不构成医疗事故"))
+
+    assert refused.value.rule == "H8"
+    assert case.outcomes == before
+
+
+@pytest.mark.parametrize("suit", [True, False], ids=["to court", "to the health authority"])
+def test_H8_appraisal_rung_is_not_passed_before_an_attendee_is_designated(suit: bool) -> None:
+    case = sue(at_appraisal()) if suit else at_appraisal()
+    drain(case)
+
+    with pytest.raises(Refused) as refused:
+        run(case, c.Escalate("appraisal done"), VICE_PRESIDENT)
+
+    assert refused.value.rule == "H8"
+    assert case.level == 3
+    assert drain(case) == []
+
+
+def test_H8_a_blank_name_designates_nobody() -> None:
+    case = at_appraisal()
+
+    with pytest.raises(Refused) as refused:
+        run(case, c.Assign("  ", slot="appraisal_attendee"), VICE_PRESIDENT)
+
+    assert refused.value.rule == "H8"
+    assert "appraisal_attendee" not in case.handlers

@@ -6,12 +6,17 @@ from datetime import timedelta
 
 import pytest
 from hospital_support import (
+    CALENDAR,
     CLINICIAN,
     MEDICAL_AFFAIRS,
+    NOW,
     NURSE,
+    POLICY,
     SECURITY,
+    TENANT_ID,
     WATCHER,
     accept,
+    case_id,
     climb_to,
     drain,
     file,
@@ -24,7 +29,9 @@ from hospital_support import (
 from domain import commands as c
 from domain.complaint import DeadlineState, Status
 from domain.errors import Refused
-from domain.policies.hospital import POLICE_ALERT, UnknownIncidentKind
+from domain.handling import execute, file_complaint
+from domain.policies.hospital import POLICE_ALERT, HospitalPolicy, UnknownIncidentKind
+from domain.policy import InvalidPolicyOption
 
 pytestmark = pytest.mark.domain
 
@@ -113,6 +120,24 @@ def test_H11_security_reports_the_evidence_kept() -> None:
     assert case.evidence[0]["by"] == "guard.ma"
 
 
+def test_C3_medical_affairs_may_report_the_evidence_kept() -> None:
+    # H11 reports disorder to security and medical affairs (保卫科、医务处): either may.
+    case = run(file(), report("assault"), NURSE)
+
+    run(case, c.MeetDeadline("evidence-1"), MEDICAL_AFFAIRS, later(2))
+
+    assert case.deadlines["evidence-1"].state is DeadlineState.MET
+
+
+def test_C3_closing_cancels_the_evidence_deadline_rather_than_meeting_it() -> None:
+    case = accept(file())
+    run(case, report("insult"), MEDICAL_AFFAIRS, later(1))
+
+    run(case, c.Close("settled"), MEDICAL_AFFAIRS, later(2))
+
+    assert case.deadlines["evidence-1"].state is DeadlineState.CANCELLED
+
+
 def test_H11_evidence_deadline_is_not_for_the_nurse_to_close() -> None:
     case = run(file(), report("assault"), NURSE)
 
@@ -159,3 +184,37 @@ def test_C5_incident_on_a_resolved_case_is_still_taken() -> None:
 
     assert case.status is Status.RESOLVED
     assert len(case.incidents) == 1
+
+
+# --- the hours: a reading of the text, a tenant's option -------------------------------------
+
+
+def test_H11_evidence_hours_are_an_option_of_24_by_default() -> None:
+    option = HospitalPolicy.declared_options["evidence_hours"]
+
+    assert (option.default, option.rule) == (24, "H11")
+    assert POLICY.options["evidence_hours"] == 24
+
+
+def test_H11_a_tenants_evidence_hours_set_the_deadline_of_its_cases() -> None:
+    command = c.File(received_at=NOW, channel="visit", summary="family upset", category=None)
+    options = {"evidence_hours": 6}
+    case = file_complaint(case_id(), TENANT_ID, command, NURSE, POLICY, NOW, CALENDAR, options)
+
+    execute(case, report("assault"), NURSE, POLICY, later(1), CALENDAR)
+
+    assert case.policy_options == options
+    assert case.deadlines["evidence-1"].due_at == later(1) + timedelta(hours=6)
+
+
+@pytest.mark.parametrize("hours", [0, -24, 7 * 24 + 1])
+def test_H11_evidence_hours_stay_between_an_hour_and_a_week(hours: int) -> None:
+    with pytest.raises(InvalidPolicyOption) as invalid:
+        HospitalPolicy({"evidence_hours": hours})
+
+    assert invalid.value.name == "evidence_hours"
+
+
+def test_H11_evidence_hours_are_whole_hours() -> None:
+    with pytest.raises(InvalidPolicyOption):
+        HospitalPolicy({"evidence_hours": "24"})

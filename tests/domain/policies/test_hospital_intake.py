@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 from hospital_support import (
-    ADMIN,
     CLINICIAN,
-    DEPARTMENT_HEAD,
     NEXT_SHIFT,
     NURSE,
     POLICY,
@@ -21,7 +19,6 @@ from hospital_support import (
 
 from domain import commands as c
 from domain.complaint import Status
-from domain.errors import Refused
 from domain.policies.base import UnknownCategory
 from domain.policy import Policy
 
@@ -144,14 +141,3 @@ def test_H13_reclassifying_never_moves_the_case_on_the_ladder() -> None:
 def test_unknown_category_is_refused_at_intake() -> None:
     with pytest.raises(UnknownCategory):
         file(category="parking")
-
-
-def test_only_the_department_and_leadership_resolve_a_case() -> None:
-    case = file()
-    drain(case)
-
-    with pytest.raises(Refused):
-        run(case, c.Resolve("closed by admin"), ADMIN)
-    assert case.status is Status.OPEN
-    run(case, c.Resolve("settled in the department"), DEPARTMENT_HEAD)
-    assert case.status is Status.RESOLVED

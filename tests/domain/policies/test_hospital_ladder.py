@@ -20,6 +20,7 @@ from hospital_support import (
     named,
     notified,
     run,
+    take_h6_steps,
 )
 
 from domain import commands as c
@@ -89,7 +90,7 @@ def test_H6_declined_at_medical_affairs_asks_for_written_materials() -> None:
 
 
 def test_H6_declined_at_medical_affairs_goes_to_the_vice_president() -> None:
-    case = decline(climb_to(file(), 1))
+    case = take_h6_steps(decline(climb_to(file(), 1)))
     drain(case)
 
     run(case, c.Escalate("proposal declined; reporting to the vice-president"))
@@ -149,11 +150,39 @@ def test_H13_an_earlier_decline_does_not_carry_up_to_the_next_rung() -> None:
         run(case, c.Escalate("declined downstairs already"))
 
 
-def test_H13_acceptance_at_a_rung_stops_it_being_passed_on() -> None:
+def test_C4_acceptance_ends_handling_at_its_rung_so_it_is_not_passed_on() -> None:
     case = accept(decline(file()))
 
-    with pytest.raises(Refused, match="has not declined"):
+    with pytest.raises(Refused, match="handling ended") as refused:
         run(case, c.Escalate("escalate anyway"), DEPARTMENT_HEAD)
+
+    assert refused.value.rule == "C4"
+    assert case.level == 0
+
+
+def test_H13_a_decline_before_the_case_was_reopened_does_not_pass_it_on() -> None:
+    case = decline(file())
+    run(case, c.Close("the family stopped answering"), DEPARTMENT_HEAD, later(1))
+    run(case, c.Reopen("the family came back"), DEPARTMENT_HEAD, later(2))
+
+    with pytest.raises(Refused, match="has not declined") as refused:
+        run(case, c.Escalate("declined last time"), DEPARTMENT_HEAD, later(3))
+
+    assert refused.value.rule == "H13"
+    decline(case, later(3))
+    run(case, c.Escalate("declined again"), DEPARTMENT_HEAD, later(3))
+    assert case.level == 1
+
+
+def test_C4_a_resolved_case_takes_no_new_answer() -> None:
+    case = accept(file())
+    drain(case)
+
+    with pytest.raises(Refused) as refused:
+        decline(case)
+
+    assert refused.value.rule == "C4"
+    assert [r["accepted"] for r in case.responses] == [True]
 
 
 @pytest.mark.parametrize("actor", [CLINICIAN, NURSE, VICE_PRESIDENT])
@@ -218,6 +247,6 @@ def test_C4_a_closed_case_can_be_reopened_where_it_stood() -> None:
 
     assert named(drain(case), "Reopened")
     assert (case.status, case.level, case.reopen_count) == (Status.OPEN, 1, 1)
-    decline(case, later(days=3))
+    take_h6_steps(decline(case, later(days=3)), later(days=3))
     run(case, c.Escalate("reopened and still unresolved"), at=later(days=3))
     assert case.level == 2

@@ -3,8 +3,8 @@
 One walker plays the plan's steps in order and stops where the chosen ending is reached:
 accepted in the department (H5), at medical affairs (H6), after the vice-president's
 negotiation (H6), after the medical appraisal (H7, H8, C4), by the court's judgment (H9), or
-by the health authority's opinion (H10). The history it leaves is replayed as an auditor
-would (C1).
+by the health authority's opinion (H10), after court or, with no suit, straight after the
+appraisal meeting (H13). The history it leaves is replayed as an auditor would (C1).
 """
 
 from __future__ import annotations
@@ -64,7 +64,13 @@ STAGES: list[tuple[str, list[Step], Step, list[Step]]] = [
         answer(True, MEDICAL_AFFAIRS, 2),
         [
             answer(False, MEDICAL_AFFAIRS, 2),
+            # H6: written materials, the investigation, a proposal, then the vice-president
             do(c.AttachEvidence("family's written account", reference="doc/1"), MEDICAL_AFFAIRS, 4),
+            do(
+                c.RecordOutcome("investigation", "department:orthopaedics", "换药延误 2 小时"),
+                MEDICAL_AFFAIRS,
+                4,
+            ),
             do(c.ProposeResolution("fee waiver", compensation_fen=200_000), MEDICAL_AFFAIRS, 5),
             do(c.Escalate("reporting to the vice-president"), MEDICAL_AFFAIRS, 5),
         ],
@@ -85,7 +91,10 @@ STAGES: list[tuple[str, list[Step], Step, list[Step]]] = [
             ),
         ],
         answer(True, MEDICAL_AFFAIRS, 41),
-        [do(c.Escalate("the family has sued"), VICE_PRESIDENT, 45)],
+        [
+            do(c.RecordContact("suit", "clerk.qian", "海淀区人民法院", "民初1号"), LAWYER, 44),
+            do(c.Escalate("the family has sued"), VICE_PRESIDENT, 45),
+        ],
     ),
     (
         "court",  # H9
@@ -103,6 +112,8 @@ STAGES: list[tuple[str, list[Step], Step, list[Step]]] = [
         [],
     ),
 ]
+# H13 without a suit: from the appraisal meeting straight to the health authority's opinion.
+NO_SUIT = [do(c.Escalate("referred to the health authority"), VICE_PRESIDENT, 45)]
 ENDINGS = {
     "department": "accepted at the department rung (H5)",
     "medical_affairs": "accepted at the medical_affairs rung (H6)",
@@ -113,16 +124,18 @@ ENDINGS = {
 }
 
 
-def walk(ending: str) -> Complaint:
+def walk(ending: str, suit: bool = True) -> Complaint:
     case = file(details="家属称换药延误，伤口感染", by=NURSE)
     for rung, steps, ends, carries_on in STAGES:
+        if rung == "court" and not suit:
+            continue
         assert case.rung == rung  # H13: the plan's order, one rung at a time
         for step in steps:
             step(case)
         if rung == ending:
             ends(case)
             return case
-        for step in carries_on:
+        for step in NO_SUIT if rung == "medical_appraisal" and not suit else carries_on:
             step(case)
     raise AssertionError(f"no ending {ending!r}")
 
@@ -137,6 +150,20 @@ def test_H13_walks_from_intake_to_each_ending(ending: str) -> None:
     assert not [d for d in case.deadlines.values() if d.is_pending]
     run(case, c.Close("handling ended"), MEDICAL_AFFAIRS, later(days=200))
     assert case.status is Status.CLOSED
+
+
+def test_H13_without_a_suit_the_walk_skips_court_for_the_health_authority() -> None:
+    case = walk("health_authority", suit=False)
+
+    escalated = [e for e in case.collect_events() if type(e).__name__ == "Escalated"]
+    assert [e.rung for e in escalated] == [
+        "medical_affairs",
+        "vice_president",
+        "medical_appraisal",
+        "health_authority",
+    ]
+    assert case.resolution == ENDINGS["health_authority"]
+    assert "suit_filed" not in case.flags
 
 
 def test_H13_history_reads_as_the_procedure() -> None:

@@ -13,11 +13,13 @@ from school_support import (
     campus_passed_on,
     drain,
     file,
+    followed_up,
     investigated,
     later,
     miss,
     named,
     notified,
+    pass_on,
     penalties,
     run,
     state,
@@ -25,11 +27,11 @@ from school_support import (
 
 from domain import commands as c
 from domain.complaint import Complaint
-from domain.errors import InvalidTransition
+from domain.errors import InvalidTransition, Refused
 
 pytestmark = pytest.mark.domain
 
-PASS_ON = c.Assign(person=DEPARTMENT_HEAD.person, slot="department")
+PASS_ON = pass_on(3)
 FEEDBACK = c.Resolve(outcome="told the parent what was done")
 
 
@@ -41,7 +43,7 @@ def handled_and_closed(category: str = FACILITIES_COMPLAINT) -> Complaint:
     case = campus_passed_on(category)
     investigated(case)
     run(case, FEEDBACK, DEPARTMENT_HEAD, later(5))
-    run(case, c.RecordSatisfaction(score=4), SUPERVISOR, later(days=1))
+    followed_up(case, later(days=1))
     run(case, c.Close(reason="follow-up feedback given"), SUPERVISOR, later(days=1))
     return case
 
@@ -64,6 +66,25 @@ def test_S11_the_receipt_form_fine_falls_on_whoever_owns_the_case() -> None:
     run(case, c.HandOn(to_person=TEACHER.person, reason="she took the call over"), RECEPTION)
     miss(case, "receipt_form", later(days=3))
     assert [p["person"] for p in penalties(case, "S11")] == [TEACHER.person]
+
+
+def test_S11_S1_the_owner_of_the_receipt_form_passes_it_on_whatever_their_role() -> None:
+    case = campus_file()
+    run(case, c.HandOn(to_person=TEACHER.person, reason="she took the call over"), RECEPTION)
+    with pytest.raises(Refused) as refused:
+        run(case, PASS_ON, DEPARTMENT_HEAD, later(1))  # neither reception nor its owner
+    assert refused.value.rule == "S11"
+
+    run(case, PASS_ON, TEACHER, later(1))
+    assert state(case, "receipt_form") == "met"
+
+
+def test_S11_C3_the_department_does_not_answer_a_form_never_passed_on_to_it() -> None:
+    case = campus_file()
+    with pytest.raises(Refused) as refused:
+        run(case, FEEDBACK, DEPARTMENT_HEAD, later(1))
+    assert refused.value.rule == "S11"
+    assert state(case, "receipt_form") == "open"
 
 
 def test_S11_a_receipt_form_passed_on_in_time_costs_nothing() -> None:
@@ -125,33 +146,96 @@ def test_S11_an_answer_in_time_costs_nothing() -> None:
     assert not case.penalties
 
 
+AGAIN = c.Reopen(reason="the heater broke down again", recurrence=True)
+
+
 def test_S11_the_same_fault_again_after_handling_fines_the_department_head_200_yuan() -> None:
     case = handled_and_closed()
     assert not case.penalties
 
-    run(case, c.Reopen(reason="the heater broke down again"), SUPERVISOR, later(days=10))
+    run(case, AGAIN, SUPERVISOR, later(days=10))
 
     (fine,) = penalties(case, "S11")
     assert (fine["person"], fine["amount_fen"]) == (DEPARTMENT_HEAD.person, 20_000)
     assert fine["performance"] == "deducted from performance pay"
     assert "again" in fine["reason"]
+    (reopened,) = named(drain(case), "Reopened")
+    assert reopened.recurrence is True
 
 
-def test_S11_a_recurrence_gets_a_new_handling_period_and_its_own_fine() -> None:
+def test_S11_a_clerical_reopen_is_no_repeat_and_is_not_fined() -> None:
+    """③ fines the same fault committed again; reopening to correct the record is not one."""
     case = handled_and_closed()
-    run(case, c.Reopen(reason="again"), SUPERVISOR, later(days=10))
 
-    assert case.deadlines["handling_2"].due_at == case.deadlines["handling"].due_at.replace(day=15)
+    run(case, c.Reopen(reason="closed under the wrong category"), SUPERVISOR, later(days=10))
+
+    assert not penalties(case, "S11")
+    assert "handling_2" not in case.deadlines  # no new period whose miss would fine anyone
+    run(case, FEEDBACK, DEPARTMENT_HEAD, later(days=10))
+    run(case, c.Close(reason="record corrected"), SUPERVISOR, later(days=10))
+    assert case.status == "closed"
+
+
+def test_S11_a_recurrence_gets_a_new_handling_period_of_the_chosen_length_and_its_own_fine() -> (
+    None
+):
+    case = handled_and_closed()
+    run(case, AGAIN, SUPERVISOR, later(days=10))
+
+    # the 3 days reception chose for this fault, from the reopening on Thursday 12 March
+    assert case.deadlines["handling_2"].due_at == later(days=13).replace(
+        hour=23, minute=59, second=59
+    )
     miss(case, "handling_2", later(days=14))
 
     assert [p["amount_fen"] for p in penalties(case, "S11")] == [20_000, 20_000]
 
 
-def test_S11_a_reopened_suggestion_is_no_fault_and_is_not_fined() -> None:
+def test_S11_a_recurrence_is_handled_followed_up_and_closed_again() -> None:
+    case = handled_and_closed()
+    run(case, AGAIN, SUPERVISOR, later(days=10))
+    run(case, FEEDBACK, DEPARTMENT_HEAD, later(days=11))
+    with pytest.raises(Refused) as refused:
+        run(case, c.Close(reason="done"), SUPERVISOR, later(days=11))
+    assert refused.value.rule == "S10"  # the new round's ⑤ and ⑥ come first
+    followed_up(case, later(days=12))
+    run(case, c.Close(reason="follow-up feedback given"), SUPERVISOR, later(days=12))
+    assert case.status == "closed"
+    assert state(case, "handling_2") == "met"
+
+
+def test_S11_a_suggestion_is_no_fault_and_cannot_recur() -> None:
     case = handled_and_closed(ATTENDANCE_SUGGESTION)
+    with pytest.raises(Refused) as refused:
+        run(case, c.Reopen(reason="the parent adds a point", recurrence=True), SUPERVISOR)
+    assert refused.value.rule == "S11"
+
     run(case, c.Reopen(reason="the parent adds a point"), SUPERVISOR, later(days=10))
     assert not case.penalties
-    assert "handling_2" in case.deadlines
+
+
+def test_S11_the_same_fault_again_names_the_department_it_was_passed_on_to() -> None:
+    """Answered at the desk, the complaint has no department whose fault could recur."""
+    case = campus_file()
+    run(case, FEEDBACK, RECEPTION, later(1))
+    run(case, c.Close(reason="answered at the desk"), RECEPTION, later(1))
+
+    with pytest.raises(Refused) as refused:
+        run(case, AGAIN, SUPERVISOR, later(days=10))
+    assert refused.value.rule == "S11"
+    assert case.status == "closed"
+
+
+def test_S11_a_headquarters_case_reopens_without_the_campus_recurrence() -> None:
+    case = file("malicious")
+    run(case, c.RecordResponse(accepted=True, text="withdraws the demand"))
+    run(case, c.Close(reason="told the parent"))
+    with pytest.raises(Refused) as refused:
+        run(case, c.Reopen(reason="again", recurrence=True), at=later(days=3))
+    assert refused.value.rule == "S11"
+
+    run(case, c.Reopen(reason="again"), at=later(days=3))
+    assert (case.status, case.penalties) == ("open", [])
 
 
 def test_S11_a_missed_investigation_is_reported_but_not_fined() -> None:
@@ -169,9 +253,9 @@ def test_S11_scenario_every_fine_the_campus_rules_name() -> None:
     miss(case, "handling", later(days=4))  # ②: 200 yuan and zero performance for the head
     investigated(case, later(days=4, hours=1))
     run(case, FEEDBACK, DEPARTMENT_HEAD, later(days=5))
-    run(case, c.RecordSatisfaction(score=2), SUPERVISOR, later(days=7))
+    followed_up(case, later(days=7), score=2)
     run(case, c.Close(reason="follow-up feedback given"), SUPERVISOR, later(days=7))
-    run(case, c.Reopen(reason="the heater broke down again"), SUPERVISOR, later(days=20))  # ③
+    run(case, AGAIN, SUPERVISOR, later(days=20))  # ③
 
     fines = [(p["target_role"], p["person"], p["amount_fen"]) for p in penalties(case, "S11")]
     assert fines == [

@@ -113,8 +113,38 @@ def test_S4_understanding_reached_ends_handling_at_any_step() -> None:
     run(case, c.RecordResponse(accepted=True, text="withdraws the demand"), at=later(2))
 
     assert case.status == "resolved"
-    assert {h.state for h in case.deadlines.values()} == {"met"}
     assert notified(drain(case), "S4") == {"general_manager"}
+
+
+def test_S4_C4_acceptance_cancels_the_opinion_and_final_resolution_never_meets_them() -> None:
+    """Neither the opinion nor the final resolution was given: accepting is not doing them."""
+    case = file("malicious")
+    drain(case)
+
+    run(case, c.RecordResponse(accepted=True, text="withdraws the demand"), at=later(2))
+
+    events = drain(case)
+    assert not named(events, "DeadlineMet")
+    assert {d: h.state for d, h in case.deadlines.items()} == {
+        "opinion": "cancelled",
+        "final_resolution": "cancelled",
+    }
+    cancelled = {(e.deadline_id, e.reason, e.rule) for e in named(events, "DeadlineCancelled")}
+    assert cancelled == {
+        ("opinion", "complainant accepted", "C4"),
+        ("final_resolution", "complainant accepted", "C4"),
+    }
+
+
+def test_S4_C4_a_step_already_late_when_the_complainant_accepts_is_missed() -> None:
+    case = file("malicious")
+    drain(case)
+
+    run(case, c.RecordResponse(accepted=True, text="withdraws the demand"), at=later(30))
+
+    assert state(case, "opinion") == "missed"
+    assert state(case, "final_resolution") == "cancelled"
+    assert "general_manager" in notified(drain(case), "S4")
 
 
 def test_S5_a_failed_negotiation_turns_a_problem_malicious_with_its_reason() -> None:
@@ -130,11 +160,28 @@ def test_S5_a_failed_negotiation_turns_a_problem_malicious_with_its_reason() -> 
     assert (classified.category, classified.rule) == ("malicious", "S5")
     assert classified.reason == TURN.reason
     assert case.category == "malicious"
-    # The problem track's steps end; the malicious track's clocks start now.
-    assert state(case, "final_plan") == "met"
-    assert state(case, "proposal") == "met"
+    # The malicious track's clocks start now.
     assert case.deadlines["opinion"].due_at == later(6 + 24)
     assert case.deadlines["opinion"].state == "open"
+
+
+def test_S5_the_reclassification_cancels_the_final_plan_it_never_met() -> None:
+    """The negotiation failed, so no final plan was agreed, nor a proposal made."""
+    case = file("problem")
+    run(case, c.Acknowledge())
+    fail_negotiation(case, at=later(5))
+    drain(case)
+
+    run(case, TURN, at=later(6))
+
+    events = drain(case)
+    assert not named(events, "DeadlineMet")
+    assert (state(case, "final_plan"), state(case, "proposal")) == ("cancelled", "cancelled")
+    cancelled = {(e.deadline_id, e.reason, e.rule) for e in named(events, "DeadlineCancelled")}
+    assert cancelled == {
+        ("final_plan", "reclassified as malicious", "S5"),
+        ("proposal", "reclassified as malicious", "S5"),
+    }
 
 
 def test_S5_a_failed_negotiation_tells_administration_it_may_reclassify() -> None:
@@ -240,5 +287,11 @@ def test_S5_scenario_problem_fails_negotiation_and_ends_as_malicious() -> None:
     events = drain(case)
     assert [e.category for e in named(events, "Classified")] == ["problem", "malicious"]
     assert case.status == "closed"
-    assert all(h.state == "met" for h in case.deadlines.values())
+    assert {d: h.state for d, h in case.deadlines.items()} == {
+        "final_plan": "cancelled",  # S5: never agreed
+        "proposal": "met",
+        "opinion": "met",
+        "final_resolution": "met",
+        "result_report": "met",
+    }
     assert not case.penalties  # S8 is for problem complaints; this one proved malicious

@@ -161,6 +161,23 @@ def test_S3_carrying_the_plan_out_reports_results_and_penalties_to_the_general_m
     assert named(events, "PenaltyAssessed")
 
 
+def test_S3_carrying_the_plan_out_cancels_a_proposal_step_never_delivered() -> None:
+    """A meeting after the plan was agreed starts the proposal clock; no proposal follows."""
+    case = file("problem")
+    run(case, OFFER)
+    run(case, c.RecordResponse(accepted=True, text="agreed on the phone"))
+    approve(case)
+    run(case, c.Acknowledge(), SUPERVISOR, later(1))
+    drain(case)
+
+    run(case, CARRY_OUT, at=later(2))
+
+    assert state(case, "execution") == "met"
+    assert state(case, "proposal") == "cancelled"
+    (cancelled,) = named(drain(case), "DeadlineCancelled")
+    assert (cancelled.reason, cancelled.rule) == ("the final plan was carried out", "S3")
+
+
 def test_S8_the_person_complained_about_and_the_direct_superior_lose_this_months_performance() -> (
     None
 ):

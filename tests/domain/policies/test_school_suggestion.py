@@ -8,6 +8,7 @@ import pytest
 from school_support import (
     ADMINISTRATION,
     DEPARTMENT_HEAD,
+    GENERAL_MANAGER,
     drain,
     end_of,
     file,
@@ -66,6 +67,21 @@ def test_S2_the_department_report_starts_administrations_2_working_day_review() 
     assert review.roles == ("administration",)
     assert review.due_at == end_of(2026, 3, 10)  # Friday + 2 working days: Tuesday
     assert "administration" in notified(drain(case), "S2")
+
+
+def test_S2_C3_only_administration_forwards_a_suggestion() -> None:
+    case = file("suggestion")
+    with pytest.raises(Refused) as refused:
+        run(case, FORWARD, DEPARTMENT_HEAD, later(1))
+    assert refused.value.rule == "S2"
+    assert state(case, "forward") == "open"
+    assert "department_report" not in case.deadlines
+
+
+def test_S2_C3_the_general_manager_may_conclude_the_review() -> None:
+    case = suggestion_reported()
+    run(case, c.Resolve(outcome="reviewed"), GENERAL_MANAGER, later(days=1))
+    assert state(case, "admin_review") == "met"
 
 
 def test_S2_the_department_reports_only_once_the_suggestion_is_forwarded() -> None:
@@ -134,6 +150,21 @@ def test_S2_a_constructive_suggestion_may_be_recognised_at_intake() -> None:
     case = file("suggestion/constructive")
     assert case.flags == ["constructive_suggestion"]
     assert "forward" in case.deadlines
+
+
+def test_S2_C4_acceptance_before_forwarding_cancels_it_never_meets_it() -> None:
+    """Nothing was forwarded: the parent's acceptance ends the case, not the forwarding."""
+    case = file("suggestion")
+    drain(case)
+
+    run(case, c.RecordResponse(accepted=True, text="no need, thanks"), at=later(2))
+
+    events = drain(case)
+    assert case.status == "resolved"
+    assert state(case, "forward") == "cancelled"
+    assert not named(events, "DeadlineMet")
+    (cancelled,) = named(events, "DeadlineCancelled")
+    assert (cancelled.reason, cancelled.rule) == ("complainant accepted", "C4")
 
 
 def test_S2_late_forwarding_is_recorded_as_missed_and_the_general_manager_told() -> None:

@@ -7,6 +7,7 @@ from httpx import AsyncClient
 from tests.services.support import complaint_body, new_tenant, staff_key
 
 FACILITIES = "campus/service/facilities/complaint"
+SOLUTION = {"authority": "department_head", "target": "solution", "opinion": "heater replaced"}
 
 
 async def test_S1_no_action_but_a_hand_on_changes_the_owner(client: AsyncClient) -> None:
@@ -25,7 +26,8 @@ async def test_S1_no_action_but_a_hand_on_changes_the_owner(client: AsyncClient)
 
     actions = [
         (administration, "acknowledge", {}),
-        (reception, "assign", {"person": "head.zhang", "slot": "department"}),
+        # S10 ③: the receipt form passed on with the handling period reception chose
+        (reception, "assign", {"person": "head.zhang", "slot": "department", "handling_days": 3}),
         (head, "notes", {"text": "heater ordered"}),
         (head, "handovers", {"text": "parent calls after 6pm"}),
         (head, "evidence", {"description": "photo of the heater", "reference": "img-1"}),
@@ -37,9 +39,12 @@ async def test_S1_no_action_but_a_hand_on_changes_the_owner(client: AsyncClient)
         ),
         (supervisor, "group", {"group": "winter heating"}),
         (head, "resolve", {"outcome": "heater replaced"}),
-        (supervisor, "satisfaction", {"score": 4, "stage": "follow-up"}),
-        (supervisor, "close", {"reason": "parent satisfied", "satisfaction": 5}),
-        (supervisor, "reopen", {"reason": "the heater failed again"}),
+        (head, "outcomes", SOLUTION),  # S10 ⑤
+        # S10 ⑥ ⑦: the follow-up visit and its scores are reception's alone
+        (reception, "satisfaction", {"score": 4, "stage": "follow-up"}),
+        (reception, "close", {"reason": "parent satisfied", "satisfaction": 5}),
+        # S11 ③: the same fault again, after handling
+        (supervisor, "reopen", {"reason": "the heater failed again", "recurrence": True}),
     ]
     for headers, action, body in actions:
         done = await client.post(f"{case}/{action}", headers=headers, json=body)

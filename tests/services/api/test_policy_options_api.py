@@ -1,4 +1,5 @@
-"""Tenant policy options over HTTP: the bank switches on the regulator's clock (BR1–BR3)."""
+"""Tenant policy options over HTTP: the bank switches on the regulator's clock (BR1–BR3) and
+reads "at once" as a number of hours (B4, B5)."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ async def test_BR1_the_tenant_admin_sets_only_options_the_policy_declares(
     shown = (await client.get(OPTIONS, headers=lobby)).json()
     assert shown["declared"]["regulator_clock"]["default"] is False
     assert shown["declared"]["regulator_clock"]["rule"] == "BR1"
-    assert shown["in_force"] == {"regulator_clock": False}
+    assert shown["in_force"] == {"at_once_hours": 1, "regulator_clock": False}
 
     forbidden = await client.put(
         OPTIONS, headers=lobby, json={"options": {"regulator_clock": True}}
@@ -69,7 +70,7 @@ async def test_BR1_the_tenant_admin_sets_only_options_the_policy_declares(
         OPTIONS, headers=bank.admin, json={"options": {"regulator_clock": True}}
     )
     assert switched.status_code == 200, switched.text
-    assert switched.json()["in_force"] == {"regulator_clock": True}
+    assert switched.json()["in_force"] == {"at_once_hours": 1, "regulator_clock": True}
     assert switched.json()["seq"] > 0
     tenant = (await client.get("/v1/tenant", headers=bank.admin)).json()
     assert tenant["policy_options"] == {"regulator_clock": True}
@@ -89,7 +90,7 @@ async def test_BR1_a_case_keeps_the_options_in_force_when_it_was_filed(
         end_of(10, 12),
     )
     history = (await client.get(f"/v1/complaints/{under_clock}/history", headers=lobby)).json()
-    assert history[0]["data"]["policy_options"] == {"regulator_clock": True}
+    assert history[0]["data"]["policy_options"] == {"at_once_hours": 1, "regulator_clock": True}
 
     off = await client.put(OPTIONS, headers=bank.admin, json={"options": {}})
     assert off.status_code == 200
@@ -107,3 +108,26 @@ async def test_BR1_a_case_keeps_the_options_in_force_when_it_was_filed(
     assert approved.status_code == 200, approved.text
     regulator = (await deadlines(client, lobby, under_clock))["regulator_decision"]
     assert datetime.fromisoformat(regulator["due_at"]) == end_of(10, 27)
+
+
+async def test_B4_at_once_hours_out_of_range_is_refused_and_changes_nothing(
+    client: AsyncClient, bank: TenantKeys
+) -> None:
+    lobby = await staff_key(client, bank, "lobby.li", ["lobby_manager"])
+    two = await client.put(OPTIONS, headers=bank.admin, json={"options": {"at_once_hours": 2}})
+    assert two.status_code == 200, two.text
+    before = (await client.get("/v1/tenant", headers=bank.admin)).json()
+    for hours in (0, 25):
+        wrong = await client.put(
+            OPTIONS, headers=bank.admin, json={"options": {"at_once_hours": hours}}
+        )
+        assert wrong.status_code == 422, wrong.text
+        assert wrong.json()["errors"][0]["field"] == "options.at_once_hours"
+    assert (await client.get("/v1/tenant", headers=bank.admin)).json() == before
+    shown = (await client.get(OPTIONS, headers=lobby)).json()
+    assert shown["in_force"] == {"at_once_hours": 2, "regulator_clock": False}
+
+    # filing still works, under the value that was kept
+    case_id = await file(client, lobby)
+    history = (await client.get(f"/v1/complaints/{case_id}/history", headers=lobby)).json()
+    assert history[0]["data"]["policy_options"] == {"at_once_hours": 2, "regulator_clock": False}

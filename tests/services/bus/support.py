@@ -21,6 +21,12 @@ from services.store.codec import envelope_decoder
 from services.store.tenant_rows import tenant_transaction
 
 DESK = c.Actor("desk", frozenset({"department_head", "medical_affairs", "nurse"}))
+# What H6 asks of medical affairs before a case goes up to the vice-president.
+H6_STEPS = (
+    c.AttachEvidence("the family's written account", reference="doc/1"),
+    c.RecordOutcome("investigation", "department:surgery", "dressing two hours late"),
+    c.ProposeResolution("waive the dressing fees and apologise"),
+)
 # Which field of an event names its roles: the contract of docs/bus.md, restated here.
 ROUTED_BY = {
     "Escalated": "notify",
@@ -62,8 +68,11 @@ async def file_and_escalate(runtime: Runtime, tenant: Tenant, cases: int) -> Non
             received_at=at, channel="phone", summary=f"case {n}", category="medical_dispute"
         )
         case = file_complaint(uuid4(), tenant.id, filed, DESK, policy, at, calendar)
-        for _ in range(1 + n % 2):
+        for rung in range(1 + n % 2):
             execute(case, c.RecordResponse(accepted=False), DESK, policy, at, calendar)
+            if rung == 1:  # H6: medical affairs' steps before the vice-president's rung
+                for step in H6_STEPS:
+                    execute(case, step, DESK, policy, at, calendar)
             execute(case, c.Escalate(reason="not accepted"), DESK, policy, at, calendar)
         stored += runtime.repository.to_stored(case)
     for first in range(0, len(stored), 2000):

@@ -19,7 +19,14 @@ from domain import commands as c
 from domain.audit import AuditTrail
 from domain.complaint import Complaint
 from domain.handling import execute, file_complaint
-from domain.policies.bank import ORIGINATING_BANK_REPORT, REGULATOR_CLOCK
+from domain.policies.bank import (
+    AT_ONCE_HOURS,
+    LEADER_ON_SCENE,
+    LEADERS_ON_SCENE,
+    POLICE_CALL,
+    REGULATOR_CLOCK,
+    REGULATOR_DECISION,
+)
 from domain.tenant import Tenant
 from services.handlers.policies import load_policy
 from services.store.codec import TenantMapper, make_mapper, tenant_of
@@ -32,7 +39,9 @@ AT = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 def every_kind_of_event() -> list[Aggregate]:
     """A tenant, its audit trail and a case that between them record every event the domain
-    has, the case's through the bank policy (with the regulator's clock, which extends)."""
+    has, the case's through the bank policy (with the regulator's clock, which extends, and a
+    day for "at once", so that an on-scene deadline is still running when handling ends and is
+    cancelled)."""
     tenant = Tenant.create(
         slug=f"t-{uuid4().hex[:8]}",
         name="T",
@@ -49,7 +58,8 @@ def every_kind_of_event() -> list[Aggregate]:
     tenant.issue_key(key_id="k1", person_id="clerk", roles=["handler"], secret="s", by="a", at=AT)
     tenant.revoke_key(key_id="k1", by="admin", at=AT)
     tenant.bind_policy(policy="bank@1", by="admin", at=AT)
-    tenant.set_policy_options(options={REGULATOR_CLOCK: True}, by="admin", at=AT)
+    options = {REGULATOR_CLOCK: True, AT_ONCE_HOURS: 24}
+    tenant.set_policy_options(options=options, by="admin", at=AT)
     tenant.adjust_calendar(
         extra_closures=[date(2026, 3, 9)], extra_working_days=[date(2026, 3, 14)], by="a", at=AT
     )
@@ -65,14 +75,16 @@ def every_kind_of_event() -> list[Aggregate]:
         complainant={"name": "Li Wei", "contact": "138"},
     )
     case = file_complaint(
-        uuid4(), tenant.id, filing, everyone, policy, AT, tenant.calendar, {REGULATOR_CLOCK: True}
+        uuid4(), tenant.id, filing, everyone, policy, AT, tenant.calendar, options
     )
     at = AT
 
     def run(command: c.Command) -> None:
         nonlocal at
         at += timedelta(minutes=10)
-        execute(case, command, everyone, policy, at, tenant.calendar)
+        # C3: only the deadline watcher records a miss
+        actor = c.SYSTEM if isinstance(command, c.MissDeadline) else everyone
+        execute(case, command, actor, policy, at, tenant.calendar)
 
     for command in (
         c.Classify(category="ordinary"),
@@ -93,20 +105,27 @@ def every_kind_of_event() -> list[Aggregate]:
         c.RecordSatisfaction(4),
         c.ProposeResolution("refund", 100),
         c.RecordResponse(False, "not enough"),
-        c.AssessAccountability("late", 100),
+        c.AssessAccountability(
+            "late",
+            responsible={"handler": "p1", "branch_head": "p3", "service_quality_leader": "p4"},
+            shares_fen={"handler": 100, "branch_head": 50, "service_quality_leader": 0},
+            consequences="the customer shouted in the lobby",
+        ),
     ):
         run(command)
     kinds = {d.kind: d.deadline_id for d in case.deadlines.values()}
-    regulator = kinds.pop("regulator_decision")
-    first, second = sorted(kinds.values())
+    assert set(kinds) == {REGULATOR_DECISION, LEADER_ON_SCENE, LEADERS_ON_SCENE, POLICE_CALL}
     for command in (
-        c.ExtendDeadline(regulator, "awaiting documents", "leader"),
-        c.PauseDeadline(first, "customer away"),
-        c.ResumeDeadline(first),
-        c.MeetDeadline(first),
-        c.MissDeadline(second),
-        c.Resolve("refunded"),
-        c.MeetDeadline(ORIGINATING_BANK_REPORT),  # the incident's report, due once handled
+        c.ExtendDeadline(kinds[REGULATOR_DECISION], "awaiting documents", "leader"),
+        c.PauseDeadline(kinds[LEADER_ON_SCENE], "customer away"),
+        c.ResumeDeadline(kinds[LEADER_ON_SCENE]),
+        c.MeetDeadline(kinds[LEADER_ON_SCENE]),
+        c.MissDeadline(kinds[POLICE_CALL]),  # the watcher's act: its timing is not the point
+        # B11: the refund is compensation, so a third party mediates before it is resolved
+        c.RecordContact("mediator", "Zhou", "People's Mediation Committee", "mediate the refund"),
+        c.Resolve("refunded"),  # meets the regulator's clock, cancels leaders_on_scene
+        # B13: the general department's report to the originating bank, due once handled
+        c.RecordContact("originating_bank", "Wu", "Originating Bank", "the event and refund"),
         c.Close("done", satisfaction=5),
         c.Reopen("customer came back"),
     ):

@@ -15,7 +15,7 @@ import pytest
 
 from domain import commands as c
 from domain.complaint import Complaint, Deadline
-from domain.handling import file_complaint
+from domain.handling import execute, file_complaint
 from domain.tenant import Tenant
 from services.handlers.cases import Cases
 from services.handlers.directory import TenantDirectory
@@ -32,28 +32,33 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 RECEIVED = datetime(2026, 2, 13, 10, tzinfo=SHANGHAI)  # the Friday before the festival
 ADMIN = c.Actor("admin.zhou", frozenset({"administration"}))
 RECEPTION = c.Actor("reception.qian", frozenset({"campus_reception"}))
+FACILITIES = "campus/service/facilities/complaint"
+# S10 ③: the receipt form to the department, with the handling period reception chose
+PASSED_ON = c.Assign(person="head.sun", slot="department", handling_days=3)
 
 
 def local(*args: int) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)
 
 
-async def school_cases(runtime: Runtime) -> tuple[Tenant, UUID, UUID]:
-    """A school with a headquarters problem complaint and a campus complaint, both received
-    before the Spring Festival."""
+async def school_cases(runtime: Runtime) -> tuple[Tenant, UUID, UUID, UUID]:
+    """A school with a headquarters problem complaint and two campus complaints, all received
+    before the Spring Festival: reception passes the first one's receipt form on at once, with
+    a 3-day handling period (S10), and never passes the second one's on."""
     tenant = new_tenant("school@1", RECEIVED)
     policy, calendar = load_policy("school@1"), tenant.calendar
 
-    def filed(category: str, actor: c.Actor) -> object:
+    def filed(category: str, actor: c.Actor) -> Complaint:
         command = c.File(received_at=RECEIVED, channel="phone", summary=category, category=category)
         return file_complaint(uuid4(), tenant.id, command, actor, policy, RECEIVED, calendar)
 
     problem = filed("problem", ADMIN)
-    campus = filed("campus/service/facilities/complaint", RECEPTION)
-    stored = runtime.repository.to_stored(tenant, problem, campus)
+    campus, kept = filed(FACILITIES, RECEPTION), filed(FACILITIES, RECEPTION)
+    execute(campus, PASSED_ON, RECEPTION, policy, RECEIVED, calendar)
+    stored = runtime.repository.to_stored(tenant, problem, campus, kept)
     seq = (await runtime.ledger.append(tenant.id, stored))[-1]
     assert await runtime.projections.wait_for("deadlines", tenant.id, seq, 10) == seq
-    return tenant, problem.id, campus.id
+    return tenant, problem.id, campus.id, kept.id
 
 
 @pytest.fixture
@@ -97,36 +102,58 @@ async def test_S11_fines_are_assessed_once_when_two_watchers_miss_the_same_deadl
     runtime: Runtime, owner: asyncpg.Connection, watchers: tuple[FakeClock, list[DeadlineWatcher]]
 ) -> None:
     clock, (first, second) = watchers
-    tenant, _, campus = await school_cases(runtime)
+    tenant, _, campus, kept = await school_cases(runtime)
     # S11 ①: the receipt form is passed on within 2 (calendar) days: due end of 15 February.
-    assert (await deadlines(runtime, tenant.id, campus))["receipt_form"].due_at == local(
+    assert (await deadlines(runtime, tenant.id, kept))["receipt_form"].due_at == local(
         2026, 2, 15, 23, 59, 59
     )
+    # S10 ②: investigated the day received, 13 February; ③: the 3 days reception chose
+    # count from passing the form on, so handling ends on 16 February.
+    passed_on = await deadlines(runtime, tenant.id, campus)
+    assert passed_on["receipt_form"].state == "met"
+    assert passed_on["investigation"].due_at == local(2026, 2, 13, 23, 59, 59)
+    assert passed_on["handling"].due_at == local(2026, 2, 16, 23, 59, 59)
     # The sweeps see every tenant's due deadlines (other tests' too): count this case's misses.
-    clock.set(local(2026, 2, 15, 23, 59))
+    clock.set(local(2026, 2, 13, 23, 59))
     await asyncio.gather(first.sweep({0}), second.sweep({0}))
     assert await events_named(owner, campus, "DeadlineMissed") == []
-    # Both at work on the same due deadline at once, as after a lock lost unnoticed.
+    assert await events_named(owner, kept, "DeadlineMissed") == []
+    # Both at work on the same due deadlines at once, as after a lock lost unnoticed: each
+    # investigation is missed at midnight of the day of receipt, once, and fines nobody.
+    clock.set(local(2026, 2, 14, 0, 0, 30))
+    await asyncio.gather(first.sweep({0}), second.sweep({0}))
+    for case in (campus, kept):
+        missed = await events_named(owner, case, "DeadlineMissed")
+        assert len(missed) == 1 and '"deadline_id":"investigation"' in missed[0]
+        assert await events_named(owner, case, "PenaltyAssessed") == []
+    clock.set(local(2026, 2, 15, 23, 59))
+    await asyncio.gather(first.sweep({0}), second.sweep({0}))
+    assert len(await events_named(owner, kept, "DeadlineMissed")) == 1
     clock.set(local(2026, 2, 16, 0, 0, 30))
     await asyncio.gather(first.sweep({0}), second.sweep({0}))
+    assert len(await events_named(owner, kept, "DeadlineMissed")) == 2
+    # S11 ②: the handling period ends on 16 February.
     assert len(await events_named(owner, campus, "DeadlineMissed")) == 1
-    # S11 ②: the handling period (3 days for an ordinary complaint) ends on 16 February.
     clock.set(local(2026, 2, 17, 0, 0, 30))
     await asyncio.gather(first.sweep({0}), second.sweep({0}))
     await asyncio.gather(first.sweep({0}), second.sweep({0}))
     assert len(await events_named(owner, campus, "DeadlineMissed")) == 2
-    fines = await events_named(owner, campus, "PenaltyAssessed")
-    assert len(fines) == 2
-    assert '"amount_fen":10000' in fines[0] and '"target_role":"campus_reception"' in fines[0]
-    assert '"amount_fen":20000' in fines[1] and '"target_role":"department_head"' in fines[1]
-    assert all('"rule":"S11"' in fine for fine in fines)
+    assert len(await events_named(owner, kept, "DeadlineMissed")) == 2
+    late_form = await events_named(owner, kept, "PenaltyAssessed")
+    unanswered = await events_named(owner, campus, "PenaltyAssessed")
+    assert len(late_form) == 1 and len(unanswered) == 1
+    assert '"amount_fen":10000' in late_form[0]
+    assert '"target_role":"campus_reception"' in late_form[0]
+    assert '"amount_fen":20000' in unanswered[0]
+    assert '"target_role":"department_head"' in unanswered[0]
+    assert all('"rule":"S11"' in fine for fine in (*late_form, *unanswered))
 
 
 async def test_a_problem_complaint_misses_on_the_fifth_working_day_after_the_festival(
     runtime: Runtime, owner: asyncpg.Connection, watchers: tuple[FakeClock, list[DeadlineWatcher]]
 ) -> None:
     clock, (first, second) = watchers
-    tenant, problem, campus = await school_cases(runtime)
+    tenant, problem, campus, kept = await school_cases(runtime)
     # S3: five working days of receipt. Saturday 14 February is a make-up working day and the
     # festival closes 15–23 February, so the fifth working day is Friday 27 February.
     held = (await deadlines(runtime, tenant.id, problem))["final_plan"]
@@ -139,9 +166,12 @@ async def test_a_problem_complaint_misses_on_the_fifth_working_day_after_the_fes
         # Counting calendar days the step would be late on 20 February; it is not.
         clock.set(local(2026, 2, 27, 23, 59))
         await eventually(lambda: _missed(runtime, tenant.id, campus, "handling"), 5, "S11 ②")
+        await eventually(lambda: _missed(runtime, tenant.id, kept, "receipt_form"), 5, "S11 ①")
         await asyncio.sleep(0.3)  # rounds of both watchers at this time
         assert (await deadlines(runtime, tenant.id, problem))["final_plan"].state == "open"
-        assert len(await events_named(owner, campus, "PenaltyAssessed")) == 2  # once each
+        # once each: the handling period's fine, and the receipt form never passed on
+        assert len(await events_named(owner, campus, "PenaltyAssessed")) == 1
+        assert len(await events_named(owner, kept, "PenaltyAssessed")) == 1
 
         # The active watcher goes; the standby takes the lock and the work over.
         tasks[[first, second].index(active)].cancel()
