@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
@@ -111,12 +114,14 @@ class ComplaintController(Controller):
                 limit=limit,
                 now=clock.now(),
             )
-        items = [dict(r) for r in rows]
+        items = [list_item(r) for r in rows]
         next_cursor = (
             encode_cursor(rows[-1]["received_at"], rows[-1]["case_id"])
             if len(rows) == limit
             else None
         )
+        if next_cursor is not None:
+            headers["Link"] = next_link(request, next_cursor)
         return Response({"items": items, "next_cursor": next_cursor}, headers=headers)
 
     @get("/{case_id:uuid}", operation_id="getComplaint", answers_etag=True)
@@ -233,3 +238,18 @@ def unchanged_for(request: Request, etag: str) -> bool:
         return False
     tags = {tag.strip().removeprefix("W/") for tag in raw.split(",")}
     return "*" in tags or etag in tags
+
+
+def list_item(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A case of the list as the case itself shows it: ``handlers`` an object (the view
+    keeps it as jsonb, which the driver hands over as text)."""
+    item = dict(row)
+    if isinstance(item.get("handlers"), str):
+        item["handlers"] = json.loads(item["handlers"])
+    return item
+
+
+def next_link(request: Request, cursor: str) -> str:
+    """RFC 8288: the next page, the same query with the cursor moved on."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+    return f'<{request.url.path}?{urlencode([*query, ("cursor", cursor)])}>; rel="next"'

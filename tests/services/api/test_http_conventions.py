@@ -137,3 +137,31 @@ async def test_an_unknown_enum_value_is_a_422_listing_the_allowed_ones(
     query = await client.get("/v1/complaints?status=bogus", headers=tenant.admin)
     assert query.status_code == 422
     assert query.json()["errors"][0]["allowed"] == ["open", "resolved", "closed"]
+
+
+async def test_the_case_list_pages_with_a_link_to_the_next_page_and_shows_handlers_as_objects(
+    client: AsyncClient,
+) -> None:
+    tenant = await new_tenant(client)
+    seq = 0
+    for n in range(3):
+        filed = await client.post(
+            "/v1/complaints", headers=tenant.admin, json=complaint_body(summary=f"case {n}")
+        )
+        seq = filed.json()["seq"]
+    first = await client.get(
+        "/v1/complaints", headers=tenant.admin, params={"limit": 2, "after_seq": seq}
+    )
+    assert first.status_code == 200
+    page = first.json()
+    assert len(page["items"]) == 2 and page["next_cursor"]
+    assert all(isinstance(item["handlers"], dict) for item in page["items"])
+    link = first.headers["link"]
+    assert link.endswith('; rel="next"') and "limit=2" in link
+    following = await client.get(link[1 : link.index(">")], headers=tenant.admin)
+    assert following.status_code == 200
+    rest = following.json()
+    assert len(rest["items"]) == 1 and rest["next_cursor"] is None
+    assert "link" not in following.headers  # the last page
+    ids = {i["case_id"] for i in page["items"]} | {i["case_id"] for i in rest["items"]}
+    assert len(ids) == 3
