@@ -26,7 +26,7 @@ from services.cli import projections as cli_projections
 from services.cli import tenants as cli_tenants
 from services.cli import worker as cli_worker
 from services.cli.audit import add_audit_commands
-from services.cli.demo import seed_demo
+from services.cli.demo import DemoTenant, seed_demo
 from services.cli.errors import FAILED, INTERRUPTED, OK, OPERATOR_ERROR, OperatorError
 from services.cli.policy_docs import documented_policies, sync
 from services.cli.session import check_bus, database_unreachable, migrated
@@ -186,15 +186,34 @@ async def serve(args: argparse.Namespace, settings: Settings, urls: EngineUrls) 
 
 async def print_demo(settings: Settings) -> None:
     base = f"http://{settings.host}:{settings.port}"
+    console = f"{base}/console/"
     tenants = await seed_demo(base, settings.platform_admin_key)
-    print(f"\nComplaints API on {base}  (OpenAPI: {base}/schema)\n")
+    print(f"\nComplaints API on {base}  (OpenAPI: {base}/schema)")
+    print(f"Staff console on {console}  (sign in with a staff key below)\n")
     for tenant in tenants:
-        print(f"  {tenant.slug:<14} {tenant.policy:<11} admin key: {tenant.admin_key}")
+        print_demo_tenant(tenant)
     school = tenants[-1]
     print(
         "\nFile a first complaint:\n"
-        f"  curl -s -X POST {base}/v1/complaints -H 'Authorization: Bearer {school.admin_key}'"
+        f"  curl -s -X POST {base}/v1/complaints"
+        f" -H 'Authorization: Bearer {school.admin_key or '<admin key>'}'"
         ' -H \'Content-Type: application/json\' -d \'{"summary": "Teacher missed class",'
-        ' "channel": "phone", "complainant": {"name": "Li Wei"}}\'\n',
+        ' "channel": "phone", "complainant": {"name": "Li Wei"}}\'\n'
+        f"or handle one in the browser: open {console} and sign in with a staff key above\n",
         flush=True,
     )
+
+
+def print_demo_tenant(tenant: DemoTenant) -> None:
+    staff = tenant.plan.staff
+    head, indent = f"  {tenant.slug:<14} {tenant.policy:<11}  ", " " * 30
+    if tenant.admin_key is None:  # seeded by an earlier run, which printed its keys once
+        print(f"{head}seeded before; for {staff.person_id}'s key:")
+        print(
+            f"{indent}complaints key create --tenant {tenant.slug}"
+            f" --person {staff.person_id} --roles {','.join(staff.roles)}"
+        )
+        return
+    print(f"{head}admin key: {tenant.admin_key}")
+    print(f"{indent}staff key: {tenant.staff_key}  ({staff.person_id}: {', '.join(staff.roles)})")
+    print(f"{indent}to closure: {tenant.plan.walk}")

@@ -1,4 +1,5 @@
-"""``complaints serve --demo`` as a newcomer runs it: engines, demo tenants, a working curl."""
+"""``complaints serve --demo`` as a newcomer runs it: engines, demo tenants, a working curl, the
+console's address and a staff key for each tenant that signs in to it."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ import httpx
 from services.engines import free_port
 
 
-def test_serve_demo_prints_keys_and_a_curl_line_that_files_a_complaint(tmp_path: Path) -> None:
+def test_serve_demo_prints_keys_the_console_and_a_curl_line_that_files_a_complaint(
+    tmp_path: Path,
+) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "NATS_URL")}
     env.update(
@@ -40,8 +43,20 @@ def test_serve_demo_prints_keys_and_a_curl_line_that_files_a_complaint(tmp_path:
         curl = wait_for_curl_line(log, server, timeout=60)
         assert httpx.get(f"http://127.0.0.1:{port}/health").json() == {"status": "ok"}
         assert httpx.get(f"http://127.0.0.1:{port}/ready").status_code == 200
+        printed = log.read_text()
         for slug in ("demo-hospital", "demo-bank", "demo-school"):
-            assert slug in log.read_text()
+            assert slug in printed
+        console = f"http://127.0.0.1:{port}/console/"
+        assert f"Staff console on {console}" in printed
+        assert f"or handle one in the browser: open {console}" in printed  # beside the curl
+        assert httpx.get(console).status_code == 200
+        staff = re.findall(r"staff key: (\S+)  \((\S+): ([^)]*)\)", printed)
+        assert [person for _, person, _ in staff] == ["head.zhao", "lobby.li", "reception.zhou"]
+        for key, person, roles in staff:  # each signs in to the console as the person named
+            session = httpx.post(f"http://127.0.0.1:{port}/v1/session", json={"key": key})
+            assert session.status_code == 201, session.text
+            assert session.json()["person"]["id"] == person
+            assert sorted(session.json()["person"]["roles"]) == sorted(roles.split(", "))
         filed = subprocess.run(
             [*shlex.split(curl), "-w", "\n%{http_code}"], capture_output=True, text=True, timeout=30
         )

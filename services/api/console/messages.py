@@ -24,6 +24,7 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "nav.intake": ("New complaint", "受理投诉"),
     "nav.handovers": ("Handovers", "交班"),
     "nav.dashboard": ("Dashboard", "统计"),
+    "nav.audit": ("Audit", "审计"),
     "nav.sign_out": ("Sign out", "退出"),
     "language.en": ("English", "English"),
     "language.zh-CN": ("中文", "中文"),
@@ -191,8 +192,9 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "intake.details": ("What happened, in their words", "投诉内容（按投诉人所述）"),
     "intake.category": ("Category", "类别"),
     "intake.category_help": (
-        "Optional: the procedure classifies the complaint if you leave it empty.",
-        "可不填：留空时由流程分类。",
+        "Optional: one of the procedure's categories, suggested as you type. Left empty, the"
+        " procedure classifies it, or it is classified later.",
+        "可不填：输入时会提示流程的类别。留空时由流程分类，或稍后再分类。",
     ),
     "intake.site": ("Site or department", "地点或科室"),
     "intake.received_at": ("Received at", "受理时间"),
@@ -258,6 +260,87 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "chart.item": ("Item", "项目"),
     "chart.value": ("Value", "数值"),
     "chart.period": ("Week of", "周"),
+    # audit: the ledger's check, its export, a case as of a moment
+    "audit.title": ("Audit", "审计"),
+    "audit.intro": (
+        "An auditor's key reads and changes nothing; each of its reads is recorded in the ledger.",
+        "审计密钥只能查阅、不能更改任何内容；每次查阅都记入账本。",
+    ),
+    "audit.only_auditors": (
+        "Only a key with the auditor role may check and export the ledger.",
+        "仅审计角色的密钥可以校验和导出账本。",
+    ),
+    "audit.verify_title": ("Check the ledger", "校验账本"),
+    "audit.verify_intro": (
+        "Walks the hash chain from the first row, then holds it to the checkpoints the server"
+        " signed: a chain can be whole and still not the one that was signed.",
+        "从第一行起逐行核对哈希链，再与服务器签署的检查点比对：哈希链完整，也可能已不是签署时的账本。",
+    ),
+    "audit.verify": ("Verify the ledger", "校验账本"),
+    "audit.verifying": ("Checking the ledger…", "正在校验账本…"),
+    "audit.intact": (
+        "Intact: every row from seq 1 to {head} links to the one before it, and the signed"
+        " checkpoints agree.",
+        "完整：第 1 至第 {head} 号的每一行都与前一行相连，且与已签署的检查点一致。",
+    ),
+    "audit.broken": ("Not intact from seq {seq}:", "自第 {seq} 号起不完整："),
+    "audit.intact_up_to": ("Rows up to seq {head} are intact.", "第 {head} 号及以前的行完整。"),
+    "audit.contradicts": (
+        "This contradicts the checkpoint signed {at} over seq {seq}: the ledger is not the one"
+        " that was signed.",
+        "这与 {at} 签署、覆盖至第 {seq} 号的检查点相矛盾：账本已不是签署时的账本。",
+    ),
+    "audit.head_seq": ("Intact up to seq", "完整至序号"),
+    "audit.bad_seq": ("First bad seq", "首个有误序号"),
+    "audit.none": ("none", "无"),
+    "audit.head_hash": ("Head row's hash", "账本头哈希"),
+    "audit.checkpoints_title": ("Signed checkpoints", "已签署检查点"),
+    "audit.checkpoints": (
+        "{count}; the latest over seq {seq}, signed {at} with key {key}",
+        "{count} 个；最新一个覆盖至第 {seq} 号，{at} 以密钥 {key} 签署",
+    ),
+    "audit.no_checkpoints": (
+        "none signed yet: only the chain itself is checked",
+        "尚未签署：仅校验哈希链本身",
+    ),
+    "audit.checked_at": ("Checked {at}.", "校验于 {at}。"),
+    "audit.export_title": ("Export the ledger", "导出账本"),
+    "audit.export_intro": (
+        "The tenant's raw ledger in seq order, one JSON object a line (NDJSON): check it on"
+        " your own machine against the checkpoints (docs/audit.md).",
+        "按序号排列的本租户原始账本，每行一个 JSON 对象（NDJSON）："
+        "可在您自己的电脑上与检查点核对（docs/audit.md）。",
+    ),
+    "audit.after_seq": ("Only rows after seq (optional)", "仅导出此序号之后的行（可不填）"),
+    "audit.export": ("Download the ledger", "下载账本"),
+    "audit.exporting": ("Downloading the ledger…", "正在下载账本…"),
+    "audit.exported": ("Saved {file}: {rows} rows.", "已保存 {file}：共 {rows} 行。"),
+    "audit.cases_title": ("A case as of a moment", "某一时刻的案件"),
+    "audit.cases_intro": (
+        "Open a case from the case list: its page has a slider over the case's recorded steps,"
+        " and shows the case as each step left it.",
+        "从案件列表打开案件：案件页有一个滑块，可在案件已记录的各步骤之间移动，显示每一步之后的案件。",
+    ),
+    "audit.open_cases": ("Open the case list", "打开案件列表"),
+    "audit.as_of_title": ("As of a moment", "历史时刻"),
+    "audit.as_of_intro": (
+        "Move the slider over the recorded steps to see the case as it stood then.",
+        "移动滑块，查看案件在各已记录步骤时的样子。",
+    ),
+    "audit.as_of_slider": ("Recorded step", "已记录步骤"),
+    "audit.as_of_step": (
+        "Step {n} of {count}: #{seq} {event}, {at}",
+        "第 {n}/{count} 步：#{seq} {event}，{at}",
+    ),
+    "audit.as_of_banner": (
+        "Shown as it stood at {at}, after step #{seq}.",
+        "显示的是 {at}（第 #{seq} 步之后）的案件。",
+    ),
+    "audit.back_to_now": ("Back to now", "回到当前"),
+    "audit.read_only": (
+        "Auditors read only: nothing can be done to the case from this key.",
+        "审计只读：此密钥不能对案件执行任何操作。",
+    ),
     # case status
     "status.open": ("Open", "处理中"),
     "status.resolved": ("Resolved", "已处理"),
@@ -345,6 +428,29 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "event.DeadlineMissed": ("Deadline missed", "时限已超"),
     "event.PenaltyAssessed": ("Penalty assessed", "处罚认定"),
     "event.HandoverAdded": ("Shift handover", "交班记录"),
+    "event.Acknowledged": ("Acknowledged", "已确认受理"),
+    "event.Assigned": ("Assigned", "已指派"),
+    "event.Classified": ("Classified", "已分类"),
+    "event.NoteAdded": ("Note added", "添加备注"),
+    "event.EvidenceAttached": ("Evidence attached", "附上证据"),
+    "event.ResolutionProposed": ("Resolution proposed", "提出处理方案"),
+    "event.ComplainantResponded": ("Complainant answered", "投诉人答复"),
+    "event.Resolved": ("Resolved", "已处理"),
+    "event.Closed": ("Closed", "已结案"),
+    "event.Reopened": ("Reopened", "已重新打开"),
+    "event.WrittenReplyGiven": ("Written reply given", "书面答复"),
+    "event.SatisfactionRecorded": ("Satisfaction recorded", "记录满意度"),
+    "event.DeadlineMet": ("Deadline met", "时限已达成"),
+    "event.DeadlinePaused": ("Deadline paused", "时限暂停"),
+    "event.DeadlineResumed": ("Deadline resumed", "时限恢复"),
+    "event.DeadlineExtended": ("Deadline extended", "时限延长"),
+    "event.DeadlineCancelled": ("Deadline cancelled", "时限取消"),
+    "event.Flagged": ("Flagged", "已标记"),
+    "event.OutcomeRecorded": ("Outcome recorded", "记录结论"),
+    "event.ExternalContactRecorded": ("Outside contact recorded", "记录外部联系"),
+    "event.OwnershipHandedOn": ("Handed on", "已移交"),
+    "event.LinkedToGroup": ("Linked to a group", "并入群体投诉"),
+    "event.IdentifyingFeaturesNoted": ("Identifying features noted", "记录体貌特征"),
     # the built-in policies' roles
     "role.admin": ("Administrator", "管理员"),
     "role.auditor": ("Auditor", "审计员"),

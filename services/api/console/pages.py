@@ -112,3 +112,8 @@ class ConsolePages(Controller):
     @get("/dashboard", operation_id="consoleDashboard", media_type=MediaType.HTML)
     async def dashboard(self, request: Request) -> Response[str]:
         return render(request, "dashboard.html", "dashboard")
+
+    @get("/audit", operation_id="consoleAudit", media_type=MediaType.HTML)
+    async def audit(self, request: Request) -> Response[str]:
+        """For auditors: the ledger's check and its export."""
+        return render(request, "audit.html", "audit")

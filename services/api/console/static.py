@@ -20,9 +20,11 @@ STATIC_FILES = (
     "inbox.js",
     "cases.js",
     "case.js",
+    "as_of.js",
     "intake.js",
     "handovers.js",
     "dashboard.js",
+    "audit.js",
 )
 # short: a deploy's new script must not wait long behind an old page (pages name a version)
 CACHE_CONTROL = "public, max-age=300"

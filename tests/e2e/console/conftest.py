@@ -14,11 +14,10 @@ import httpx
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from tests.e2e.console.support import Console, Hospital
+from tests.e2e.console.support import DESK, PHONE, Console, Hospital, opened_console
 from tests.services.support import new_tenant, staff_key
 
 CHROMIUM = "/usr/bin/chromium"
-STEP_TIMEOUT_MS = 10_000  # a page that takes longer is broken, not slow
 
 
 @pytest.fixture(scope="module")
@@ -33,16 +32,16 @@ async def browser() -> AsyncIterator[Browser]:
 
 @pytest.fixture
 async def console(browser: Browser, base_url: str) -> AsyncIterator[Console]:
-    context = await browser.new_context(
-        base_url=base_url, viewport={"width": 1280, "height": 900}, locale="zh-CN"
-    )
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    page = await context.new_page()
-    opened = Console(base_url, context, page)
-    page.on("pageerror", lambda error: opened.errors.append(str(error)))
-    yield opened
-    await context.close()
-    assert opened.errors == [], f"the console threw: {opened.errors}"
+    async with opened_console(browser, base_url, viewport=DESK) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def phone(browser: Browser, base_url: str) -> AsyncIterator[Console]:
+    async with opened_console(
+        browser, base_url, viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True
+    ) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ CONSOLE = Path(__file__).parents[3] / "services" / "api" / "console"
 # (a plug-in policy's roles and rungs).
 LOOKED_UP = (
     "app|nav|language|common|live|problem|sign_in|inbox|cases|case|deadline|time|actions"
-    "|form|intake|handovers|dashboard|chart"
+    "|form|intake|handovers|dashboard|chart|audit"
 )
 KEY = re.compile(rf"[\"'`]((?:{LOOKED_UP})\.[a-z_]+)[\"'`]")
 

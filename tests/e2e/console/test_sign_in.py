@@ -48,6 +48,7 @@ async def test_the_inbox_filter_narrows_by_text(
 
 async def test_an_unknown_key_is_refused_in_words(console: Console) -> None:
     await console.page.goto(f"{console.base_url}/console/sign-in")
+    await console.screenshot("sign-in", full_page=False)
     await console.page.fill("#api-key", "ck.00000000000000000000000000000000.deadbeef.nope")
     await console.page.click("#sign-in-form button[type=submit]")
 

@@ -1,6 +1,7 @@
 // The case page: what the case is, its deadlines, handlers, incidents, restricted fields (as
 // the API gives them to this reader), the timeline with each step's ledger seq, and the
-// actions form built from GET /v1/complaints/{id}/actions.
+// actions form built from GET /v1/complaints/{id}/actions; for auditors, who act on nothing,
+// a slider over the case's recorded steps instead of the form.
 
 import {
   ApiError,
@@ -13,6 +14,7 @@ import {
   el,
   fill,
   formatMoment,
+  holds,
   humanize,
   label,
   loadWorkingDays,
@@ -20,6 +22,7 @@ import {
   t,
   toast,
 } from "./console.js";
+import { AsOf, asOfBanner } from "./as_of.js";
 import { schemaForm } from "./schema_form.js";
 
 const caseId = location.pathname.split("/").filter(Boolean).pop(); // /console/cases/{id}
@@ -27,32 +30,44 @@ const PEOPLE_FIELDS = new Set(["person", "to_person", "approved_by"]);
 let complaint = null;
 let actions = null; // null: not loaded; false: the API could not say
 let people = [];
+let categories = [];
 let chosen = null; // the action whose form is open
 let form = null;
+let asOf = null; // an auditor's slider over the recorded steps
 const sender = new OnceSender();
 
 boot({
   async start() {
     const afterSeq = new URLSearchParams(location.search).get("after_seq");
-    await Promise.all([loadCase(afterSeq), loadActions(), loadPeople()]);
+    if (holds("auditor")) {
+      asOf = new AsOf(caseId, () => renderCase());
+      byId("case-actions").hidden = true; // an auditor's every action is refused alike
+      await Promise.all([loadCase(afterSeq), asOf.load()]);
+      renderCase();
+    } else {
+      await Promise.all([loadCase(afterSeq), loadActions(), loadPeople(), loadCategories()]);
+    }
     byId("action-select").addEventListener("change", (event) => {
       fill(byId("action-result"));
       openForm(event.target.value);
     });
     byId("action-form").addEventListener("submit", submit);
+    byId("action-form").addEventListener("keydown", submitOnCtrlEnter);
     document.addEventListener("console:notification", (event) => {
       if (event.detail.case_id === caseId) refresh(event.detail.seq);
     });
     document.addEventListener("console:language", () => {
       loadCase().catch(showLoadError);
-      renderActions({ rebuild: true });
+      if (asOf) asOf.render();
+      else renderActions({ rebuild: true });
     });
   },
 });
 
 async function refresh(afterSeq) {
   try {
-    await Promise.all([loadCase(afterSeq), loadActions()]);
+    await Promise.all([loadCase(afterSeq), asOf ? asOf.load() : loadActions()]);
+    if (asOf) renderCase();
   } catch (err) {
     showLoadError(err);
   }
@@ -80,6 +95,14 @@ async function loadActions() {
   renderActions();
 }
 
+async function loadCategories() {
+  try {
+    categories = (await api("GET", "/console/categories")).body.categories;
+  } catch {
+    categories = []; // only the suggestions in the category field are lost
+  }
+}
+
 async function loadPeople() {
   try {
     people = (await api("GET", "/v1/tenant")).body.people ?? [];
@@ -90,36 +113,38 @@ async function loadPeople() {
 
 // --- the case ---------------------------------------------------------------------------
 
-function renderCase() {
-  document.title = `${complaint.summary} · ${t("app.name")}`;
+// The case as it stands, or, on an auditor's slider, as a recorded step left it.
+function renderCase(c = asOf ? asOf.view(complaint) : complaint) {
+  document.title = `${c.summary} · ${t("app.name")}`;
   fill(
     byId("case-head"),
-    el("h1", { id: "case-summary" }, complaint.summary || t("case.summary_withheld")),
+    el("h1", { id: "case-summary" }, c.summary || t("case.summary_withheld")),
+    asOfBanner(asOf),
     el(
       "p",
       { class: "badges" },
-      el("span", { class: `status status-${complaint.status}` }, label("status", complaint.status)),
-      el("span", { class: "badge" }, t("case.level", { level: complaint.level }), complaint.rung ? ` · ${label("rung", complaint.rung)}` : ""),
-      complaint.category ? el("span", { class: "badge" }, label("category", complaint.category)) : null,
-      el("span", { class: "badge" }, label("channel", complaint.channel)),
-      complaint.flags.map((flag) => el("span", { class: "badge flag" }, label("flag", flag))),
+      el("span", { class: `status status-${c.status}` }, label("status", c.status)),
+      el("span", { class: "badge" }, t("case.level", { level: c.level }), c.rung ? ` · ${label("rung", c.rung)}` : ""),
+      c.category ? el("span", { class: "badge" }, label("category", c.category)) : null,
+      el("span", { class: "badge" }, label("channel", c.channel)),
+      c.flags.map((flag) => el("span", { class: "badge flag" }, label("flag", flag))),
     ),
     definitions([
-      ["case.received", formatMoment(complaint.received_at)],
-      ["case.filed_by", complaint.filed_by],
-      ["case.owner", complaint.owner],
-      ["case.site", complaint.site],
-      ["case.group", complaint.group],
-      ["case.policy", complaint.policy],
-      ["case.version", String(complaint.version)],
+      ["case.received", formatMoment(c.received_at)],
+      ["case.filed_by", c.filed_by],
+      ["case.owner", c.owner],
+      ["case.site", c.site],
+      ["case.group", c.group],
+      ["case.policy", c.policy],
+      ["case.version", String(c.version)],
     ]),
   );
-  renderDetails();
-  renderDeadlines();
-  renderHandlers();
-  renderIncidents();
-  renderRestricted();
-  renderTimeline();
+  renderDetails(c);
+  renderDeadlines(c);
+  renderHandlers(c);
+  renderIncidents(c);
+  renderRestricted(c);
+  renderTimeline(c);
 }
 
 function definitions(pairs) {
@@ -127,12 +152,12 @@ function definitions(pairs) {
   return el("dl", { class: "facts" }, shown.map(([key, value]) => [el("dt", {}, t(key)), el("dd", {}, value)]));
 }
 
-function renderDetails() {
-  const who = complaint.complainant ?? {};
+function renderDetails(c) {
+  const who = c.complainant ?? {};
   fill(
     byId("case-details"),
     el("h2", {}, t("case.details")),
-    complaint.details ? el("p", { class: "details" }, complaint.details) : el("p", { class: "muted" }, t("case.no_details")),
+    c.details ? el("p", { class: "details" }, c.details) : el("p", { class: "muted" }, t("case.no_details")),
     definitions([
       ["case.complainant", who.name],
       ["case.contact", who.contact],
@@ -140,8 +165,8 @@ function renderDetails() {
   );
 }
 
-function renderDeadlines() {
-  const rows = complaint.deadlines;
+function renderDeadlines(c) {
+  const rows = c.deadlines;
   fill(
     byId("case-deadlines"),
     el("h2", {}, t("case.deadlines")),
@@ -159,10 +184,11 @@ function renderDeadlines() {
                 "tr",
                 { dataset: { deadline: d.deadline_id, state: d.state } },
                 el("th", { scope: "row" }, label("deadline", d.kind)),
-                el("td", {}, dueBadge(d.due_at, d.state)),
-                el("td", {}, formatMoment(d.due_at)),
-                el("td", {}, d.roles.map((role) => label("role", role)).join(", ")),
-                el("td", {}, el("span", { class: "rule" }, d.rule)),
+                // each cell names its column: on a phone the rows stand as cards, without the head
+                el("td", { dataset: { label: t("deadline.time_left") } }, dueBadge(d.due_at, d.state)),
+                el("td", { dataset: { label: t("deadline.due") } }, formatMoment(d.due_at)),
+                el("td", { dataset: { label: t("deadline.held_by") } }, d.roles.map((role) => label("role", role)).join(", ")),
+                el("td", { dataset: { label: t("deadline.rule") } }, el("span", { class: "rule" }, d.rule)),
               ),
             ),
           ),
@@ -170,8 +196,8 @@ function renderDeadlines() {
   );
 }
 
-function renderHandlers() {
-  const handlers = Object.entries(complaint.handlers ?? {});
+function renderHandlers(c) {
+  const handlers = Object.entries(c.handlers ?? {});
   fill(
     byId("case-handlers"),
     el("h2", {}, t("case.handlers")),
@@ -179,14 +205,14 @@ function renderHandlers() {
       "dl",
       { class: "facts" },
       el("dt", {}, t("case.owner")),
-      el("dd", {}, complaint.owner),
+      el("dd", {}, c.owner),
       handlers.map(([slot, person]) => [el("dt", {}, label("slot", slot)), el("dd", {}, person)]),
     ),
   );
 }
 
-function renderIncidents() {
-  const incidents = complaint.incidents ?? [];
+function renderIncidents(c) {
+  const incidents = c.incidents ?? [];
   const section = byId("case-incidents");
   section.hidden = incidents.length === 0;
   fill(
@@ -211,9 +237,9 @@ function renderIncidents() {
 
 // Restricted fields appear only as the API returns them: a reader without the roles gets
 // them emptied and named in `withheld`.
-function renderRestricted() {
-  const restricted = Object.entries(complaint.restricted ?? {}).filter(([, value]) => value !== "" && value !== null);
-  const withheld = complaint.withheld ?? [];
+function renderRestricted(c) {
+  const restricted = Object.entries(c.restricted ?? {}).filter(([, value]) => value !== "" && value !== null);
+  const withheld = c.withheld ?? [];
   const section = byId("case-restricted");
   section.hidden = restricted.length === 0 && withheld.length === 0;
   fill(
@@ -224,14 +250,14 @@ function renderRestricted() {
   );
 }
 
-function renderTimeline() {
+function renderTimeline(c) {
   fill(
     byId("case-timeline"),
     el("h2", {}, t("case.timeline")),
     el(
       "ol",
       { class: "timeline", id: "timeline" },
-      complaint.timeline.map((step) =>
+      c.timeline.map((step) =>
         el(
           "li",
           { dataset: { seq: step.seq, event: step.event } },
@@ -327,11 +353,20 @@ function choices(action) {
   const persons = people.map((p) => ({ value: p.person_id, text: p.name }));
   const found = {};
   for (const name of PEOPLE_FIELDS) found[name] = persons;
+  found.category = categories.map((category) => ({ value: category, text: label("category", category) }));
   const allowed = action.deadlines ? new Set(action.deadlines.filter((d) => d.allowed).map((d) => d.deadline_id)) : null;
   found.deadline_id = complaint.deadlines
     .filter((d) => (allowed ? allowed.has(d.deadline_id) : d.state !== "met" && d.state !== "missed"))
     .map((d) => ({ value: d.deadline_id, text: `${label("deadline", d.kind)} (${d.rule}) · ${label("deadline_state", d.state)}` }));
   return found;
+}
+
+// Enter sends from a line; in a text area, where Enter is a new line, Ctrl+Enter sends.
+function submitOnCtrlEnter(event) {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.tagName === "TEXTAREA") {
+    event.preventDefault();
+    event.currentTarget.requestSubmit();
+  }
 }
 
 async function submit(event) {
@@ -353,6 +388,7 @@ async function submit(event) {
     chosen = null;
     fill(result, el("p", { class: "ok", role: "status" }, t("actions.done", { action: label("action", done.action), seq: written.seq })));
     await refresh(written.seq);
+    byId("action-select").focus(); // the sent form is gone: the next action is chosen here
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     const unplaced = err.status === 422 ? form.showErrors(err.problem.errors) : [];

@@ -359,6 +359,15 @@ async function signOut() {
   location.assign("/console/sign-in?signed_out=1");
 }
 
+export function holds(role) {
+  return state.session?.person?.roles?.includes(role) ?? false;
+}
+
+// What only some roles use (the auditor's page) is shown to those who hold them.
+function showForRoles() {
+  for (const node of document.querySelectorAll("[data-for-role]")) node.hidden = !holds(node.dataset.forRole);
+}
+
 function showWho(session) {
   const who = byId("who");
   if (!who) return;
@@ -459,6 +468,7 @@ export async function boot({ start, open = false }) {
   document.cookie = `console_tenant_lang=${session.tenant.language}; ${YEAR_COOKIE}`;
   setLanguage(chosenLanguage() ?? session.tenant.language);
   showWho(session);
+  showForRoles();
   document.addEventListener("console:language", () => showWho(session));
   startLive();
   try {

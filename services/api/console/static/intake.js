@@ -1,14 +1,31 @@
 // Intake: a new complaint as the desk takes it; filed once however often it is retried.
 
-import { ApiError, OnceSender, alertBox, boot, byId, el, fill, localToInstant, t } from "./console.js";
+import { ApiError, OnceSender, alertBox, api, boot, byId, el, fill, label, localToInstant, t } from "./console.js";
 
 const sender = new OnceSender();
+let categories = [];
 
 boot({
   async start() {
     byId("intake-form").addEventListener("submit", file);
+    document.addEventListener("console:language", suggestCategories);
+    await loadCategories();
   },
 });
+
+// The procedure's categories as suggestions: a person picks one rather than guess its id.
+async function loadCategories() {
+  try {
+    categories = (await api("GET", "/console/categories")).body.categories;
+  } catch {
+    categories = []; // the field still takes what is typed
+  }
+  suggestCategories();
+}
+
+function suggestCategories() {
+  fill(byId("intake-category-choices"), categories.map((category) => el("option", { value: category }, label("category", category))));
+}
 
 function body(form) {
   const value = (name) => form.elements[name].value.trim();

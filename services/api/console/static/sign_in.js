@@ -4,10 +4,12 @@ import { alertBox, api, boot, byId, el, fill, t } from "./console.js";
 
 const params = new URLSearchParams(location.search);
 
-// only a page of the console, so the link cannot send a person elsewhere
-function next() {
+// only a page of the console, so the link cannot send a person elsewhere; an auditor, who
+// has no inbox, starts at the audit page
+function next(roles = []) {
   const wanted = params.get("next") ?? "";
-  return wanted.startsWith("/console/") && !wanted.startsWith("/console/sign-in") ? wanted : "/console/inbox";
+  if (wanted.startsWith("/console/") && !wanted.startsWith("/console/sign-in")) return wanted;
+  return roles.includes("auditor") ? "/console/audit" : "/console/inbox";
 }
 
 boot({
@@ -28,9 +30,9 @@ boot({
       const button = form.querySelector("button[type=submit]");
       button.disabled = true;
       try {
-        await api("POST", "/v1/session", { body: { key }, signInOn401: false });
+        const session = (await api("POST", "/v1/session", { body: { key }, signInOn401: false })).body;
         input.value = "";
-        location.assign(next());
+        location.assign(next(session.person.roles));
       } catch (err) {
         fill(error, err.status === 401 ? el("p", { class: "alert", role: "alert" }, t("sign_in.unknown_key")) : alertBox(err));
         input.select();
@@ -39,8 +41,8 @@ boot({
       }
     });
     try {
-      await api("GET", "/v1/session", { signInOn401: false });
-      if (!params.has("signed_out")) location.replace(next()); // already signed in
+      const session = (await api("GET", "/v1/session", { signInOn401: false })).body;
+      if (!params.has("signed_out")) location.replace(next(session.person.roles)); // already signed in
     } catch {
       // not signed in: the form is what this page is for
     }
