@@ -202,7 +202,7 @@ async def group_cases(
     return [row["case_id"] for row in rows]
 
 
-INBOX_SQL = """
+INBOX_ROWS = """
         SELECT c.case_id, c.summary, c.status, c.category, c.level, c.rung,
                array_agg(DISTINCT r.role) AS roles, min(r.since) AS since,
                string_agg(DISTINCT r.reason, '; ') AS reasons,
@@ -212,14 +212,29 @@ INBOX_SQL = """
           FROM case_roles r JOIN case_list c USING (tenant_id, case_id)
          WHERE r.tenant_id = $1 AND r.role = ANY($2::text[]) AND c.status = 'open'
          GROUP BY c.tenant_id, c.case_id
-         ORDER BY due_at NULLS LAST, since, c.case_id
+        """
+INBOX_SQL = f"{INBOX_ROWS} ORDER BY due_at NULLS LAST, since, c.case_id LIMIT $3"
+# The page after the row (due_at, since, case_id) = ($4, $5, $6): 'infinity' stands for no
+# deadline, which sorts last, so one row comparison follows the order above.
+INBOX_AFTER_SQL = f"""
+        SELECT * FROM ({INBOX_ROWS}) i
+         WHERE (coalesce(i.due_at, 'infinity'), i.since, i.case_id)
+             > (coalesce($4::timestamptz, 'infinity'), $5::timestamptz, $6::uuid)
+         ORDER BY i.due_at NULLS LAST, i.since, i.case_id
          LIMIT $3
         """
 
 
 async def inbox(
-    conn: asyncpg.Connection, tenant_id: UUID, roles: Sequence[str], limit: int = 100
+    conn: asyncpg.Connection,
+    tenant_id: UUID,
+    roles: Sequence[str],
+    limit: int = 100,
+    after: tuple[datetime | None, datetime, UUID] | None = None,
 ) -> list[asyncpg.Record]:
     """What waits on these roles, most urgent first: the earliest open deadline that names
-    one of the roles, then the oldest."""
-    return await conn.fetch(INBOX_SQL, tenant_id, list(roles), limit)
+    one of the roles, then the oldest; ``after`` the (due_at, since, case_id) of the last
+    row of the page before."""
+    if after is None:
+        return await conn.fetch(INBOX_SQL, tenant_id, list(roles), limit)
+    return await conn.fetch(INBOX_AFTER_SQL, tenant_id, list(roles), limit, *after)

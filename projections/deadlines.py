@@ -58,18 +58,26 @@ VIEW = View("deadlines", TABLES, project)
 
 
 async def list_deadlines(
-    conn: asyncpg.Connection, tenant_id: UUID, state: str, now: datetime, limit: int = 200
+    conn: asyncpg.Connection,
+    tenant_id: UUID,
+    state: str,
+    now: datetime,
+    limit: int = 200,
+    after: tuple[datetime, UUID, str] | None = None,
 ) -> list[asyncpg.Record]:
-    """``open``: running and not yet due; ``overdue``: past due and not met."""
+    """``open``: running and not yet due; ``overdue``: past due and not met. Soonest due
+    first; ``after`` the (due_at, case_id, deadline_id) of the last row of the page before."""
     condition = {
         "open": "state = 'open' AND due_at >= $3",
         "overdue": "(state = 'missed' OR (state = 'open' AND due_at < $3))",
     }[state]
+    args: list[object] = [tenant_id, limit, now]
+    if after is not None:
+        condition += " AND (due_at, case_id, deadline_id) > ($4, $5, $6)"
+        args += after
     return await conn.fetch(
         f"SELECT case_id, deadline_id, kind, rule, roles, started_at, due_at, state"
         f"  FROM deadlines WHERE tenant_id = $1 AND {condition}"
         f" ORDER BY due_at, case_id, deadline_id LIMIT $2",
-        tenant_id,
-        limit,
-        now,
+        *args,
     )

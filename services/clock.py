@@ -11,6 +11,12 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+def rfc3339(at: datetime) -> str:
+    """UTC with all six fraction digits and ``Z``: the one form the service writes a moment
+    in (answers, bus messages, exports, checkpoints), so texts sort as the moments do."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)

@@ -37,6 +37,7 @@ from services.handlers.sessions import Sessions
 from services.handlers.tenancy import Tenancy
 from services.handlers.tenant_keys import DataKeys
 from services.handlers.views import ViewReads
+from services.metrics import WorkMetrics
 from services.settings import APP_ROLE, WORKER_ROLE, Settings
 from services.store.codec import envelope_decoder, make_mapper
 from services.store.data_keys import FileKeyProvider
@@ -92,6 +93,8 @@ class Runtime:
     # False: no connection to the bus (``nats`` stays unset), for a command that only reads
     # or writes the database and must work while NATS is away
     bus: bool = True
+    # The workers' metrics of this process, whichever workers it runs (services/metrics.py)
+    metrics: WorkMetrics = field(init=False, default_factory=WorkMetrics)
     # Built by open(), in this order; close() undoes what open() did, newest first.
     pool: asyncpg.Pool = field(init=False)
     worker_pool: asyncpg.Pool | None = field(init=False, default=None)

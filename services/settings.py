@@ -70,6 +70,9 @@ class Settings:
     # Who may scrape /metrics: with a key, whoever sends it as a Bearer token; without
     # one, only clients on this host (loopback).
     metrics_key: str | None = field(default=None, repr=False)
+    # ``complaints worker`` serves its workers' metrics on this port (on ``host``, guarded as
+    # /metrics is); unset: not served. ``serve`` shows them in its /metrics.
+    worker_metrics_port: int | None = None
     sse_streams_per_tenant: int = 64
     # Browser access (services/api/sessions.py). Origins other than the API's own whose pages
     # may call it with the session cookie (CORS with credentials); none: same-origin only.
@@ -81,6 +84,9 @@ class Settings:
     # X-Forwarded-Proto counts where uvicorn trusts the proxy, FORWARDED_ALLOW_IPS), "true"
     # always, "false" never.
     session_secure: str = "auto"
+    # Where spans go, as an OTLP/HTTP URL (http://collector:4318/v1/traces); unset: no
+    # tracing at all (services/tracing.py)
+    tracing_endpoint: str | None = None
 
     def platform_key_problem(self) -> str | None:
         """Why this platform key must not guard a real service, or None when it may."""
@@ -153,6 +159,11 @@ class Settings:
             export_slots=int(env.get("COMPLAINTS_EXPORT_SLOTS", base.export_slots)),
             webhook_allowed_networks=_networks(env, "COMPLAINTS_WEBHOOK_ALLOWED_NETWORKS"),
             metrics_key=env.get("COMPLAINTS_METRICS_KEY") or None,
+            worker_metrics_port=(
+                int(env["COMPLAINTS_WORKER_METRICS_PORT"])
+                if env.get("COMPLAINTS_WORKER_METRICS_PORT")
+                else None
+            ),
             sse_streams_per_key=int(
                 env.get("COMPLAINTS_SSE_STREAMS_PER_KEY", base.sse_streams_per_key)
             ),
@@ -169,6 +180,7 @@ class Settings:
             session_secure=_choice(
                 env, "COMPLAINTS_SESSION_SECURE", base.session_secure, SECURE_CHOICES
             ),
+            tracing_endpoint=env.get("COMPLAINTS_TRACING_ENDPOINT") or None,
         )
 
 

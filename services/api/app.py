@@ -11,6 +11,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
+from services import tracing
 from services.api.actions import case_actions
 from services.api.audit import AuditController, auditors_read_only, checkpoint_public_key
 from services.api.auth import ApiKeyAuth
@@ -30,6 +31,7 @@ from services.api.sessions import SessionController, cors_config
 from services.api.stream import stream
 from services.api.tenants import TenantController
 from services.api.time_travel import TimeTravelController
+from services.api.timestamps import utc_timestamps
 from services.api.views import ViewController, metrics
 from services.api.webhooks import WebhookController
 from services.runtime import Runtime
@@ -40,6 +42,9 @@ OPEN_PATHS = ["^/schema"]
 
 
 def create_app(runtime: Runtime) -> Litestar:
+    # off (no endpoint): no provider, no plugin, no hook
+    traced = tracing.install(runtime.settings.tracing_endpoint) is not None
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await runtime.open()
@@ -48,6 +53,7 @@ def create_app(runtime: Runtime) -> Litestar:
                 yield
         finally:
             await runtime.close()
+            tracing.uninstall()  # the spans still buffered go out
 
     return Litestar(
         route_handlers=[
@@ -84,8 +90,9 @@ def create_app(runtime: Runtime) -> Litestar:
         # outside the routes: a preflight is answered before authentication
         cors_config=cors_config(runtime.settings),
         before_request=require_json,
-        before_send=[stamp_and_log],
-        plugins=[ProblemResponses()],
+        before_send=[stamp_and_log, *([tracing.name_request_span] if traced else [])],
+        after_request=utc_timestamps,  # every answer's datetimes in one form
+        plugins=[ProblemResponses(), *tracing.litestar_plugins()],
         exception_handlers=HANDLERS,
         lifespan=[lifespan],
         state=State({"runtime": runtime, HTTP_METRICS: HttpMetrics()}),

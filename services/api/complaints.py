@@ -6,7 +6,6 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
@@ -20,6 +19,16 @@ from domain.restricted import CASE, redact, withheld
 from projections import case_list, timeline
 from services.api.auth import Principal, tenant_member
 from services.api.deps import answered_case_write, caller_tenant, idempotent
+from services.api.paging import (
+    Cursor,
+    decode_cursor,
+    moment,
+    next_cursor,
+    paged,
+    query_moment,
+    uuid,
+)
+from services.api.read_models import CaseListItem, CasePage
 from services.api.schemas import (
     ComplaintCreate,
     ComplaintOut,
@@ -28,14 +37,7 @@ from services.api.schemas import (
     TimelineItem,
     WrittenOut,
 )
-from services.api.views import (
-    AfterSeq,
-    Wait,
-    caught_up,
-    decode_cursor,
-    encode_cursor,
-    query_moment,
-)
+from services.api.views import AfterSeq, Wait, caught_up
 from services.clock import Clock
 from services.handlers.cases import Cases
 from services.handlers.directory import TenantDirectory
@@ -89,11 +91,11 @@ class ComplaintController(Controller):
         received_to: FromQuery[datetime | None] = None,
         text: Annotated[str | None, QueryParameter(name="q", max_length=200)] = None,
         group: Annotated[str | None, Parameter(max_length=10_000)] = None,
-        cursor: Annotated[str | None, Parameter(max_length=400)] = None,
+        cursor: Cursor = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         after_seq: AfterSeq = None,
         wait: Wait = 2.0,
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[CasePage]:
         tenant_id = request.user.tenant_id
         headers = await caught_up(views, "case_list", tenant_id, after_seq, wait)
         async with views.reading(tenant_id) as conn:
@@ -110,19 +112,15 @@ class ComplaintController(Controller):
                 received_to=query_moment("received_to", received_to),
                 text=text,
                 group=group,
-                after=decode_cursor(cursor) if cursor else None,
+                after=decode_cursor(cursor, moment, uuid) if cursor else None,
                 limit=limit,
                 now=clock.now(),
             )
-        items = [list_item(r) for r in rows]
-        next_cursor = (
-            encode_cursor(rows[-1]["received_at"], rows[-1]["case_id"])
-            if len(rows) == limit
-            else None
+        items = [CaseListItem(**list_item(r)) for r in rows]
+        following = next_cursor(rows, limit, "received_at", "case_id")
+        return Response(
+            CasePage(items=items, next_cursor=following), headers=paged(request, headers, following)
         )
-        if next_cursor is not None:
-            headers["Link"] = next_link(request, next_cursor)
-        return Response({"items": items, "next_cursor": next_cursor}, headers=headers)
 
     @get("/{case_id:uuid}", operation_id="getComplaint", answers_etag=True)
     async def show(
@@ -247,9 +245,3 @@ def list_item(row: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(item.get("handlers"), str):
         item["handlers"] = json.loads(item["handlers"])
     return item
-
-
-def next_link(request: Request, cursor: str) -> str:
-    """RFC 8288: the next page, the same query with the cursor moved on."""
-    query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
-    return f'<{request.url.path}?{urlencode([*query, ("cursor", cursor)])}>; rel="next"'

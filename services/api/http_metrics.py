@@ -44,6 +44,15 @@ class HttpMetrics:
             "Requests being answered now (an open event stream counts until it ends).",
             registry=self.registry,
         )
+        # By the limit that refused (services/api/rate_limits.py), never by tenant or key.
+        self.rate_limited = Counter(
+            "complaints_rate_limited_requests",
+            "Requests refused with 429 by a rate limit: per key or per tenant.",
+            ["limit"],
+            registry=self.registry,
+        )
+        for limit in ("key", "tenant"):
+            self.rate_limited.labels(limit)
 
     def answered(self, route: str | None, method: str, status: int, seconds: float) -> None:
         route = route or UNMATCHED

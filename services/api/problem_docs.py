@@ -117,6 +117,9 @@ def request_header(name: str, description: str) -> Parameter:
 
 REQUEST_ID = header("This request's id: quote it to an operator (also the problem's instance)")
 RETRY_AFTER = header("Seconds to wait before retrying", "2")
+CONTENT_LANGUAGE = header(
+    "The problem's words: zh-CN when Accept-Language prefers Chinese, else en", "zh-CN"
+)
 ETAG = header("The case's version as a strong entity-tag: send it back as If-Match", '"3"')
 VIEW_SEQ = header("The ledger position the view answered from (with ?after_seq=)", "42")
 LOCATION = header("Where the new case lives", "/v1/complaints/6f1c0d5e-...")
@@ -163,6 +166,8 @@ def with_headers(handler: HTTPRouteHandler) -> type[Operation]:
                 headers["X-Request-ID"] = REQUEST_ID
                 if status in ("429", "503"):
                     headers["Retry-After"] = RETRY_AFTER
+                if status[0] in "45":
+                    headers["Content-Language"] = CONTENT_LANGUAGE
                 if status.startswith("2") and streams:
                     response.content = {
                         "text/event-stream": OpenAPIMediaType(

@@ -89,6 +89,39 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
 }
 
 
+# English title -> simplified Chinese, for a request whose Accept-Language prefers Chinese:
+# each kind's title, and the HTTP phrases Litestar's own errors carry as theirs.
+CHINESE_TITLES: dict[str, str] = {
+    "Malformed request": "请求格式错误",
+    "Invalid request": "请求无效",
+    "Refused by the tenant's procedure": "租户的处理流程不允许此操作",
+    "CSRF token missing or wrong": "CSRF 令牌缺失或错误",
+    "Not found": "未找到",
+    "Conflict": "冲突",
+    "Precondition failed": "前提条件不成立",
+    "Not allowed in the case's state": "案件当前状态不允许此操作",
+    "Idempotency-Key reused": "Idempotency-Key 已被使用",
+    "Service unavailable": "服务暂不可用",
+    "Internal error": "内部错误",
+    HTTPStatus.BAD_REQUEST.phrase: "请求格式错误",
+    HTTPStatus.UNAUTHORIZED.phrase: "未认证",
+    HTTPStatus.FORBIDDEN.phrase: "无权访问",
+    HTTPStatus.NOT_FOUND.phrase: "未找到",
+    HTTPStatus.METHOD_NOT_ALLOWED.phrase: "不支持该请求方法",
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE.phrase: "请求体过大",
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE.phrase: "不支持的媒体类型",
+    HTTPStatus.TOO_MANY_REQUESTS.phrase: "请求过于频繁",
+    HTTPStatus.SERVICE_UNAVAILABLE.phrase: "服务暂不可用",
+    HTTPStatus.INTERNAL_SERVER_ERROR.phrase: "内部错误",
+}
+
+
+def chinese_title(kind: str, title: str) -> str:
+    """The title in Chinese; a title not listed takes its kind's."""
+    kind_title = PROBLEM_TYPES.get(kind, PROBLEM_TYPES["internal"])[0]
+    return CHINESE_TITLES.get(title) or CHINESE_TITLES[kind_title]
+
+
 def type_uri(kind: str) -> str:
     return f"{PROBLEMS_PATH}/{kind if kind in PROBLEM_TYPES else 'internal'}"
 

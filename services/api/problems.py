@@ -39,7 +39,8 @@ from domain.policies.base import UnknownCategory
 from domain.policy import InvalidPolicyOption
 from domain.tenant import UnknownCalendar, UnknownKey, UnknownPerson
 from services.api.auth import CsrfMismatch
-from services.api.problem_types import http_kind, type_uri
+from services.api.languages import CHINESE, ENGLISH, best_language
+from services.api.problem_types import chinese_title, http_kind, type_uri
 from services.api.request_context import request_id_of
 from services.bus.destinations import ForbiddenDestination
 from services.handlers.cases import StaleVersion
@@ -406,9 +407,146 @@ def with_request_id(
             response.content["request_id"] = request_id
             # this occurrence: the request, never the path (which may hold a tenant's words)
             response.content["instance"] = f"urn:complaints:request:{request_id}"
-        return response
+        return in_language(request, response)
 
     return handle
 
 
 HANDLERS = {kind: with_request_id(handler) for kind, handler in _HANDLERS.items()}
+
+
+def language_of(request: Request) -> str:
+    """English, unless the request's Accept-Language prefers Chinese."""
+    return best_language(request.headers.get("accept-language", ""), default=ENGLISH)
+
+
+def in_language(request: Request, response: Response) -> Response:
+    """The problem's words in the caller's language; ``type``, ``status``, the fields'
+    names, ``allowed`` and ``rule`` stay as they are, for clients that branch on them."""
+    lang = language_of(request)
+    response.headers["Content-Language"] = lang
+    response.headers.setdefault("Vary", "Accept-Language")
+    if lang == CHINESE and isinstance(response.content, dict):
+        in_chinese(response.content)
+    return response
+
+
+def in_chinese(body: dict[str, Any]) -> None:
+    kind = str(body.get("type", "")).rsplit("/", 1)[-1]
+    body["title"] = chinese_title(kind, str(body.get("title", "")))
+    detail = str(body.get("detail", ""))
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors:
+        said = "; ".join(f"{e.get('field')}: {e.get('reason')}" for e in errors)
+        body["errors"] = [{**e, "reason": chinese_text(str(e.get("reason", "")))} for e in errors]
+        if detail == said:  # the detail only lists the fields: list them in Chinese
+            body["detail"] = "；".join(f"{e['field']}：{e['reason']}" for e in body["errors"])
+            return
+    body["detail"] = chinese_text(detail)
+
+
+# The reasons and details the API and its framework write, in Chinese; anything else (a
+# domain rule's own explanation, a policy's reason) is left as written.
+CHINESE_PHRASES: dict[str, str] = {
+    "must be a UUID": "必须是 UUID",
+    "Invalid UUID": "必须是 UUID",
+    "Invalid RFC3339 encoded datetime": "必须是 RFC 3339 日期时间（带时区偏移）",
+    "send the body as JSON, with Content-Type: application/json": (
+        "请求体须为 JSON，并带 Content-Type: application/json"
+    ),
+    "Request Entity Too Large": "请求体超过服务允许的大小",
+    "Not Found": "此路径下没有接口",
+    "Method Not Allowed": "此接口不接受该请求方法",
+    "send Authorization: Bearer <API key>, or sign in (POST /v1/session)": (
+        "请发送 Authorization: Bearer <API 密钥>，或先登录（POST /v1/session）"
+    ),
+    "unknown or revoked API key": "API 密钥未知或已被吊销",
+    "the session has ended: sign in again (POST /v1/session)": (
+        "会话已结束：请重新登录（POST /v1/session）"
+    ),
+    "only the platform administrator may do this": "只有平台管理员可以执行此操作",
+    "this needs a tenant's API key": "此操作需要租户的 API 密钥",
+    "only the tenant administrator may do this": "只有租户管理员可以执行此操作",
+    "only a key with the auditor role may do this": "只有具有审计员角色的密钥可以执行此操作",
+    "an auditor's key reads and changes nothing": "审计员的密钥只能读取，不能修改",
+    "this key holds no role to be notified for": "此密钥没有可接收通知的角色",
+    "too many requests for this key or tenant; retry after the pause given": (
+        "此密钥或租户的请求过多；请在 Retry-After 给出的时间后重试"
+    ),
+    "too many open streams for this key or tenant; close one, or retry after the pause": (
+        "此密钥或租户打开的事件流过多；请关闭一个，或稍后重试"
+    ),
+    "stale write": "他人已先修改：请重新读取后重试",
+    "must be the session's CSRF token": "必须是本会话的 CSRF 令牌",
+    "used for another request": "已用于另一个请求",
+    "this Idempotency-Key was used for a different request": (
+        "此 Idempotency-Key 已用于另一个请求"
+    ),
+    "nested too deeply": "嵌套过深",
+    "the body is nested too deeply to read": "请求体嵌套过深，无法读取",
+    "the database is not reachable; retry after the pause given": (
+        "数据库暂不可用；请在 Retry-After 给出的时间后重试"
+    ),
+    "the request failed; nothing was written": "请求失败，未写入任何内容",
+    "unknown person": "未知人员",
+}
+# what NotFound names (services.store.repository), so a domain's "no …" is never taken for one
+NOT_FOUND_KINDS = {
+    "open case in group": "分组中的未结案件",
+    "complaint": "投诉案件",
+    "tenant": "租户",
+    "webhook": "Webhook",
+    "key": "密钥",
+    "problem type": "问题类型",
+}
+CHINESE_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[dict[str, str]], str]]] = [
+    (re.compile(r"Object missing required field `(?P<name>[^`]+)`"), "缺少必填字段 `{name}`"),
+    (
+        re.compile(r"Expected `(?P<kind>[^`]+)`, got `(?P<got>[^`]+)`"),
+        "类型应为 `{kind}`，实际为 `{got}`",
+    ),
+    (
+        re.compile(r"Expected `(?P<kind>[^`]+)` of length (?P<op>[<>]=?) (?P<n>\d+)"),
+        "应为 `{kind}`，长度 {op} {n}",
+    ),
+    (
+        re.compile(r"Expected `(?P<kind>[^`]+)` (?P<op>[<>]=?) (?P<n>\S+)"),
+        "超出范围：应为 `{kind}` 且 {op} {n}",
+    ),
+    (re.compile(r"Object contains unknown field `(?P<name>[^`]+)`"), "未知字段 `{name}`"),
+    (
+        re.compile(r"Expected `(?P<kind>[^`]+)` matching regex (?P<regex>.+)"),
+        "应为 `{kind}`，且须匹配 {regex}",
+    ),
+    (re.compile(r"must be one of: (?P<values>.*)"), "必须是以下值之一：{values}"),
+    (re.compile(r"Invalid enum value (?P<value>.*)"), "不是允许的值：{value}"),
+    (re.compile(r"must be 1 to (?P<n>\d+) characters"), "长度须为 1 到 {n} 个字符"),
+    (re.compile(r"JSON is malformed: (?P<why>.*)"), "不是有效的 JSON：{why}"),
+    (
+        re.compile(r"no (?P<kind>" + "|".join(NOT_FOUND_KINDS) + r") (?P<ident>.+)"),
+        lambda said: f"找不到{NOT_FOUND_KINDS[said['kind']]} {said['ident']}",
+    ),
+    (
+        re.compile(r"If-Match expected (?P<expected>.+), the case is at version (?P<at>\d+)"),
+        lambda said: (
+            f"If-Match 要求{chinese_versions(said['expected'])}，案件当前为版本 {said['at']}"
+        ),
+    ),
+]
+
+
+def chinese_versions(expected: str) -> str:
+    """``Precondition``'s words: "any version", "no version", "version 3 or 4"."""
+    if expected in ("any version", "no version"):
+        return "任意版本" if expected == "any version" else "无版本"
+    return "版本 " + expected.removeprefix("version ").replace(" or ", " 或 ")
+
+
+def chinese_text(text: str) -> str:
+    if text in CHINESE_PHRASES:
+        return CHINESE_PHRASES[text]
+    for pattern, template in CHINESE_PATTERNS:
+        if match := pattern.fullmatch(text):
+            said = match.groupdict()
+            return template(said) if callable(template) else template.format(**said)
+    return text

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from litestar.exceptions import TooManyRequestsException
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from services.api.request_context import http_metrics_of
 from services.logs import TENANT
 
 MAX_BUCKETS = 100_000  # beyond this, full (idle) buckets are forgotten
@@ -54,18 +55,25 @@ class RateLimiter:
 
     def take(self, key: str, tenant: str | None) -> float:
         """Take a token for the key and its tenant: 0 if allowed, else seconds to wait."""
+        return self.attempt(key, tenant)[0]
+
+    def attempt(self, key: str, tenant: str | None) -> tuple[float, str | None]:
+        """``take``, and the limit that refused ("key" or "tenant", the longer wait), or
+        None when allowed."""
         now = self.clock()
-        wanted = [self._bucket("key", key, now)]
+        wanted = [("key", self._bucket("key", key, now))]
         if tenant is not None:
-            wanted.append(self._bucket("tenant", tenant, now))
-        buckets = [b for b in wanted if b is not None]
-        for bucket in buckets:
+            wanted.append(("tenant", self._bucket("tenant", tenant, now)))
+        buckets = [(kind, b) for kind, b in wanted if b is not None]
+        for _, bucket in buckets:
             bucket.refill(now)
-        wait = max((b.wait() for b in buckets), default=0.0)
+        waits = [(b.wait(), kind) for kind, b in buckets]
+        wait, refused = max(waits, default=(0.0, None))
         if wait == 0:
-            for bucket in buckets:
+            for _, bucket in buckets:
                 bucket.tokens -= 1
-        return wait
+            return 0.0, None
+        return wait, refused
 
     def _bucket(self, kind: str, name: str, now: float) -> Bucket | None:
         limit = self.limits[kind]
@@ -98,8 +106,11 @@ class RateLimit:
             tenant = str(principal.tenant_id) if principal.tenant_id else None
             TENANT.set(tenant)
             key = f"{tenant}/{principal.key_id}" if tenant else principal.person
-            wait = self.limiter.take(key, tenant)
+            wait, refused = self.limiter.attempt(key, tenant)
             if wait > 0:
+                metrics = http_metrics_of(scope)
+                if metrics is not None and refused is not None:
+                    metrics.rate_limited.labels(refused).inc()
                 raise TooManyRequestsException(
                     "too many requests for this key or tenant; retry after the pause given",
                     headers={"Retry-After": str(max(1, math.ceil(wait)))},

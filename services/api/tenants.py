@@ -8,12 +8,23 @@ from uuid import UUID
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
+from msgspec import UNSET, structs
 
 from domain.policy import check_options
 from domain.tenant import ADMIN_ROLE, Tenant
 from services.api.auth import Principal, platform_admin, tenant_admin, tenant_member
 from services.api.deps import caller_tenant, write_once
 from services.api.problems import FieldError
+from services.api.read_models import (
+    DeclaredOption,
+    KeyRevoked,
+    PersonRegistered,
+    PolicyOptionsOut,
+    PolicyOptionsSet,
+    TenantKey,
+    TenantOut,
+    TenantPerson,
+)
 from services.api.schemas import (
     CalendarIn,
     CalendarOut,
@@ -125,34 +136,31 @@ class TenantController(Controller):
         return DataKeyOut(tenant_id, await data_keys.rotate(tenant_id))
 
     @get("/tenant", guards=[tenant_member], operation_id="getTenant")
-    async def show(
-        self, request: Req, directory: NamedDependency[TenantDirectory]
-    ) -> dict[str, Any]:
+    async def show(self, request: Req, directory: NamedDependency[TenantDirectory]) -> TenantOut:
         """The tenant and its people with their roles; its API keys to its administrator only."""
         tenant = await caller_tenant(directory, request.user)
-        shown = {
-            "id": tenant.id,
-            "slug": tenant.slug,
-            "name": tenant.name,
-            "policy": tenant.policy,
-            "country": tenant.country,
-            "timezone": tenant.timezone,
-            "language": tenant.language,
-            "policy_options": tenant.policy_options,
-            "people": [
-                {"person_id": p.person_id, "name": p.name, "roles": list(p.roles)}
+        return TenantOut(
+            id=tenant.id,
+            slug=tenant.slug,
+            name=tenant.name,
+            policy=tenant.policy,
+            country=tenant.country,
+            timezone=tenant.timezone,
+            language=tenant.language,
+            policy_options=tenant.policy_options,
+            people=[
+                TenantPerson(person_id=p.person_id, name=p.name, roles=list(p.roles))
                 for p in tenant.people.values()
             ],
-            "version": tenant.version,
-        }
-        if ADMIN_ROLE not in request.user.roles:
-            return shown  # staff need the people and their roles, not who holds which key
-        return {**shown, "keys": keys_out(tenant)}
+            version=tenant.version,
+            # staff need the people and their roles, not who holds which key
+            keys=keys_out(tenant) if ADMIN_ROLE in request.user.roles else UNSET,
+        )
 
     @get("/tenant/policy-options", guards=[tenant_member], operation_id="getPolicyOptions")
     async def policy_options(
         self, request: Req, directory: NamedDependency[TenantDirectory]
-    ) -> dict[str, Any]:
+    ) -> PolicyOptionsOut:
         return policy_options_out(await caller_tenant(directory, request.user))
 
     @put("/tenant/policy-options", guards=[tenant_admin], operation_id="setPolicyOptions")
@@ -163,7 +171,7 @@ class TenantController(Controller):
         tenancy: NamedDependency[Tenancy],
         ledger: NamedDependency[Ledger],
         clock: NamedDependency[Clock],
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[PolicyOptionsSet]:
         """Replace the options of the tenant's policy; cases filed from now on record the
         values in force, so a change never reaches a case in flight."""
 
@@ -172,7 +180,8 @@ class TenantController(Controller):
             seq = await tenancy.set_policy_options(
                 uow, tenant, data.options, request.user.person, clock.now()
             )
-            return Answer(200, {**policy_options_out(tenant), "seq": seq})
+            shown = policy_options_out(tenant)
+            return Answer(200, PolicyOptionsSet(**structs.asdict(shown), seq=seq))
 
         return await write_once(request, ledger, work)
 
@@ -184,15 +193,13 @@ class TenantController(Controller):
         tenancy: NamedDependency[Tenancy],
         ledger: NamedDependency[Ledger],
         clock: NamedDependency[Clock],
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[PersonRegistered]:
         async def work(uow: UnitOfWork) -> Answer:
             tenant = await tenancy.fresh(request.user.tenant_id, uow)
             seq = await tenancy.register_person(
                 uow, tenant, data.person_id, data.name, data.roles, request.user.person, clock.now()
             )
-            return Answer(
-                201, {"person_id": data.person_id, "roles": sorted(set(data.roles)), "seq": seq}
-            )
+            return Answer(201, PersonRegistered(data.person_id, sorted(set(data.roles)), seq))
 
         return await write_once(request, ledger, work)
 
@@ -226,12 +233,12 @@ class TenantController(Controller):
         tenancy: NamedDependency[Tenancy],
         ledger: NamedDependency[Ledger],
         clock: NamedDependency[Clock],
-    ) -> dict[str, Any]:
+    ) -> KeyRevoked:
         tenant = await tenancy.fresh(request.user.tenant_id)
         tenant.revoke_key(key_id=key_id, by=request.user.person, at=clock.now())
         async with ledger.unit_of_work() as uow:
             seq = await tenancy.save(uow, tenant)
-        return {"key_id": key_id, "revoked": True, "seq": seq}
+        return KeyRevoked(key_id=key_id, revoked=True, seq=seq)
 
 
 def issued_key(issued: IssuedKey) -> Answer:
@@ -240,24 +247,24 @@ def issued_key(issued: IssuedKey) -> Answer:
     return Answer(201, told, kept=KeyOut(issued.tenant_id, issued.key_id, None, issued.seq))
 
 
-def keys_out(tenant: Tenant) -> list[dict[str, Any]]:
+def keys_out(tenant: Tenant) -> list[TenantKey]:
     return [
-        {"key_id": k.key_id, "person_id": k.person_id, "roles": list(k.roles), "revoked": k.revoked}
+        TenantKey(key_id=k.key_id, person_id=k.person_id, roles=list(k.roles), revoked=k.revoked)
         for k in tenant.keys.values()
     ]
 
 
-def policy_options_out(tenant: Tenant) -> dict[str, Any]:
+def policy_options_out(tenant: Tenant) -> PolicyOptionsOut:
     """What the bound policy declares, what the tenant set, and the values new cases get."""
     declared = getattr(load_policy(tenant.policy), "declared_options", {})
-    return {
-        "policy": tenant.policy,
-        "declared": {
-            name: {"default": o.default, "description": o.description, "rule": o.rule}
+    return PolicyOptionsOut(
+        policy=tenant.policy,
+        declared={
+            name: DeclaredOption(default=o.default, description=o.description, rule=o.rule)
             for name, o in declared.items()
         },
-        "options": tenant.policy_options,
-        "in_force": check_options(
+        options=tenant.policy_options,
+        in_force=check_options(
             declared, {k: v for k, v in tenant.policy_options.items() if k in declared}
         ),
-    }
+    )

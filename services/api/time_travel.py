@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +24,7 @@ from litestar.params import FromPath
 from services.api.audit_schemas import ReplayStep
 from services.api.auth import Principal, tenant_member
 from services.api.complaints import complaint_out
+from services.api.timestamps import in_utc
 from services.audit.heavy import Busy, HeavyWork, Lane
 from services.audit.time_travel import Row, case_rows, moments
 from services.store.codec import TenantMapper, make_mapper
@@ -76,7 +78,7 @@ def replay_parts(
             recorded_at=moment.recorded_at,
             state=complaint_out(moment.case, roles),
         )
-        steps.append(encode(step))
+        steps.append(encode(in_utc(msgspec.to_builtins(step, builtin_types=(datetime,)))))
         if len(steps) == STEPS_A_PART:
             yield (b"," if opened else b"[") + b",".join(steps)
             opened, steps = True, []

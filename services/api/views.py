@@ -6,11 +6,9 @@ has applied the tenant's seq N: read-your-writes without reading the ledger.
 
 from __future__ import annotations
 
-import base64
 import hmac
 import ipaddress
-import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -18,12 +16,23 @@ from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.params import Parameter, QueryParameter
+from msgspec import Struct
 
 from projections import case_list, deadlines, stats
 from projections.runner import ProjectionRunner
 from services.api.auth import Principal, tenant_member
 from services.api.deps import caller_tenant
-from services.api.problems import FieldError
+from services.api.paging import (
+    Cursor,
+    decode_cursor,
+    maybe_moment,
+    moment,
+    next_cursor,
+    paged,
+    text,
+    uuid,
+)
+from services.api.read_models import Dashboard, dashboard_out
 from services.api.request_context import HTTP_METRICS
 from services.audit.checkpoints import Checkpoints
 from services.bus.signing import BusSigner
@@ -40,38 +49,40 @@ AfterSeq = Annotated[
 Wait = Annotated[float, Parameter(ge=0, le=10, description="seconds to wait for after_seq")]
 
 
-# Moments a query may name: a bound beyond them is clamped to them. Every case was received
-# between 2000 and now (domain/complaint.py), so clamping changes no answer, and a bound in
-# year 1 or 9999 with an offset, which a datetime cannot convert to UTC, never reaches a query.
-EARLIEST_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST_MOMENT = datetime(9000, 1, 1, tzinfo=UTC)
+class InboxItem(Struct):
+    case_id: UUID
+    summary: str
+    status: str
+    category: str | None
+    level: int
+    rung: str | None
+    roles: list[str]  # the caller's roles the case waits on
+    since: datetime  # waiting since
+    reasons: str
+    due_at: datetime | None  # the earliest open deadline naming one of those roles
 
 
-def query_moment(name: str, value: datetime | None) -> datetime | None:
-    """A datetime from a query, with its offset, clamped to the moments a query may name."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise FieldError(name, "must be RFC 3339 with an offset, e.g. 2026-03-02T09:00:00Z")
-    try:
-        return min(max(value, EARLIEST_MOMENT), LATEST_MOMENT)
-    except OverflowError:  # year 1 or 9999 with an offset: the year says which end
-        return EARLIEST_MOMENT if value.year < 5000 else LATEST_MOMENT
+class InboxPage(Struct):
+    roles: list[str]
+    items: list[InboxItem]
+    next_cursor: str | None
 
 
-def encode_cursor(received_at: datetime, case_id: UUID) -> str:
-    raw = json.dumps([received_at.isoformat(), str(case_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode()
+class DeadlineItem(Struct):
+    case_id: UUID
+    deadline_id: str
+    kind: str
+    rule: str
+    roles: list[str]
+    started_at: datetime
+    due_at: datetime
+    state: str
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    try:
-        received_at, case_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        moment = query_moment("cursor", datetime.fromisoformat(received_at))
-        assert moment is not None
-        return moment, UUID(case_id)
-    except (ValueError, TypeError, FieldError):
-        raise FieldError("cursor", "not a cursor this API gave out") from None
+class DeadlinePage(Struct):
+    state: str
+    items: list[DeadlineItem]
+    next_cursor: str | None
 
 
 async def caught_up(
@@ -92,16 +103,21 @@ class ViewController(Controller):
         self,
         request: Req,
         views: NamedDependency[ViewReads],
+        cursor: Cursor = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
         after_seq: AfterSeq = None,
         wait: Wait = 2.0,
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[InboxPage]:
+        """Most urgent first: by due_at (none last), then since, then case_id."""
         tenant_id = request.user.tenant_id
         headers = await caught_up(views, "case_list", tenant_id, after_seq, wait)
         roles = sorted(request.user.roles)
+        after = decode_cursor(cursor, maybe_moment, moment, uuid) if cursor else None
         async with views.reading(tenant_id) as conn:
-            rows = await case_list.inbox(conn, tenant_id, roles, limit)
-        return Response({"roles": roles, "items": [dict(r) for r in rows]}, headers=headers)
+            rows = await case_list.inbox(conn, tenant_id, roles, limit, after=after)
+        following = next_cursor(rows, limit, "due_at", "since", "case_id")
+        page = InboxPage(roles, [InboxItem(**dict(r)) for r in rows], following)
+        return Response(page, headers=paged(request, headers, following))
 
     @get("/deadlines", operation_id="listDeadlines")
     async def list_deadlines(
@@ -110,15 +126,22 @@ class ViewController(Controller):
         views: NamedDependency[ViewReads],
         clock: NamedDependency[Clock],
         wanted: Annotated[Literal["open", "overdue"], QueryParameter(name="state")] = "open",
+        cursor: Cursor = None,
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 200,
         after_seq: AfterSeq = None,
         wait: Wait = 2.0,
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[DeadlinePage]:
+        """Soonest due first: by due_at, then case_id, then deadline_id."""
         tenant_id = request.user.tenant_id
         headers = await caught_up(views, "deadlines", tenant_id, after_seq, wait)
+        after = decode_cursor(cursor, moment, uuid, text) if cursor else None
         async with views.reading(tenant_id) as conn:
-            rows = await deadlines.list_deadlines(conn, tenant_id, wanted, clock.now(), limit)
-        return Response({"state": wanted, "items": [dict(r) for r in rows]}, headers=headers)
+            rows = await deadlines.list_deadlines(
+                conn, tenant_id, wanted, clock.now(), limit, after=after
+            )
+        following = next_cursor(rows, limit, "due_at", "case_id", "deadline_id")
+        page = DeadlinePage(wanted, [DeadlineItem(**dict(r)) for r in rows], following)
+        return Response(page, headers=paged(request, headers, following))
 
     @get("/stats", operation_id="dashboard")
     async def dashboard(
@@ -128,12 +151,12 @@ class ViewController(Controller):
         directory: NamedDependency[TenantDirectory],
         after_seq: AfterSeq = None,
         wait: Wait = 2.0,
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[Dashboard]:
         tenant = await caller_tenant(directory, request.user)
         headers = await caught_up(views, "stats", tenant.id, after_seq, wait)
         async with views.reading(tenant.id) as conn:
             body = await stats.dashboard(conn, tenant.id, tenant.timezone)
-        return Response(body, headers=headers)
+        return Response(dashboard_out(body), headers=headers)
 
 
 @get(
@@ -150,8 +173,9 @@ async def metrics(
     bus_signer: NamedDependency[BusSigner],
     settings: NamedDependency[Settings],
 ) -> str:
-    """Prometheus text: the API's requests and process, and how far each view, the signer
-    and the bus readers are from the ledger, per tenant."""
+    """Prometheus text: the API's requests and process, how far each view, the signer and
+    the bus readers are from the ledger, per tenant, and the work of this process's relay,
+    webhook deliveries and deadline watcher (none counted where another process runs them)."""
     may_scrape(request, settings.metrics_key)
     lines = [
         "# HELP complaints_projection_lag_events Events recorded but not yet applied.",
@@ -188,7 +212,8 @@ async def metrics(
         "# TYPE complaints_bus_rejected_messages_total counter",
         f"complaints_bus_rejected_messages_total {bus_signer.rejected}",
     ]
-    return "\n".join(lines) + "\n" + request.app.state[HTTP_METRICS].text()
+    work = request.app.state["runtime"].metrics  # the runtime's: every app over it shares it
+    return "\n".join(lines) + "\n" + request.app.state[HTTP_METRICS].text() + work.text()
 
 
 def may_scrape(request: Request, metrics_key: str | None) -> None:

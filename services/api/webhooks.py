@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 from msgspec import Meta, Struct
 
 from services.api.auth import Principal, tenant_admin
 from services.api.deps import caller_tenant
+from services.api.paging import Cursor, decode_cursor, integer, moment, next_cursor, paged, text
 from services.api.problems import FieldError
 from services.api.schemas import Role
 from services.bus.destinations import Destinations
@@ -55,6 +56,11 @@ class DeliveryOut(Struct, kw_only=True):
     error: str | None
     duration_ms: int
     at: datetime
+
+
+class DeliveryPage(Struct, kw_only=True):
+    items: list[DeliveryOut]
+    next_cursor: str | None
 
 
 class WebhookController(Controller):
@@ -103,12 +109,17 @@ class WebhookController(Controller):
         request: Req,
         webhook_id: FromPath[UUID],
         webhooks: NamedDependency[WebhookStore],
+        cursor: Cursor = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-    ) -> list[DeliveryOut]:
+    ) -> Response[DeliveryPage]:
+        """The newest first: by at, then attempt, then message_id."""
         store = webhooks
-        rows = await store.deliveries(request.user.tenant_id, webhook_id, limit)
+        after = decode_cursor(cursor, moment, integer, text) if cursor else None
+        rows = await store.deliveries(request.user.tenant_id, webhook_id, limit, after)
         if not rows and webhook_id not in {
             r["webhook_id"] for r in await store.listed(request.user.tenant_id)
         }:
             raise NotFound("webhook", webhook_id)  # not an empty list: it is not the caller's
-        return [DeliveryOut(**dict(r)) for r in rows]
+        following = next_cursor(rows, limit, "at", "attempt", "message_id")
+        page = DeliveryPage(items=[DeliveryOut(**dict(r)) for r in rows], next_cursor=following)
+        return Response(page, headers=paged(request, {}, following))

@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from services.audit.chain import LedgerRow
-from services.audit.checkpoint_keys import rfc3339
+from services.clock import rfc3339
 
 
 class NotALedgerRow(ValueError):

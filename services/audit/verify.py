@@ -18,8 +18,9 @@ from uuid import UUID
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from services.audit.chain import ZERO_HASH, ChainWalk
-from services.audit.checkpoint_keys import Checkpoint, rfc3339, signature_holds
+from services.audit.checkpoint_keys import Checkpoint, signature_holds
 from services.audit.format import NotALedgerRow, decode_line
+from services.clock import rfc3339
 
 Locate = Callable[[int], int | None]
 

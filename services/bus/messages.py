@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -18,6 +17,7 @@ import msgspec
 from domain.policies import BUILTIN
 from domain.restricted import redact, restricted_to, withheld
 from projections.changes import Envelope
+from services.clock import rfc3339
 
 CONTENT_TYPE = "application/cloudevents+json"
 # Which field of which event names the roles that must act.
@@ -99,7 +99,7 @@ def cloud_event(
         "source": f"/tenants/{event.tenant_id.hex}/complaints/{event.originator_id}",
         "type": f"complaints.case.{event.name}",
         "subject": str(event.originator_id),
-        "time": _iso(event.recorded_at),
+        "time": rfc3339(event.recorded_at),
         "datacontenttype": "application/json",
         "data": {
             "tenant": event.tenant_id.hex,
@@ -110,12 +110,12 @@ def cloud_event(
             "roles": list(roles),
             "level": data.get("to_level", case.level),
             "summary": summary,
-            "due_at": _iso(data["due_at"]) if data.get("due_at") else None,
+            "due_at": rfc3339(data["due_at"]) if data.get("due_at") else None,
             "reason": data.get("reason"),
             "rule": data.get("rule"),
             "policy": data.get("policy"),
             "by": data.get("by"),
-            "at": _iso(event.at),
+            "at": rfc3339(event.at),
             "details": {name: data.get(name) for name in DETAILS[event.name]},
             # what this role's copy leaves empty, the case's summary included
             "withheld": [
@@ -125,7 +125,3 @@ def cloud_event(
         },
     }
     return msgspec.json.encode(body)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat()

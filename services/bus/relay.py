@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -24,10 +26,13 @@ from nats.js.api import PubAck
 from projections.changes import Envelope
 from projections.follow import LedgerFollower
 from projections.tracking import lock_positions, move_positions, next_batches, unfinished
+from services import tracing
 from services.bus.case_context import case_contexts
 from services.bus.messages import CONTENT_TYPE, builtin_policy, cloud_event, routes
 from services.bus.signing import HEADER, BusSigner
 from services.bus.stream_config import STREAM, ensure_stream, message_id, subject
+from services.metrics import WorkMetrics
+from services.store.ledger import recorded_traces
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +41,7 @@ Decode = Callable[[asyncpg.Record], Envelope]
 PolicyLookup = Callable[[str], object]  # name@version -> the policy, for what it restricts
 
 BEHIND = """
-SELECT h.tenant_id FROM ledger_heads h
+SELECT h.tenant_id, h.seq - COALESCE(t.seq, 0) AS behind FROM ledger_heads h
   LEFT JOIN projection_tracking t ON t.view = $1 AND t.tenant_id = h.tenant_id
  WHERE h.seq > COALESCE(t.seq, 0)
 """
@@ -55,6 +60,7 @@ class Outgoing:
     subject: str
     msg_id: str
     body: bytes
+    traceparent: str | None = None  # the trace its event was appended in
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,7 @@ class Relay:
         sweep_seconds: float = 2.0,
         ack_timeout: float = 15.0,
         policies: PolicyLookup = builtin_policy,
+        metrics: WorkMetrics | None = None,
     ) -> None:
         self.pool = pool
         self.nc = nc
@@ -94,6 +101,7 @@ class Relay:
         self.sweep_seconds = sweep_seconds
         self.ack_timeout = ack_timeout
         self.policies = policies
+        self.metrics = metrics or WorkMetrics()
         self.failures = 0
         self._stream_ready = False
         self._follower = LedgerFollower(pool, self._behind, self._work, sweep_seconds, name="relay")
@@ -120,13 +128,18 @@ class Relay:
                 starts = {t: p[VIEW] for t, p in positions.items()}
                 batches = await next_batches(conn, starts, self.batch_size)
                 outgoing: list[Outgoing] = []
+                committed: list[datetime] = []  # routed events' commit times
                 for tenant_id, rows in batches.items():
                     events = [self.decode(r) for r in rows]
+                    committed += [e.recorded_at for e in events if routes(e)]
                     outgoing += await self._messages(conn, tenant_id, events)
                 acks = await self._publish(outgoing)
+                acked_at = time.time()
                 await move_positions(conn, batches, [VIEW])
             read = sum(len(rows) for rows in batches.values())
-            done += Relayed(read, len(acks), sum(1 for a in acks if a.duplicate))
+            relayed = Relayed(read, len(acks), sum(1 for a in acks if a.duplicate))
+            self.metrics.relayed(read, committed, relayed.messages, relayed.duplicates, acked_at)
+            done += relayed
             pending = unfinished(batches, self.batch_size)
         return done
 
@@ -137,6 +150,7 @@ class Relay:
         if not routed:
             return []
         contexts = await case_contexts(conn, self.decode, tenant_id, [e for e, _ in routed])
+        traces = await recorded_traces(conn, tenant_id, [e.seq for e, _ in routed])
         policies = {ref: self.policies(ref) for ref in {c.policy for c in contexts.values()}}
         outgoing: list[Outgoing] = []
         for event, roles in routed:
@@ -147,6 +161,7 @@ class Relay:
                     subject(tenant_id, role, event.name),
                     message_id(tenant_id, event.seq, role),
                     cloud_event(event, role, roles, case, policy),
+                    traces.get(event.seq),
                 )
                 for role in roles
             ]
@@ -157,6 +172,7 @@ class Relay:
             return []
         if not self.nc.is_connected:
             raise BusUnavailable("NATS is not connected")
+        spans = tracing.Spans()  # a publish span a message, ended by its ack
         # Pipelined in ledger order on one connection, so the stream keeps that order.
         futures = [
             await self.js.publish_async(
@@ -168,6 +184,7 @@ class Relay:
                     "Content-Type": CONTENT_TYPE,
                     # readers pass on only what carries this (services/bus/signing.py)
                     HEADER: self.signer.sign(m.subject, m.msg_id, m.body),
+                    **spans.start(f"publish {STREAM}", m.traceparent, "PRODUCER", _span(m)),
                 },
             )
             for m in outgoing
@@ -176,8 +193,10 @@ class Relay:
             results = await asyncio.wait_for(
                 asyncio.gather(*futures, return_exceptions=True), self.ack_timeout
             )
-        except TimeoutError:
+        except TimeoutError as error:
+            spans.end(error=error)
             raise BusUnavailable(f"no ack within {self.ack_timeout}s") from None
+        spans.end(results)
         failed = [r for r in results if isinstance(r, BaseException)]
         if failed:
             raise BusUnavailable(f"{len(failed)} of {len(results)} not acked: {failed[0]!r}")
@@ -200,7 +219,9 @@ class Relay:
         await self._follower.run()
 
     async def _behind(self) -> list[UUID]:
-        return [r["tenant_id"] for r in await self.pool.fetch(BEHIND, VIEW)]
+        rows = await self.pool.fetch(BEHIND, VIEW)
+        self.metrics.relay_behind.set(sum(r["behind"] for r in rows))
+        return [r["tenant_id"] for r in rows]
 
     async def _work(self, tenants: list[UUID]) -> None:
         try:
@@ -246,9 +267,21 @@ class Relay:
 
     async def _back_off(self, tenants: list[UUID], error: BaseException) -> None:
         self.failures += 1
+        self.metrics.relay_failed_rounds.labels(
+            "bus" if isinstance(error, BUS_FAILURES) else "database"
+        ).inc()
         self._stream_ready = False  # a server that lost its store needs the stream again
         pause = min(0.05 * 2**self.failures, 2.0)
         log.warning(
             "relay for %d tenants failed (%r); retrying in %.2fs", len(tenants), error, pause
         )
         await asyncio.sleep(pause)
+
+
+def _span(m: Outgoing) -> dict[str, str]:
+    return {
+        "messaging.system": "nats",
+        "messaging.operation.type": "send",
+        "messaging.destination.name": m.subject,
+        "messaging.message.id": m.msg_id,
+    }

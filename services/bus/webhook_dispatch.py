@@ -27,12 +27,14 @@ import nats.errors
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 
+from services import tracing
 from services.bus.consumers import role_consumer_config, role_subscription
 from services.bus.destinations import Destinations, ForbiddenDestination
 from services.bus.signing import BusSigner
 from services.bus.stream_config import STREAM
 from services.bus.webhooks import Webhook, WebhookStore, signed_headers
 from services.clock import Clock, SystemClock
+from services.metrics import WorkMetrics
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ BACKOFF_S = (1.0, 5.0, 30.0, 120.0, 600.0, 1800.0, 3600.0)  # pauses before atte
 FAILURES = (nats.errors.Error, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
 REFUSED, UNREACHABLE, TIMEOUT = "refused destination", "connection failed", "timeout"
 ERRORS = (REFUSED, UNREACHABLE, TIMEOUT, "http 3xx", "http 4xx", "http 5xx")
+NO_ANSWER = {REFUSED: "refused", UNREACHABLE: "unreachable", TIMEOUT: "timeout"}  # metric labels
 
 
 def consumer_name(webhook_id: UUID) -> str:
@@ -57,6 +60,7 @@ class WebhookDispatcher:
         backoff: tuple[float, ...] = BACKOFF_S,
         timeout: float = 10.0,
         destinations: Destinations | None = None,
+        metrics: WorkMetrics | None = None,
     ) -> None:
         self.store = store
         self.js = nc.jetstream()
@@ -66,6 +70,7 @@ class WebhookDispatcher:
         self.backoff = backoff
         self.timeout = timeout
         self.destinations = destinations or Destinations()
+        self.metrics = metrics or WorkMetrics()
         self._serving: dict[UUID, asyncio.Task] = {}
         self._http: httpx.AsyncClient | None = None
 
@@ -87,8 +92,9 @@ class WebhookDispatcher:
                         log.exception("webhook list could not be read; retrying")
                     await asyncio.sleep(self.refresh_seconds)
             finally:
-                for task in self._serving.values():
+                for webhook_id, task in self._serving.items():
                     task.cancel()
+                    self.metrics.webhook_pending(webhook_id, None)
                 await asyncio.gather(*self._serving.values(), return_exceptions=True)
                 self._serving.clear()
 
@@ -96,6 +102,7 @@ class WebhookDispatcher:
         hooks = {h.webhook_id: h for h in await self.store.active()}
         for webhook_id in set(self._serving) - set(hooks):
             self._serving.pop(webhook_id).cancel()
+            self.metrics.webhook_pending(webhook_id, None)
             with contextlib.suppress(*FAILURES):
                 await self.js.delete_consumer(STREAM, consumer_name(webhook_id))
         for webhook_id, hook in hooks.items():
@@ -129,10 +136,15 @@ class WebhookDispatcher:
             await msg.ack()
             return "dropped"
         attempt = msg.metadata.num_delivered
+        self.metrics.webhook_pending(hook.webhook_id, msg.metadata.num_pending)
         message_id = (msg.headers or {}).get("Nats-Msg-Id", f"seq-{msg.metadata.sequence.stream}")
         started = time.perf_counter()
-        status, error = await self._post(hook, message_id, msg.data)
-        took = int((time.perf_counter() - started) * 1000)
+        carried = (msg.headers or {}).get(tracing.TRACEPARENT)  # the relay's publish span
+        attributes = {"webhook.id": str(hook.webhook_id), "messaging.message.id": message_id}
+        with tracing.span("webhook POST", carried, "CLIENT", attributes) as trace_headers:
+            status, error = await self._post(hook, message_id, msg.data, trace_headers)
+        seconds = time.perf_counter() - started
+        took = int(seconds * 1000)
         if status is not None and 200 <= status < 300:
             outcome = "delivered"
         elif attempt > len(self.backoff):
@@ -142,6 +154,8 @@ class WebhookDispatcher:
         # Logged before the server hears the outcome: a crash in between redelivers, and the
         # log keeps the first record of that attempt.
         await self.store.log(hook, message_id, attempt, outcome, status, error, took)
+        answered = f"{status // 100}xx" if status is not None else None
+        self.metrics.delivered(outcome, answered or NO_ANSWER.get(error or "", "none"), seconds)
         if outcome == "delivered":
             await msg.ack()
         elif outcome == "gave_up":
@@ -151,7 +165,11 @@ class WebhookDispatcher:
         return outcome
 
     async def _post(
-        self, hook: Webhook, message_id: str, body: bytes
+        self,
+        hook: Webhook,
+        message_id: str,
+        body: bytes,
+        trace_headers: dict[str, str] | None = None,
     ) -> tuple[int | None, str | None]:
         assert self._http is not None
         timestamp = int(self.clock.now().timestamp())
@@ -162,7 +180,7 @@ class WebhookDispatcher:
             response = await self._http.post(
                 pinned.url,
                 content=body,
-                headers={**headers, "host": pinned.host_header},
+                headers={**headers, **(trace_headers or {}), "host": pinned.host_header},
                 extensions={"sni_hostname": pinned.server_name},
             )
         except ForbiddenDestination as refused:

@@ -105,17 +105,26 @@ class WebhookStore:
         return status != "UPDATE 0"
 
     async def deliveries(
-        self, tenant_id: UUID, webhook_id: UUID, limit: int
+        self,
+        tenant_id: UUID,
+        webhook_id: UUID,
+        limit: int,
+        after: tuple[datetime, int, str] | None = None,
     ) -> list[asyncpg.Record]:
+        """The newest first: by at, attempt, then message_id, all descending; ``after`` the
+        (at, attempt, message_id) of the last row of the page before."""
+        condition = ""
+        args: list[object] = [tenant_id, webhook_id, limit]
+        if after is not None:
+            condition = " AND (at, attempt, message_id) < ($4, $5, $6)"
+            args += after
         async with self.pool.acquire() as conn, conn.transaction(readonly=True):
             await set_tenant(conn, tenant_id)
             return await conn.fetch(
                 "SELECT message_id, attempt, outcome, http_status, error, duration_ms, at"
-                "  FROM webhook_deliveries WHERE tenant_id = $1 AND webhook_id = $2"
-                " ORDER BY at DESC, attempt DESC LIMIT $3",
-                tenant_id,
-                webhook_id,
-                limit,
+                f"  FROM webhook_deliveries WHERE tenant_id = $1 AND webhook_id = $2{condition}"
+                " ORDER BY at DESC, attempt DESC, message_id DESC LIMIT $3",
+                *args,
             )
 
     async def log(

@@ -11,9 +11,11 @@ import logging
 import signal
 from typing import Any
 
-from services.cli.errors import FAILED, OK
+from services import tracing
+from services.cli.errors import FAILED, OK, OperatorError
 from services.cli.session import open_runtime
 from services.engines import READER, RELAY, EngineUrls
+from services.metrics import serve_metrics
 from services.settings import Settings
 from services.workers.start import start_workers
 
@@ -39,7 +41,24 @@ async def run_worker(args: argparse.Namespace, settings: Settings, urls: EngineU
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # only a worker that runs the relay logs in as the bus user that may publish
     bus_user = RELAY if args.relay else READER
+    tracing.install(settings.tracing_endpoint)  # off unless set: then publishes and posts join
     runtime = await open_runtime(settings, urls, bus=True, bus_user=bus_user, runs_workers=True)
+    scrapes = None
+    if settings.worker_metrics_port is not None:
+        runtime.metrics.count_process()  # no API registry here to count the process
+        try:
+            scrapes = serve_metrics(
+                runtime.metrics.registry,
+                settings.host,
+                settings.worker_metrics_port,
+                settings.metrics_key,
+            )
+        except OSError as error:
+            await runtime.close()
+            raise OperatorError(
+                f"COMPLAINTS_WORKER_METRICS_PORT {settings.worker_metrics_port}: {error.strerror}"
+            ) from None
+        print(f"metrics on http://{settings.host}:{settings.worker_metrics_port}/", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -58,10 +77,14 @@ async def run_worker(args: argparse.Namespace, settings: Settings, urls: EngineU
     try:
         done, _ = await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
     finally:
+        if scrapes is not None:
+            await asyncio.to_thread(scrapes.shutdown)
+            scrapes.server_close()
         for task in [stopping, *tasks]:
             task.cancel()
         await asyncio.gather(stopping, *tasks, return_exceptions=True)
         await runtime.close()
+        tracing.uninstall()  # the spans still buffered go out
     # A worker that stopped on its own is a fault: exit non-zero so a supervisor restarts us.
     failed = [t for t in done if t is not stopping]
     for task in failed:

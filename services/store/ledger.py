@@ -18,6 +18,8 @@ from uuid import UUID
 import asyncpg
 from eventsourcing.persistence import StoredEvent
 
+from services import tracing
+
 log = logging.getLogger(__name__)
 
 # The API's statements on the ledger are functions (migration 041) that name their tenant for
@@ -30,6 +32,8 @@ APPEND_ANSWERED = (
 ORIGINATOR_EVENTS = "SELECT * FROM ledger_originator_events($1, $2, $3, $4)"
 REMEMBER = "SELECT idempotency_remember($1, $2, $3, $4, $5, $6)"
 RECALL = "SELECT * FROM idempotency_recall($1, $2, $3)"
+TRACE = "SELECT ledger_trace($1, $2, $3)"
+TRACES = "SELECT seq, traceparent FROM event_traces WHERE tenant_id = $1 AND seq = ANY($2)"
 
 
 class Conflict(Exception):
@@ -146,6 +150,34 @@ class Announcer:
         await self._send()
 
 
+async def record_trace(conn: asyncpg.Connection, tenant_id: UUID, seqs: list[int]) -> None:
+    """With tracing on, keep the current trace with the appended seqs, for the relay to carry
+    on (migration 044); off, or outside a trace, nothing. Before the wake-up, so a woken relay
+    finds it; a failure costs the link between traces, never the append."""
+    traceparent = tracing.current_traceparent()
+    if traceparent is None or not seqs:
+        return
+    try:
+        if conn.is_in_transaction():  # a savepoint: a failure must not abort the unit of work
+            async with conn.transaction():
+                await conn.execute(TRACE, tenant_id, seqs, traceparent)
+        else:
+            await conn.execute(TRACE, tenant_id, seqs, traceparent)
+    except (asyncpg.PostgresError, OSError):
+        log.warning("could not record the trace of appends for %s", tenant_id, exc_info=True)
+
+
+async def recorded_traces(
+    conn: asyncpg.Connection, tenant_id: UUID, seqs: list[int]
+) -> dict[int, str]:
+    """seq -> the trace it was appended in, for those of ``seqs`` that have one; nothing at
+    all, and no query, while tracing is off."""
+    if not tracing.enabled() or not seqs:
+        return {}
+    rows = await conn.fetch(TRACES, tenant_id, seqs)
+    return {r["seq"]: r["traceparent"] for r in rows}
+
+
 class UnitOfWork:
     """One transaction: appends and the idempotency record commit together or not at all."""
 
@@ -161,7 +193,9 @@ class UnitOfWork:
             rows = await self.conn.fetch(APPEND, tenant_id, *columns(events))
         except asyncpg.UniqueViolationError as error:
             raise Conflict(str(error)) from None
-        return sorted(r["seq"] for r in rows)
+        seqs = sorted(r["seq"] for r in rows)
+        await record_trace(self.conn, tenant_id, seqs)
+        return seqs
 
     async def remember(
         self,
@@ -218,8 +252,10 @@ class Ledger:
                 if error.table_name == "idempotency_keys":
                     raise
                 raise Conflict(str(error)) from None
+            seqs = sorted(r["seq"] for r in rows)
+            await record_trace(conn, tenant_id, seqs)
             await self._announce(conn, {tenant_id})
-        return sorted(r["seq"] for r in rows)
+        return seqs
 
     async def originator_events(
         self,

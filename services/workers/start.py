@@ -31,6 +31,7 @@ def relay_for(runtime: Runtime, batch_size: int = 500) -> Relay:
         replicas=runtime.settings.stream_replicas,
         policies=load_policy,  # plug-in policies too: their restricted fields, their texts
         batch_size=batch_size,
+        metrics=runtime.metrics,
     )
 
 
@@ -41,6 +42,7 @@ def watcher_for(runtime: Runtime) -> DeadlineWatcher:
         runtime.directory,
         runtime.clock,
         shards=runtime.settings.watcher_shards,
+        metrics=runtime.metrics,
     )
 
 
@@ -51,6 +53,7 @@ def dispatcher_for(runtime: Runtime) -> WebhookDispatcher:
         runtime.bus_signer,
         runtime.clock,
         destinations=Destinations(runtime.settings.webhook_allowed_networks),
+        metrics=runtime.metrics,
     )
 
 

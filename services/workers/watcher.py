@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import datetime
 from uuid import UUID
 
@@ -28,6 +29,7 @@ from domain.errors import DomainError
 from services.clock import Clock
 from services.handlers.cases import Cases
 from services.handlers.directory import TenantDirectory
+from services.metrics import WorkMetrics
 from services.store.ledger import Conflict
 from services.store.repository import NotFound
 
@@ -47,6 +49,7 @@ class DeadlineWatcher:
         shards: int = 1,
         interval: float = 1.0,
         batch_size: int = 200,
+        metrics: WorkMetrics | None = None,
     ) -> None:
         self.pool = pool
         self.cases = cases
@@ -56,6 +59,7 @@ class DeadlineWatcher:
         self.shards = shards
         self.interval = interval
         self.batch_size = batch_size
+        self.metrics = metrics or WorkMetrics()
         self.held: set[int] = set()
         self._lock_conn: asyncpg.Connection | None = None
         self._gave_up: set[tuple[UUID, UUID, str, datetime]] = set()
@@ -66,6 +70,7 @@ class DeadlineWatcher:
         """Hold what shards it can and work them, every ``interval``, until cancelled."""
         try:
             while True:
+                started = time.perf_counter()
                 try:
                     await self.claim()
                     if self.held:
@@ -73,6 +78,7 @@ class DeadlineWatcher:
                 except DB_FAILURES:
                     log.exception("deadline watcher lost the database; standing by")
                     await self._let_go()
+                self.metrics.watcher_tick.observe(time.perf_counter() - started)
                 await asyncio.sleep(self.interval)
         finally:
             await self._let_go()
@@ -92,6 +98,7 @@ class DeadlineWatcher:
         for shard in won:
             log.info("deadline watcher now active for shard %d of %d", shard, self.shards)
         self.held |= set(won)
+        self.metrics.watching(len(self.held))
         if not self.held:
             # Standing by costs no connection: give it back until the next try.
             await self._let_go()
@@ -100,6 +107,7 @@ class DeadlineWatcher:
     async def _let_go(self) -> None:
         conn, self._lock_conn = self._lock_conn, None
         self.held = set()
+        self.metrics.watching(0)
         if conn is None:
             return
         # The pool does not reset sessions (services/runtime.py): give the locks up here. A
@@ -123,15 +131,21 @@ class DeadlineWatcher:
             sorted(shards),
             self.batch_size,
         )
+        self.metrics.watcher_sweeps.inc()
         missed = 0
         for row in rows:
             try:
-                missed += await self.miss(row["tenant_id"], row["case_id"], row["deadline_id"], now)
+                done = await self.miss(row["tenant_id"], row["case_id"], row["deadline_id"], now)
             except DB_FAILURES:
+                self.metrics.watcher_overdue.labels("failed").inc()
                 raise
             except Exception:
                 # One case that cannot be loaded must not stop every other tenant's clocks.
                 log.exception("deadline %s of case %s failed", row["deadline_id"], row["case_id"])
+                self.metrics.watcher_overdue.labels("failed").inc()
+                continue
+            self.metrics.watcher_overdue.labels("missed" if done else "skipped").inc()
+            missed += done
         return missed
 
     async def miss(self, tenant_id: UUID, case_id: UUID, deadline_id: str, now: datetime) -> bool:

@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+# the pages' parser, shared with the API's problem documents
+from services.api.languages import best_language as best_language
+
 LANGUAGES = ("zh-CN", "en")
 DEFAULT_LANGUAGE = "zh-CN"
 
@@ -557,14 +560,3 @@ def translate(lang: str, key: str, **params: object) -> str:
     """The key's text in ``lang`` with ``{name}`` filled; the key itself if unknown."""
     text = MESSAGES.get(lang, MESSAGES["en"]).get(key, key)
     return PLACEHOLDER.sub(lambda m: str(params.get(m.group(1), m.group(0))), text)
-
-
-def best_language(accept_language: str) -> str:
-    """The first of the browser's languages the console speaks; Chinese if none."""
-    for part in accept_language.split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag.startswith("zh"):
-            return "zh-CN"
-        if tag.startswith("en"):
-            return "en"
-    return DEFAULT_LANGUAGE

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +15,7 @@ import pytest
 
 from services.api.complaints import complaint_out
 from services.api.time_travel import replay_parts
+from services.api.timestamps import in_utc
 from services.audit.export import ndjson_lines
 from services.audit.heavy import HeavyWork, Lane
 from services.audit.time_travel import case_rows
@@ -112,7 +114,12 @@ async def test_each_replay_step_equals_the_cases_first_events_replayed(
 
 
 def state_json(case: Any) -> dict[str, Any]:
-    return json.loads(msgspec.json.encode(complaint_out(case)))
+    # as every answer writes a moment (docs/api.md, "Time")
+    return json.loads(
+        msgspec.json.encode(
+            in_utc(msgspec.to_builtins(complaint_out(case), builtin_types=(datetime,)))
+        )
+    )
 
 
 async def test_a_replay_answers_the_same_bytes_in_a_process_a_thread_or_on_the_loop(

@@ -74,7 +74,7 @@ def test_a_message_is_a_cloudevent_with_the_case_as_it_stood() -> None:
     assert body["id"] == f"{event.tenant_id.hex}:7:security"
     data = body["data"]
     assert (data["level"], data["summary"], data["rule"]) == (2, "late", "H11")
-    assert data["due_at"] == "2026-03-09T15:59:59+00:00"
+    assert data["due_at"] == "2026-03-09T15:59:59.000000Z"  # the answers' one form
 
 
 def test_the_level_and_summary_are_those_recorded_before_the_event() -> None:

@@ -102,7 +102,7 @@ async def test_a_webhook_gets_each_notification_signed_and_retried_until_taken(
     log_url = f"/v1/webhooks/{hook['webhook_id']}/deliveries"
     async with asyncio.timeout(5):
         while True:
-            log = (await client.get(log_url, headers=hospital.admin)).json()
+            log = (await client.get(log_url, headers=hospital.admin)).json()["items"]
             attempts = sorted(
                 (d["attempt"], d["outcome"], d["http_status"])
                 for d in log

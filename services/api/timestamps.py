@@ -1,0 +1,37 @@
+"""Every moment an answer carries in one form (docs/api.md, "Time")."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from litestar import Response
+from litestar.serialization import get_serializer
+
+from services.clock import rfc3339
+
+
+def utc_timestamps(response: Response) -> Response:
+    """Every datetime an answer carries, in one form (docs/api.md, "Time"): RFC 3339 in UTC
+    with all six fraction digits and ``Z``, so texts sort as the moments do and a
+    ``recorded_at`` sent back as ``as_of`` names that very moment. msgspec writes datetimes
+    itself and never asks Litestar's ``type_encoders``, so the content is put in that form
+    here, before it is encoded; bytes already encoded pass as they are."""
+    if isinstance(response.content, dict | list | tuple | msgspec.Struct):
+        plain = msgspec.to_builtins(
+            response.content, builtin_types=(datetime,), enc_hook=get_serializer()
+        )
+        response.content = in_utc(plain)
+    return response
+
+
+def in_utc(value: Any) -> Any:
+    if isinstance(value, datetime):
+        # a naive datetime is the store's UTC (timestamptz) without its zone
+        return rfc3339(value if value.tzinfo else value.replace(tzinfo=UTC))
+    if isinstance(value, dict):
+        return {key: in_utc(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [in_utc(item) for item in value]
+    return value
