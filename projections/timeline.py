@@ -14,6 +14,7 @@ from uuid import UUID
 
 import asyncpg
 
+from domain.words import word
 from projections.changes import Change, Envelope, Upsert, View
 
 TABLES = ("case_timeline",)
@@ -56,8 +57,9 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "LinkedToGroup": ("{by} linked it to a group complaint", "{by} 关联至群体投诉"),
     "SatisfactionRecorded": ("satisfaction {score} at {stage}", "{stage} 满意度 {score}"),
     "DeadlineStarted": (
-        "deadline {kind} due {due_at:%Y-%m-%d %H:%M} ({rule})",
-        "时限 {kind} 截止于 {due_at:%Y-%m-%d %H:%M}（{rule}）",
+        # UTC: a view row is written once for every reader, whatever their time zone
+        "deadline {kind} due {due_at:%Y-%m-%d %H:%M} UTC ({rule})",
+        "时限 {kind} 截止于 {due_at:%Y-%m-%d %H:%M} UTC（{rule}）",
     ),
     "DeadlineMet": ("deadline {deadline_id} met", "时限 {deadline_id} 已按时完成"),
     "DeadlineMissed": ("deadline {deadline_id} missed", "时限 {deadline_id} 已超时"),
@@ -100,11 +102,36 @@ def _fields(name: str, texts: tuple[str, str]) -> frozenset[str]:
     return _FIELDS[name]
 
 
+# fields whose value is a policy's code, and the kinds of word (domain/words.py) it may be
+CODED = {
+    "channel": ("channel",),
+    "category": ("category",),
+    "rung": ("rung",),
+    "slot": ("slot",),
+    "stage": ("stage",),
+    "flag": ("flag",),
+    "kind": ("incident", "deadline"),
+}
+
+
+def in_chinese(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The event's codes as the Chinese text names them: 通过电话, not 通过phone."""
+    coded = {field: data[field] for field in CODED.keys() & data.keys()}
+    if not coded and "roles" not in data:
+        return data
+    words = dict(data)
+    for field, code in coded.items():
+        found = (word(kind, code, 1) for kind in CODED[field])
+        words[field] = next((w for w in found if w != str(code)), str(code))
+    return words
+
+
 def render(name: str, data: Mapping[str, Any]) -> tuple[str, str]:
     en, zh = TEXTS.get(name, ("{by}: " + name, "{by}：" + name))
     fields = _fields(name, (en, zh))
     if fields <= data.keys() and fields.isdisjoint(DERIVED):
-        return en.format_map(data), zh.format_map(data)  # the event has all they name
+        # the event has all they name
+        return en.format_map(data), zh.format_map(in_chinese(data))
     return render_with_defaults(en, zh, data)
 
 
@@ -114,11 +141,13 @@ def render_with_defaults(en: str, zh: str, data: Mapping[str, Any]) -> tuple[str
     if "accepted" in data:
         values["accepted_en"] = "accepted" if data["accepted"] else "did not accept"
         values["accepted_zh"] = "接受" if data["accepted"] else "不接受"
-    if "roles" in data:
-        values["roles"] = ", ".join(data["roles"])
     if "amount_fen" in data:
         values["amount_yuan"] = f"{data['amount_fen'] / 100:g}"
-    return en.format_map(values), zh.format_map(values)
+    chinese = _Lenient(in_chinese(values))
+    if "roles" in data:
+        values["roles"] = ", ".join(data["roles"])
+        chinese["roles"] = "、".join(word("role", role, 1) for role in data["roles"])
+    return en.format_map(values), zh.format_map(chinese)
 
 
 def project(e: Envelope) -> list[Change]:

@@ -33,3 +33,21 @@ def test_every_text_renders_the_same_with_or_without_the_defaults() -> None:
         assert render(name, partial) == render_with_defaults(en, zh, partial), name
     unknown = render("SomethingNew", {"by": "x"})
     assert unknown == ("x: SomethingNew", "x：SomethingNew")
+
+
+def test_the_chinese_timeline_names_the_policys_codes_in_chinese_words() -> None:
+    filed = render("Filed", {"by": "nurse.wang", "channel": "phone"})
+    assert filed == ("nurse.wang received the complaint by phone", "nurse.wang 通过电话受理投诉")
+    incident = render("IncidentReported", {"by": "nurse.wang", "kind": "insult"})
+    assert incident[1] == "nurse.wang 报告突发事件：辱骂医务人员"
+    notified = render("RolesNotified", {"roles": ["department_head", "head_nurse"], "rule": "H4"})
+    assert notified == ("department_head, head_nurse notified (H4)", "已通知 科主任、护士长（H4）")
+    started = render(
+        "DeadlineStarted", {"kind": "evidence_preservation", "due_at": AT, "rule": "H11"}
+    )
+    assert started[1] == "时限 证据保全 截止于 2026-03-02 09:30 UTC（H11）"
+
+
+def test_a_code_no_policy_words_shows_as_written_in_both_languages() -> None:
+    text = render("Escalated", {"by": "x", "rung": "board_of_trustees", "rule": "P1"})
+    assert text == ("x escalated it to board_of_trustees (P1)", "x 上报至 board_of_trustees（P1）")

@@ -1,0 +1,123 @@
+"""The built-in policies' own words in English and simplified Chinese: statuses, channels,
+roles, rungs, categories, deadline kinds, slots, incidents, stages and flags, keyed
+``<kind>.<code>``. The console shows them and the timeline writes them; a plug-in policy's
+codes that are not here show as written."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# key -> (English, 简体中文)
+POLICY_WORDS: Mapping[str, tuple[str, str]] = {
+    # case status
+    "status.open": ("Open", "处理中"),
+    "status.resolved": ("Resolved", "已处理"),
+    "status.closed": ("Closed", "已结案"),
+    # channels
+    "channel.phone": ("Phone", "电话"),
+    "channel.visit": ("Visit", "来访"),
+    "channel.letter": ("Letter", "信函"),
+    "channel.email": ("Email", "电子邮件"),
+    "channel.web": ("Web", "网站"),
+    "channel.hotline": ("Hotline", "热线"),
+    "channel.wechat": ("WeChat", "微信"),
+    "channel.in_person": ("In person", "当面"),
+    # the built-in policies' roles
+    "role.admin": ("Administrator", "管理员"),
+    "role.auditor": ("Auditor", "审计员"),
+    "role.clinician": ("Clinician", "医生"),
+    "role.nurse": ("Nurse", "护士"),
+    "role.department_head": ("Department head", "科主任"),
+    "role.head_nurse": ("Head nurse", "护士长"),
+    "role.medical_affairs": ("Medical affairs", "医务处"),
+    "role.vice_president": ("Vice-president", "分管副院长"),
+    "role.spokesperson": ("Spokesperson", "指定专人"),
+    "role.lawyer": ("Lawyer", "律师"),
+    "role.security": ("Security", "保卫科"),
+    "role.lobby_manager": ("Lobby manager", "大堂经理"),
+    "role.branch_head": ("Branch head", "网点负责人"),
+    "role.security_guard": ("Security guard", "安保人员"),
+    "role.general_department": ("General department", "综合部"),
+    "role.service_quality_leader": ("Service quality lead", "服务质量负责人"),
+    "role.president": ("President", "行长"),
+    "role.complaint_contact": ("Complaint contact", "投诉联络人"),
+    "role.handler": ("Handler", "经办人"),
+    "role.administration": ("Administration", "行政部"),
+    "role.department_staff": ("Department staff", "部门员工"),
+    "role.campus_supervisor": ("Campus supervisor", "校区主管"),
+    "role.general_manager": ("General manager", "总经理"),
+    "role.regional_manager": ("Regional manager", "区域经理"),
+    "role.market_department": ("Market department", "市场部"),
+    "role.campus_reception": ("Campus reception", "校区前台"),
+    "role.coordinator": ("Coordinator", "协调人"),
+    # rungs of the built-in ladders
+    "rung.department": ("Department", "科室"),
+    "rung.medical_affairs": ("Medical affairs", "医务处"),
+    "rung.vice_president": ("Vice-president", "分管副院长"),
+    "rung.medical_appraisal": ("Medical appraisal", "医疗鉴定"),
+    "rung.court": ("Court", "法院"),
+    "rung.health_authority": ("Health authority", "卫生行政部门"),
+    "rung.intake": ("Intake", "受理"),
+    "rung.on_the_spot": ("On the spot", "现场处置"),
+    "rung.business_disrupted": ("Business disrupted", "影响营业"),
+    "rung.serious_agitation": ("Serious agitation", "严重过激"),
+    "rung.campus_reception": ("Campus reception", "校区前台"),
+    "rung.campus_supervisor": ("Campus supervisor", "校区主管"),
+    "rung.regional_manager": ("Regional manager", "区域经理"),
+    "rung.administration": ("Administration", "行政部"),
+    "rung.general_manager": ("General manager", "总经理"),
+    # categories of the built-in policies
+    "category.medical_dispute": ("Medical dispute", "医疗纠纷"),
+    "category.service_complaint": ("Service complaint", "服务投诉"),
+    "category.ordinary": ("Ordinary", "一般投诉"),
+    "category.mild_agitation": ("Mild agitation", "轻度过激"),
+    "category.business_disruption": ("Business disruption", "影响营业"),
+    "category.group": ("Group complaint", "群体投诉"),
+    "category.serious_agitation": ("Serious agitation", "严重过激"),
+    "category.suggestion": ("Suggestion", "建议"),
+    "category.problem": ("Problem", "问题"),
+    "category.malicious": ("Malicious", "恶意投诉"),
+    # deadline kinds, slots, incidents, stages and flags of the built-in policies
+    "deadline.appraisal_records": ("Records for the appraisal", "鉴定材料"),
+    "deadline.evidence_preservation": ("Evidence kept", "证据保全"),
+    "deadline.department_report": ("Department report", "部门报告"),
+    "deadline.admin_review": ("Administration review", "行政审核"),
+    "deadline.final_plan": ("Final plan", "最终方案"),
+    "deadline.execution": ("Carried out", "方案执行"),
+    "deadline.final_resolution": ("Final resolution", "最终处理"),
+    "deadline.result_report": ("Result report", "结果报告"),
+    "deadline.receipt_form": ("Receipt form", "受理单"),
+    "deadline.forward": ("Forwarding", "转交"),
+    "deadline.proposal": ("Proposal", "处理方案"),
+    "deadline.opinion": ("Opinion", "处理意见"),
+    "deadline.receipt": ("Receipt", "受理"),
+    "deadline.handling": ("Handling", "办理"),
+    "deadline.leader_on_scene": ("A leader on the scene", "负责人到场"),
+    "deadline.leaders_on_scene": ("Leaders on the scene", "领导到场"),
+    "deadline.police_call": ("Police called", "报警"),
+    "deadline.originating_bank_report": ("Report to the originating bank", "报告开户行"),
+    "deadline.regulator_decision": ("Regulator's time limit", "监管时限"),
+    "slot.handler": ("Handler", "经办人"),
+    "slot.appraisal_attendee": ("Appraisal attendee", "鉴定会出席人"),
+    "slot.court_representative": ("Court representative", "出庭代表"),
+    "slot.lawyer": ("Lawyer", "律师"),
+    "slot.mediator": ("Mediator", "调解人"),
+    "slot.department": ("Department", "部门"),
+    "slot.responsible": ("Responsible", "责任人"),
+    "slot.superior": ("Superior", "上级"),
+    "incident.disorder": ("Making trouble", "无理取闹"),
+    "incident.record_seizure": ("Seizing medical records", "抢夺病历资料"),
+    "incident.assault": ("Assault on staff", "殴打医务人员"),
+    "incident.insult": ("Insulting staff", "辱骂医务人员"),
+    "incident.disruption": ("Disrupting the work", "扰乱工作秩序"),
+    "incident.other": ("Other", "其他"),
+    "stage.follow-up": ("Follow-up", "回访"),
+    "stage.closure": ("Closure", "结案"),
+    "flag.police_alert": ("Police alerted", "已报警"),
+}
+
+
+def word(kind: str, code: object, language: int) -> str:
+    """The code's word in English (0) or Chinese (1); the code itself where none is known."""
+    words = POLICY_WORDS.get(f"{kind}.{code}")
+    return str(code) if words is None else words[language]
