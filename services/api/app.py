@@ -16,6 +16,7 @@ from services.api.actions import case_actions
 from services.api.audit import AuditController, auditors_read_only, checkpoint_public_key
 from services.api.auth import ApiKeyAuth
 from services.api.case_commands import command_routes
+from services.api.case_studies import CaseStudyController
 from services.api.complaints import ComplaintController
 from services.api.console import console
 from services.api.deps import service_dependencies
@@ -62,6 +63,7 @@ def create_app(runtime: Runtime) -> Litestar:
             metrics,
             TenantController,
             ComplaintController,
+            CaseStudyController,
             GroupController,
             ViewController,
             *command_routes(),

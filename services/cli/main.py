@@ -1,5 +1,6 @@
 """The ``complaints`` command: serve, migrate, tenant create, key create, data-key rotate,
-projections rebuild, worker, policies docs, audit (export, verify, what-if, checkpoint).
+projections rebuild, worker, case-study, policies docs, audit (export, verify, what-if,
+checkpoint).
 
 Exit codes: 0 done, 1 a check found a problem, 2 an operator error, 130 interrupted
 (services/cli/errors.py)."""
@@ -21,6 +22,7 @@ import uvicorn
 
 from domain.errors import DomainError
 from services.api.app import create_app
+from services.cli import case_studies as cli_case_studies
 from services.cli import keys as cli_keys
 from services.cli import projections as cli_projections
 from services.cli import tenants as cli_tenants
@@ -120,6 +122,7 @@ def parser() -> argparse.ArgumentParser:
     cli_projections.register(commands)
     cli_keys.register(commands)
     cli_worker.register(commands)
+    cli_case_studies.register(commands)
 
     policies = commands.add_parser("policies", help="the built-in policies' documentation")
     policies_sub = policies.add_subparsers(

@@ -3,7 +3,7 @@
 deadlines and the regulator option), ``policy`` the :class:`BankPolicy` that decides each
 command by them, and ``case_studies`` the anonymised export of closed cases (B14)."""
 
-from domain.policies.bank.case_studies import REDACTED, case_study
+from domain.policies.bank.case_studies import REDACTED, NoCaseStudies, case_study, may_export
 from domain.policies.bank.policy import BankPolicy, agitated
 from domain.policies.bank.procedure import (
     AT_ONCE_HOURS,
@@ -25,6 +25,8 @@ __all__ = [
     "REGULATOR_CLOCK",
     "REGULATOR_DECISION",
     "BankPolicy",
+    "NoCaseStudies",
     "agitated",
     "case_study",
+    "may_export",
 ]

@@ -62,6 +62,7 @@ from domain.policies.bank.procedure import (
     RESTRICTED_READERS,
     ROLES,
     TOP,
+    TRAINERS,
 )
 from domain.policies.base import BasePolicy, cancel_deadlines
 from domain.policy import (
@@ -98,6 +99,7 @@ class BankPolicy(BasePolicy):
     documented_deadlines = DOCUMENTED_DEADLINES
     declared_options = DECLARED_OPTIONS
     deadline_met_by = DEADLINE_MET_BY
+    case_study_roles = TRAINERS  # B14: who may export a closed case for training
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)

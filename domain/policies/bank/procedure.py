@@ -17,6 +17,9 @@ GROUP_LEADERS = ("president", "vice_president")
 # B9: security and leadership only; the general department coordinates but does not see them.
 RESTRICTED_READERS = frozenset({"security_guard", *LEADERS})
 HANDLER_SLOTS = ("A", "B")
+# B14: 支行各营业机构 train their staff on case analysis; the leaders and the general
+# department (which coordinates complaints) run it bank-wide, a branch head for the branch.
+TRAINERS = frozenset({"branch_head", "general_department", *LEADERS})
 # B6: 当事人、网点负责人以及分管领导.
 ACCOUNTABLE = ("handler", "branch_head", "service_quality_leader")
 # B11: the mediator is recorded as a contact of kind MEDIATOR; where none can be had (应尽量),

@@ -17,9 +17,11 @@ from bank_support import (
 )
 
 from domain import commands as c
+from domain.commands import SYSTEM
 from domain.complaint import Complaint
-from domain.errors import InvalidTransition
-from domain.policies.bank import case_study
+from domain.errors import InvalidTransition, Refused
+from domain.policies.bank import BankPolicy, case_study, may_export
+from domain.policies.bank.case_studies import redact_text
 
 pytestmark = pytest.mark.domain
 
@@ -83,3 +85,87 @@ def test_B14_case_study_keeps_what_training_needs() -> None:
 def test_B14_only_a_closed_case_becomes_a_case_study() -> None:
     with pytest.raises(InvalidTransition):
         case_study(file())
+
+
+MOBILE = "139 1234 5678"
+LANDLINE = "0857-7621234"
+ID_NUMBER = "52242519850312345X"
+CARD = "6222 0212 3456 7890 123"
+EMAIL = "zhang.wei@example.cn"
+SYSTEM_FILER = c.Actor(SYSTEM.person, frozenset({"lobby_manager"}))
+DIRECTORY = {"head.wang": "王行长", "handler.liu": "刘经理", "lobby.li": "李大堂"}
+
+
+def closed_case_with_personal_text() -> Complaint:
+    case = file(
+        summary=(
+            f"customer called from {LANDLINE} and {MOBILE}, ID {ID_NUMBER}, "
+            f"card {CARD} swallowed; reply to {EMAIL}; 李大堂 took it"
+        ),
+        complainant={"name": NAME, "contact": "13800001111"},
+    )
+    with_handlers(case)
+    mediated(case)
+    offer = c.ProposeResolution(f"王行长 refunds card 6222021234567890 to {NAME}", 500)
+    run(case, offer, BRANCH_HEAD)
+    run(case, c.Resolve(f"刘经理 called +86 13800001111 and mailed {EMAIL}"), BRANCH_HEAD)
+    run(case, c.Close("accepted"), BRANCH_HEAD, later(hours=1))
+    drain(case)
+    return case
+
+
+def test_B14_case_study_redacts_numbers_and_emails_by_kind() -> None:
+    study = case_study(closed_case_with_personal_text(), DIRECTORY)
+    text = repr(study)
+    for secret in (MOBILE, LANDLINE, ID_NUMBER, CARD, EMAIL, "6222021234567890", "13800001111"):
+        assert secret not in text
+    assert study["summary"] == (
+        "customer called from [phone] and [phone], ID [id-number], "
+        "card [card] swallowed; reply to [email]; [staff] took it"
+    )
+    assert study["proposals"][0]["text"] == "[staff] refunds card [card] to [redacted]"
+    assert study["resolution"] == "[staff] called [phone] and mailed [email]"
+
+
+def test_B14_case_study_redacts_the_staff_the_case_names_by_id_and_directory_name() -> None:
+    study = case_study(closed_case_with_personal_text(), DIRECTORY)
+    text = repr(study)
+    for person in ("head.wang", "handler.liu", "lobby.li", *DIRECTORY.values()):
+        assert person not in text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("13912345678", "[phone]"),
+        ("+86-139-1234-5678", "[phone]"),
+        ("(010)12345678", "[phone]"),
+        ("010 12345678", "[phone]"),
+        ("110105199001011234", "[id-number]"),
+        ("11010519900101123x", "[id-number]"),
+        ("6222021234567890", "[card]"),
+        ("6222-0212-3456-7890-123", "[card]"),
+        ("a.b+c@mail.example.com", "[email]"),
+        ("refund 3000 yuan on 2024-09-27", "refund 3000 yuan on 2024-09-27"),
+        ("case 12345", "case 12345"),
+    ],
+)
+def test_B14_patterns_catch_each_kind_and_leave_other_numbers(text: str, expected: str) -> None:
+    assert redact_text(text, {}) == expected
+
+
+def test_B14_case_study_is_for_those_who_train_staff() -> None:
+    trainers = BankPolicy().case_study_roles
+    assert {"general_department", "service_quality_leader", "president"} <= trainers
+    may_export(("lobby_manager", "general_department"), trainers)
+    with pytest.raises(Refused) as refused:
+        may_export(("lobby_manager", "security_guard"), trainers)
+    assert refused.value.rule == "B14"
+
+
+def test_B14_the_deadline_watcher_is_no_person_to_redact() -> None:
+    case = file(summary="the system swallowed the card", by=SYSTEM_FILER)
+    with_handlers(case)
+    run(case, c.Resolve("card returned"), BRANCH_HEAD)
+    run(case, c.Close("accepted"), BRANCH_HEAD, later(hours=1))
+    assert case_study(case)["summary"] == "the system swallowed the card"
