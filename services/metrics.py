@@ -192,9 +192,9 @@ class WorkMetrics:
 
 
 def scrape_refusal(authorization: str, client_host: str, metrics_key: str | None) -> str | None:
-    """The API's rule for ``/metrics`` (services/api/views.py ``may_scrape``): with a key,
-    the scrape sends it as a Bearer token; without one, only this host may scrape. None when
-    allowed, else the HTTP status to answer."""
+    """Who may scrape, the API's ``/metrics`` and a worker's alike: with a key, the scrape
+    sends it as a Bearer token; without one, only this host may scrape (lag per tenant is for
+    operators only). None when allowed, else the HTTP status to answer."""
     if metrics_key is not None:
         sent = authorization.removeprefix("Bearer ").strip()
         matches = hmac.compare_digest(sent.encode(), metrics_key.encode())
@@ -202,7 +202,7 @@ def scrape_refusal(authorization: str, client_host: str, metrics_key: str | None
     try:
         loopback = ipaddress.ip_address(client_host).is_loopback
     except ValueError:
-        loopback = client_host == "localhost"
+        loopback = client_host in ("localhost", "testclient")
     return None if loopback else "403 Forbidden"
 
 

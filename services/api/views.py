@@ -6,8 +6,6 @@ has applied the tenant's seq N: read-your-writes without reading the ledger.
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -39,6 +37,7 @@ from services.bus.signing import BusSigner
 from services.clock import Clock
 from services.handlers.directory import TenantDirectory
 from services.handlers.views import ViewReads
+from services.metrics import scrape_refusal
 from services.settings import Settings
 
 Req = Request[Principal, Any, Any]
@@ -217,19 +216,13 @@ async def metrics(
 
 
 def may_scrape(request: Request, metrics_key: str | None) -> None:
-    """With COMPLAINTS_METRICS_KEY set, a scrape must send it as a Bearer token; without
-    it, only a client on this host may scrape (lag per tenant is for operators only)."""
-    if metrics_key is not None:
-        sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(sent.encode(), metrics_key.encode()):
-            raise NotAuthorizedException("send Authorization: Bearer <COMPLAINTS_METRICS_KEY>")
-        return
+    """The scrape rule of ``services.metrics.scrape_refusal``, answered as a problem."""
     host = request.client.host if request.client else ""
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = host in ("localhost", "testclient")
-    if not loopback:
-        raise PermissionDeniedException(
-            "/metrics answers this host only: set COMPLAINTS_METRICS_KEY to scrape it from afar"
-        )
+    refused = scrape_refusal(request.headers.get("authorization", ""), host, metrics_key)
+    if refused is None:
+        return
+    if refused.startswith("401"):
+        raise NotAuthorizedException("send Authorization: Bearer <COMPLAINTS_METRICS_KEY>")
+    raise PermissionDeniedException(
+        "/metrics answers this host only: set COMPLAINTS_METRICS_KEY to scrape it from afar"
+    )

@@ -46,12 +46,16 @@ async def new_tenant(client: AsyncClient, policy: str = "school@1") -> TenantKey
 
 
 async def staff_key(
-    client: AsyncClient, tenant: TenantKeys, person: str, roles: list[str]
+    client: AsyncClient,
+    tenant: TenantKeys,
+    person: str,
+    roles: list[str],
+    name: str | None = None,  # the directory name; the id where none is given
 ) -> dict[str, str]:
     response = await client.post(
         "/v1/people",
         headers=tenant.admin,
-        json={"person_id": person, "name": person, "roles": roles},
+        json={"person_id": person, "name": name or person, "roles": roles},
     )
     assert response.status_code == 201, response.text
     response = await client.post("/v1/keys", headers=tenant.admin, json={"person_id": person})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.services.support import TenantKeys, bearer, complaint_body, new_tenant, staff_key
+from tests.services.support import TenantKeys, complaint_body, new_tenant, staff_key
 
 NAME = "张伟"
 PHONE = "13912345678"
@@ -16,25 +16,11 @@ EMAIL = "zhang.wei@example.cn"
 HANDLER_NAME = "刘经理"
 
 
-async def person_key(
-    client: httpx.AsyncClient, tenant: TenantKeys, person: str, name: str, roles: list[str]
-) -> dict[str, str]:
-    """A person whose directory name is not their id, so redacting by id alone shows."""
-    added = await client.post(
-        "/v1/people",
-        headers=tenant.admin,
-        json={"person_id": person, "name": name, "roles": roles},
-    )
-    assert added.status_code == 201, added.text
-    issued = await client.post("/v1/keys", headers=tenant.admin, json={"person_id": person})
-    assert issued.status_code == 201, issued.text
-    return bearer(issued.json()["key"])
-
-
 async def bank_case(client: httpx.AsyncClient, tenant: TenantKeys) -> tuple[str, dict[str, str]]:
     """A bank case filed with personal details in its summary, with its A and B handlers."""
     head = await staff_key(client, tenant, "head.wang", ["branch_head"])
-    await person_key(client, tenant, "handler.liu", HANDLER_NAME, ["handler"])
+    # a directory name that is not the id, so redacting by id alone shows
+    await staff_key(client, tenant, "handler.liu", ["handler"], HANDLER_NAME)
     await staff_key(client, tenant, "handler.ma", ["handler"])
     summary = f"{NAME} ({PHONE}, ID {ID_NUMBER}) says card {CARD} was charged twice; {EMAIL}"
     body = complaint_body(summary=summary, complainant={"name": NAME, "contact": PHONE})

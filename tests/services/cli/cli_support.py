@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from services.engines import free_port
+from services.cli import parser
+from services.engines import EngineUrls, free_port
+from services.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -40,3 +42,10 @@ def complaints(
 def closed_nats_url() -> str:
     """A bus address where nothing listens."""
     return f"nats://127.0.0.1:{free_port()}"
+
+
+async def run(argv: list[str], settings: Settings, urls: EngineUrls) -> int:
+    """A database command in this process, on the tests' engines instead of ones it would
+    start."""
+    args = parser().parse_args(argv)
+    return await args.run(args, settings, urls)

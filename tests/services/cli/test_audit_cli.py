@@ -14,23 +14,13 @@ import pytest
 from httpx import AsyncClient
 
 from services.audit.checkpoint_keys import public_pem
-from services.cli import main, parser
+from services.cli import main
 from services.engines import EngineUrls
 from services.runtime import Runtime
 from services.settings import Settings
 from tests.services.audit_support import audited_tenant, tampering
+from tests.services.cli.cli_support import run
 from tests.services.support import TenantKeys
-
-
-@pytest.fixture
-def urls(database_url: str, engine_urls: EngineUrls) -> EngineUrls:
-    return EngineUrls(database_url, engine_urls.nats_url)
-
-
-async def run(argv: list[str], settings: Settings, urls: EngineUrls) -> int:
-    """A database command, on the tests' engines instead of ones it would start."""
-    args = parser().parse_args(argv)
-    return await args.run(args, settings, urls)
 
 
 async def exported(tenant: TenantKeys, path: Path, settings: Settings, urls: EngineUrls) -> Path:

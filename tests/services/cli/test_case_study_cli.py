@@ -9,7 +9,6 @@ import pytest
 from httpx import AsyncClient
 
 from domain.errors import InvalidTransition
-from services.cli import parser
 from services.engines import EngineUrls
 from services.settings import Settings
 from tests.services.api.test_case_studies import (
@@ -21,18 +20,8 @@ from tests.services.api.test_case_studies import (
     bank_case,
     closed_bank_case,
 )
+from tests.services.cli.cli_support import run
 from tests.services.support import new_tenant
-
-
-@pytest.fixture
-def urls(database_url: str, engine_urls: EngineUrls) -> EngineUrls:
-    return EngineUrls(database_url, engine_urls.nats_url)
-
-
-async def run(argv: list[str], settings: Settings, urls: EngineUrls) -> int:
-    """A database command, on the tests' engines instead of ones it would start."""
-    args = parser().parse_args(argv)
-    return await args.run(args, settings, urls)
 
 
 async def test_B14_case_study_writes_the_anonymised_study_and_refuses_an_open_case(
