@@ -33,6 +33,7 @@ async def test_auditors_find_the_audit_page_in_the_navigation_and_other_staff_do
     await console.sign_in(hospital.doctor_key)
     await expect(audit_link).to_be_hidden()
     await console.page.click("#sign-out")
+    await console.page.wait_for_url("**/console/sign-in?signed_out=1")  # its own navigation first
     await console.sign_in(auditor_key, lands_on="audit")  # an auditor has no inbox to start at
 
     await expect(audit_link).to_be_visible()
