@@ -6,14 +6,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+from domain.units import Scope
+
 
 @dataclass(frozen=True)
 class Actor:
     person: str
     roles: frozenset[str]
+    # where the roles count (domain/units.py); None: everywhere in the tenant
+    scope: Scope | None = field(default=None, compare=False)
 
     def holds(self, roles: frozenset[str] | set[str]) -> bool:
         return bool(self.roles & roles)
+
+    def sees(self, unit_id: str | None) -> bool:
+        """Whether a case of ``unit_id`` is this actor's to read and act on."""
+        return self.scope is None or self.scope.sees(unit_id)
+
+    def on(self, unit_id: str | None) -> Actor:
+        """The actor on a case of ``unit_id``: only the roles that count there."""
+        if self.scope is None:
+            return self
+        return Actor(self.person, self.scope.roles_for(unit_id) & self.roles, self.scope)
 
 
 SYSTEM = Actor("system", frozenset({"system"}))
@@ -35,6 +49,8 @@ class File(Command):
     site: str | None = None
     category: str | None = None
     public_figure: bool = False
+    # the tenant's unit the case belongs to (domain/units.py); None: the tenant's root
+    unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +182,16 @@ class NoteFeatures(Command):
 
 
 @dataclass(frozen=True)
+class MoveToUnit(Command):
+    """The case belongs to another unit from now on (None: the tenant's root); the tenant
+    checks the unit exists, the policy who may move it."""
+
+    action: ClassVar[str] = "move"
+    unit: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
 class LinkToGroup(Command):
     action: ClassVar[str] = "group"
     group: str
@@ -176,6 +202,17 @@ class RecordSatisfaction(Command):
     action: ClassVar[str] = "satisfaction"
     score: int
     stage: str = "follow-up"
+
+
+@dataclass(frozen=True)
+class ReversePenalty(Command):
+    """Take back a penalty recorded on the case (the nth, from 1, in the order the case lists
+    them), with the reason: the payroll sheet shows it as a correction of the month it is
+    recorded in, beside the penalty it reverses."""
+
+    action: ClassVar[str] = "penalty-reversals"
+    penalty: int
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -220,6 +257,14 @@ class ExtendDeadline(Command):
     deadline_id: str
     reason: str
     approved_by: str = ""
+
+
+@dataclass(frozen=True)
+class RemindDeadline(Command):
+    """Issued by the deadline watcher when a warning before the deadline is due."""
+
+    action: ClassVar[str] = "deadline-reminders"
+    deadline_id: str
 
 
 @dataclass(frozen=True)

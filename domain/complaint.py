@@ -26,6 +26,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.acting import acting_at, acting_by, current
 from domain.calendar import Unit, WorkingCalendar
 from domain.errors import InvalidTransition, ReceiptOutOfRange
+from domain.reminders import NO_REMINDERS, Schedule
 
 
 class Status(StrEnum):
@@ -64,6 +65,15 @@ class Deadline:
     extensions: int = 0
     # How many of ``unit`` it was set for (None where recorded before amounts were).
     amount: int | None = None
+    # The warnings still to send, soonest first (domain/reminders.py), and those sent.
+    reminders: tuple[tuple[str, datetime], ...] = ()
+    reminded: tuple[str, ...] = ()
+
+    def reminder_due(self, now: datetime) -> str | None:
+        """The first reminder whose moment has come, while the deadline runs."""
+        if not self.is_running or not self.reminders or self.reminders[0][1] > now:
+            return None
+        return self.reminders[0][0]
 
     @property
     def is_running(self) -> bool:
@@ -74,6 +84,20 @@ class Deadline:
         return self.state in PENDING
 
 
+def recorded(moments: list[dict[str, object]]) -> list[dict[str, str]]:
+    """Reminder moments as an event stores them: names and ISO times."""
+    # in UTC with Z, the one form every answer gives a moment in (docs/api.md, "Time")
+    return [
+        {"name": str(m["name"]), "at": m["at"].astimezone(UTC).strftime(UTC_FORM)}  # type: ignore[attr-defined]
+        for m in moments
+    ]
+
+
+def pending(stored: list[dict[str, str]] | None) -> tuple[tuple[str, datetime], ...]:
+    return tuple((r["name"], datetime.fromisoformat(r["at"])) for r in stored or ())
+
+
+UTC_FORM = "%Y-%m-%dT%H:%M:%S.%fZ"
 EARLIEST_RECEIPT = datetime(2000, 1, 1, tzinfo=UTC)
 RECEIPT_AHEAD = timedelta(days=1)  # clocks of the intake desk and ours disagree a little
 
@@ -101,8 +125,10 @@ class Complaint(Aggregate):
         by: str,
         at: datetime,
         policy_options: dict[str, Any] | None = None,
+        unit_id: str | None = None,  # the tenant's unit; None: its root (domain/units.py)
     ) -> None:
         self.tenant_id = tenant_id
+        self.unit_id = unit_id
         self.policy = policy
         # The tenant's policy options in force at filing: later changes never reach this case.
         self.policy_options: dict[str, Any] = dict(policy_options or {})
@@ -198,13 +224,25 @@ class Complaint(Aggregate):
     def _assign(self, *, person: str, slot: str, handling_days: int | None = None) -> None:
         self.handlers[slot] = person
 
+    @event("MovedToUnit")
+    def move_to_unit(self, *, unit_id: str | None, reason: str) -> None:
+        self.unit_id = unit_id
+
     @event("OwnershipHandedOn")
     def hand_on(self, *, to_person: str, reason: str) -> None:
         self.owner = to_person
 
     @event("Escalated")
     def escalate(
-        self, *, to_level: int, rung: str, reason: str, rule: str, policy: str, notify: list[str]
+        self,
+        *,
+        to_level: int,
+        rung: str,
+        reason: str,
+        rule: str,
+        policy: str,
+        notify: list[str],
+        unit_id: str | None = None,
     ) -> None:
         self.level = to_level
         self.rung = rung
@@ -314,6 +352,7 @@ class Complaint(Aggregate):
         notify: list[str]
         rule: str
         policy: str
+        unit_id: str | None = None  # the case's unit when it was reported: who is told
 
         def apply(self, case: Complaint) -> None:
             case.incidents.append(
@@ -343,6 +382,7 @@ class Complaint(Aggregate):
             notify=notify,
             rule=rule,
             policy=policy,
+            unit_id=self.unit_id,
         )
 
     class RolesNotified(Event):
@@ -350,13 +390,21 @@ class Complaint(Aggregate):
         reason: str
         rule: str
         policy: str
+        unit_id: str | None = None
 
         def apply(self, case: Complaint) -> None:
             notice = {"roles": self.roles, "reason": self.reason, "rule": self.rule, "at": self.at}
             case.notifications.append(notice)
 
     def notify(self, *, roles: list[str], reason: str, rule: str, policy: str) -> None:
-        self.trigger_event(self.RolesNotified, roles=roles, reason=reason, rule=rule, policy=policy)
+        self.trigger_event(
+            self.RolesNotified,
+            roles=roles,
+            reason=reason,
+            rule=rule,
+            policy=policy,
+            unit_id=self.unit_id,
+        )
 
     class WrittenReplyGiven(Event):
         text: str
@@ -409,8 +457,10 @@ class Complaint(Aggregate):
         due_at: datetime
         roles: list[str]
         policy: str
-        unit: str | None = None
+        unit: str | None = None  # the calendar's: hours, days, working days
         amount: int | None = None
+        unit_id: str | None = None  # the tenant's unit whose role holders it waits on
+        reminders: list[dict[str, str]] | None = None  # [{"name", "at"}], soonest first
 
         def apply(self, case: Complaint) -> None:
             case.deadlines[self.deadline_id] = Deadline(
@@ -422,6 +472,7 @@ class Complaint(Aggregate):
                 roles=tuple(self.roles),
                 unit=Unit(self.unit) if self.unit else None,
                 amount=self.amount,
+                reminders=pending(self.reminders),
             )
 
     def start_deadline(
@@ -435,6 +486,7 @@ class Complaint(Aggregate):
         policy: str,
         unit: str | None = None,
         amount: int | None = None,
+        reminders: list[dict[str, str]] | None = None,
     ) -> None:
         self.trigger_event(
             self.DeadlineStarted,
@@ -446,6 +498,8 @@ class Complaint(Aggregate):
             policy=policy,
             unit=unit,
             amount=amount,
+            unit_id=self.unit_id,
+            reminders=reminders,
         )
 
     def meet_deadline(self, *, deadline_id: str) -> None:
@@ -501,23 +555,38 @@ class Complaint(Aggregate):
         self.check_deadline(deadline_id, DeadlineState.OPEN)
         self.trigger_event(self.DeadlinePaused, deadline_id=deadline_id, reason=reason)
 
-    def resume_deadline(self, *, deadline_id: str, calendar: WorkingCalendar) -> None:
+    def resume_deadline(
+        self, *, deadline_id: str, calendar: WorkingCalendar, schedule: Schedule = NO_REMINDERS
+    ) -> None:
         """A paused deadline runs again with the time it had left, counted in its own unit
-        (working days skip the weekend)."""
+        (working days skip the weekend); its warnings not yet sent fall in the time left."""
         paused = self.check_deadline(deadline_id, DeadlineState.PAUSED)
         assert paused.paused_at is not None
         now = current().at
+        due_at = calendar.resumed_due(paused.due_at, paused.unit, paused.paused_at, now)
         self._resume_deadline(
             deadline_id=deadline_id,
             paused_for_seconds=(now - paused.paused_at).total_seconds(),
-            due_at=calendar.resumed_due(paused.due_at, paused.unit, paused.paused_at, now),
+            due_at=due_at,
+            reminders=recorded(schedule.of(now, due_at, paused.unit, frozenset(paused.reminded))),
         )
 
     @event("DeadlineResumed")
     def _resume_deadline(
-        self, *, deadline_id: str, paused_for_seconds: float, due_at: datetime
+        self,
+        *,
+        deadline_id: str,
+        paused_for_seconds: float,
+        due_at: datetime,
+        reminders: list[dict[str, str]] | None = None,
     ) -> None:
-        self._set_deadline(deadline_id, state=DeadlineState.OPEN, paused_at=None, due_at=due_at)
+        self._set_deadline(
+            deadline_id,
+            state=DeadlineState.OPEN,
+            paused_at=None,
+            due_at=due_at,
+            reminders=pending(reminders),
+        )
 
     def extend_deadline(
         self,
@@ -528,9 +597,12 @@ class Complaint(Aggregate):
         approved_by: str,
         rule: str,
         policy: str,
+        schedule: Schedule = NO_REMINDERS,
     ) -> None:
-        """A pending deadline moves to ``due_at``, as the policy allowed under ``rule``."""
-        self.check_deadline(deadline_id, *PENDING)
+        """A pending deadline moves to ``due_at``, as the policy allowed under ``rule``; its
+        warnings not yet sent move with it."""
+        held = self.check_deadline(deadline_id, *PENDING)
+        now = current().at
         self._extend_deadline(
             deadline_id=deadline_id,
             due_at=due_at,
@@ -538,6 +610,7 @@ class Complaint(Aggregate):
             approved_by=approved_by,
             rule=rule,
             policy=policy,
+            reminders=recorded(schedule.of(now, due_at, held.unit, frozenset(held.reminded))),
         )
 
     @event("DeadlineExtended")
@@ -550,9 +623,56 @@ class Complaint(Aggregate):
         approved_by: str,
         rule: str,
         policy: str,
+        reminders: list[dict[str, str]] | None = None,
     ) -> None:
         extensions = self.deadlines[deadline_id].extensions + 1
-        self._set_deadline(deadline_id, due_at=due_at, extensions=extensions)
+        changes: dict[str, Any] = {"due_at": due_at, "extensions": extensions}
+        if reminders is not None:  # extensions recorded before reminders keep none
+            changes["reminders"] = pending(reminders)
+        self._set_deadline(deadline_id, **changes)
+
+    class DeadlineReminded(Event):
+        """A warning before the deadline, to the roles it waits on and the case's owner (S1)."""
+
+        deadline_id: str
+        reminder: str
+        due_at: datetime
+        roles: list[str]
+        owner: str
+        kind: str
+        rule: str
+        policy: str
+        unit_id: str | None
+        next_at: datetime | None  # the next warning still to send, for the views
+
+        def apply(self, case: Complaint) -> None:
+            held = case.deadlines[self.deadline_id]
+            left = tuple(r for r in held.reminders if r[0] != self.reminder)
+            case._set_deadline(
+                self.deadline_id, reminders=left, reminded=(*held.reminded, self.reminder)
+            )
+
+    def remind(self, *, deadline_id: str, policy: str) -> None:
+        """Send the deadline's first warning whose moment has come: once each, so a second
+        watcher (or a retry) finds nothing left to send."""
+        held = self.check_deadline(deadline_id, DeadlineState.OPEN)
+        name = held.reminder_due(current().at)
+        if name is None:
+            raise InvalidTransition(f"no reminder of deadline {deadline_id!r} is due")
+        left = [r for r in held.reminders if r[0] != name]
+        self.trigger_event(
+            self.DeadlineReminded,
+            deadline_id=deadline_id,
+            reminder=name,
+            due_at=held.due_at,
+            roles=list(held.roles),
+            owner=self.owner,
+            kind=held.kind,
+            rule=held.rule,
+            policy=policy,
+            unit_id=self.unit_id,
+            next_at=left[0][1] if left else None,
+        )
 
     @event("PenaltyAssessed")
     def assess_penalty(
@@ -565,6 +685,7 @@ class Complaint(Aggregate):
         reason: str,
         rule: str,
         policy: str,
+        unit_id: str | None = None,
     ) -> None:
         self.penalties.append(
             {
@@ -576,6 +697,38 @@ class Complaint(Aggregate):
                 "rule": rule,
             }
         )
+
+    def reverse_penalty(self, *, penalty: int, reason: str) -> None:
+        if not 1 <= penalty <= len(self.penalties):
+            raise InvalidTransition(f"no penalty {penalty} on this case")
+        held = self.penalties[penalty - 1]
+        if held.get("reversed"):
+            raise InvalidTransition(f"penalty {penalty} was reversed already")
+        self._reverse_penalty(
+            penalty=penalty,
+            target_role=held["target_role"],
+            person=held["person"],
+            amount_fen=held["amount_fen"],
+            performance=held["performance"],
+            rule=held["rule"],
+            reason=reason,
+        )
+
+    @event("PenaltyReversed")
+    def _reverse_penalty(
+        self,
+        *,
+        penalty: int,
+        target_role: str,
+        person: str | None,
+        amount_fen: int,
+        performance: str | None,
+        rule: str,
+        reason: str,
+    ) -> None:
+        # what it reverses is copied in, so a reader of this event alone (the payroll sheet)
+        # knows the amount and the person without the case's earlier events
+        self.penalties[penalty - 1] = {**self.penalties[penalty - 1], "reversed": True}
 
     def _set_deadline(self, deadline_id: str, **changes: Any) -> None:
         self.deadlines[deadline_id] = replace(self.deadlines[deadline_id], **changes)

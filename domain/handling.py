@@ -13,9 +13,9 @@ from typing import Any
 from uuid import UUID
 
 from domain import commands as c
-from domain.acting import acting
+from domain.acting import acting, current
 from domain.calendar import WorkingCalendar
-from domain.complaint import Complaint
+from domain.complaint import Complaint, recorded
 from domain.errors import InvalidTransition
 from domain.policy import (
     AssessPenalty,
@@ -35,6 +35,7 @@ from domain.policy import (
     StartDeadline,
     configured,
 )
+from domain.reminders import NO_REMINDERS, Schedule
 
 
 def file_complaint(
@@ -53,6 +54,7 @@ def file_complaint(
     if options is not None:
         policy = configured(policy, options)
     decision = policy.decide(None, command, actor, now, calendar)
+    plan = schedule_of(policy, calendar)
     with acting(actor.person, now):
         case = Complaint._create(
             Complaint.Filed,
@@ -68,9 +70,15 @@ def file_complaint(
             by=actor.person,
             at=now,
             policy_options=dict(getattr(policy, "options", {})),
+            unit_id=command.unit,
         )
-        apply_decision(case, decision, policy.ref)
+        apply_decision(case, decision, policy.ref, plan)
     return case
+
+
+def schedule_of(policy: Policy, calendar: WorkingCalendar) -> Schedule:
+    """The policy's reminders in the tenant's calendar (none for a policy that names none)."""
+    return Schedule(tuple(getattr(policy, "reminders", ())), calendar)
 
 
 def execute(
@@ -85,17 +93,18 @@ def execute(
         case.check_open(command.action)
     policy = configured(policy, case.policy_options)  # as recorded at filing, never as now
     decision = policy.decide(case, command, actor, now, calendar)
+    plan = schedule_of(policy, calendar)
     with acting(actor.person, now):
-        record_command(case, command, calendar)
-        apply_decision(case, decision, policy.ref)
+        record_command(case, command, plan, policy.ref)
+        apply_decision(case, decision, policy.ref, plan)
         if isinstance(command, c.MissDeadline):
             missed = case.deadlines[command.deadline_id]
             consequences = policy.on_deadline_missed(case, missed, now, calendar)
-            apply_decision(case, consequences, policy.ref)
+            apply_decision(case, consequences, policy.ref, plan)
     return case
 
 
-def record_command(case: Complaint, command: c.Command, calendar: WorkingCalendar) -> None:
+def record_command(case: Complaint, command: c.Command, plan: Schedule, policy: str) -> None:
     """The fact of the command itself; decisions about it come from the policy's effects.
     The case checks that its state allows it (a reopen, a deadline's state)."""
     match command:
@@ -133,6 +142,10 @@ def record_command(case: Complaint, command: c.Command, calendar: WorkingCalenda
             case.note_features(features=dict(features))
         case c.LinkToGroup(group=group):
             case.link(group=group)
+        case c.ReversePenalty(penalty=penalty, reason=reason):
+            case.reverse_penalty(penalty=penalty, reason=reason)
+        case c.MoveToUnit(unit=unit, reason=reason):
+            case.move_to_unit(unit_id=unit, reason=reason)
         case c.RecordSatisfaction(score=score, stage=stage):
             case.record_satisfaction(score=score, stage=stage)
         case c.MeetDeadline(deadline_id=deadline_id):
@@ -140,7 +153,9 @@ def record_command(case: Complaint, command: c.Command, calendar: WorkingCalenda
         case c.PauseDeadline(deadline_id=deadline_id, reason=reason):
             case.pause_deadline(deadline_id=deadline_id, reason=reason)
         case c.ResumeDeadline(deadline_id=deadline_id):
-            case.resume_deadline(deadline_id=deadline_id, calendar=calendar)
+            case.resume_deadline(deadline_id=deadline_id, calendar=plan.calendar, schedule=plan)
+        case c.RemindDeadline(deadline_id=deadline_id):
+            case.remind(deadline_id=deadline_id, policy=policy)
         case c.MissDeadline(deadline_id=deadline_id):
             case.miss_deadline(deadline_id=deadline_id)
         case c.ExtendDeadline():
@@ -153,12 +168,16 @@ def record_command(case: Complaint, command: c.Command, calendar: WorkingCalenda
             raise InvalidTransition(f"unsupported command {command.action}")
 
 
-def apply_decision(case: Complaint, decision: Decision, policy_ref: str) -> None:
+def apply_decision(
+    case: Complaint, decision: Decision, policy_ref: str, plan: Schedule = NO_REMINDERS
+) -> None:
     for effect in decision.effects:
-        apply_effect(case, effect, policy_ref)
+        apply_effect(case, effect, policy_ref, plan)
 
 
-def apply_effect(case: Complaint, effect: Effect, policy: str) -> None:
+def apply_effect(
+    case: Complaint, effect: Effect, policy: str, plan: Schedule = NO_REMINDERS
+) -> None:
     match effect:
         case SetClassification(category=cat, level=level, rung=rung, reason=reason, rule=rule):
             case.classify(
@@ -172,6 +191,7 @@ def apply_effect(case: Complaint, effect: Effect, policy: str) -> None:
                 rule=rule,
                 policy=policy,
                 notify=list(roles),
+                unit_id=case.unit_id,
             )
         case Notify(roles=roles, reason=reason, rule=rule):
             case.notify(roles=list(roles), reason=reason, rule=rule, policy=policy)
@@ -196,6 +216,7 @@ def apply_effect(case: Complaint, effect: Effect, policy: str) -> None:
                 policy=policy,
                 unit=str(effect.unit) if effect.unit else None,
                 amount=effect.amount,
+                reminders=recorded(plan.of(current().at, due, effect.unit)),
             )
         case ExtendDeadlineEffect():
             case.extend_deadline(
@@ -205,6 +226,7 @@ def apply_effect(case: Complaint, effect: Effect, policy: str) -> None:
                 approved_by=effect.approved_by,
                 rule=effect.rule,
                 policy=policy,
+                schedule=plan,
             )
         case MeetDeadlineEffect(deadline_id=did):
             case.settle_deadline(deadline_id=did, met=True)
@@ -221,6 +243,7 @@ def apply_effect(case: Complaint, effect: Effect, policy: str) -> None:
                 reason=effect.reason,
                 rule=effect.rule,
                 policy=policy,
+                unit_id=case.unit_id,
             )
         case ResolveCase(outcome=outcome):
             case.resolve(outcome=outcome)

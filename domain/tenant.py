@@ -16,6 +16,16 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.calendar import WorkingCalendar
 from domain.errors import DomainError
+from domain.units import (
+    OrgUnit,
+    Scope,
+    UnknownUnit,
+    check_kind,
+    check_open_unit,
+    check_parent,
+    check_unit_id,
+    scope_of,
+)
 
 ADMIN_ROLE = "admin"
 # What a personal field reads as once its tenant's keys are destroyed (offboarding).
@@ -37,7 +47,17 @@ def hash_secret(secret: str) -> str:
 class Person:
     person_id: str
     name: str
-    roles: tuple[str, ...]
+    roles: tuple[str, ...]  # held for the whole tenant
+    # unit -> the roles held there (domain/units.py); none for a tenant without units
+    placements: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def units(self) -> dict[str, tuple[str, ...]]:
+        return dict(self.placements)
+
+    @property
+    def all_roles(self) -> frozenset[str]:
+        return frozenset(self.roles).union(*(roles for _, roles in self.placements))
 
 
 @dataclass(frozen=True)
@@ -77,6 +97,7 @@ class Tenant(Aggregate):
         # declared ones by the caller, which can load the policy); new cases record them.
         self.policy_options: dict[str, Any] = {}
         self.offboarded_at: datetime | None = None
+        self.units: dict[str, OrgUnit] = {}
 
     @classmethod
     def create(
@@ -118,7 +139,7 @@ class Tenant(Aggregate):
         person = self.people.get(person_id)
         if person is None:
             raise UnknownPerson(person_id)
-        missing = set(roles) - set(person.roles)
+        missing = set(roles) - person.all_roles
         if missing:
             raise DomainError(f"{person_id} does not hold {sorted(missing)}")
 
@@ -134,7 +155,115 @@ class Tenant(Aggregate):
     def register_person(
         self, *, person_id: str, name: str, roles: list[str], by: str, at: datetime
     ) -> None:
-        self.people[person_id] = Person(person_id, name, tuple(roles))
+        held = self.people.get(person_id)  # registered again: the units held stay
+        placements = held.placements if held else ()
+        self.people[person_id] = Person(person_id, name, tuple(roles), placements)
+
+    # --- the organisation: units and who holds which role where (domain/units.py) -----------
+
+    def add_unit(
+        self,
+        *,
+        unit_id: str,
+        name: str,
+        kind: str,
+        parent: str | None,
+        by: str,
+        at: datetime,
+    ) -> None:
+        check_unit_id(unit_id)
+        check_kind(kind)
+        if unit_id in self.units:
+            raise UnitExists(f"unit {unit_id!r} exists already")
+        check_parent(self.units, unit_id, parent)
+        self._add_unit(unit_id=unit_id, name=name, kind=kind, parent=parent, by=by, at=at)
+
+    @event("UnitAdded")
+    def _add_unit(
+        self, *, unit_id: str, name: str, kind: str, parent: str | None, by: str, at: datetime
+    ) -> None:
+        self.units[unit_id] = OrgUnit(unit_id, name, kind, parent)
+
+    def change_unit(
+        self,
+        *,
+        unit_id: str,
+        name: str,
+        parent: str | None,
+        by: str,
+        at: datetime,
+    ) -> None:
+        """Rename a unit or put it under another; its cases and people go with it."""
+        self.check_live_unit(unit_id)
+        check_parent(self.units, unit_id, parent)
+        self._change_unit(unit_id=unit_id, name=name, parent=parent, by=by, at=at)
+
+    @event("UnitChanged")
+    def _change_unit(
+        self, *, unit_id: str, name: str, parent: str | None, by: str, at: datetime
+    ) -> None:
+        unit = self.units[unit_id]
+        self.units[unit_id] = OrgUnit(unit_id, name, unit.kind, parent)
+
+    def retire_unit(self, *, unit_id: str, reason: str, by: str, at: datetime) -> None:
+        """No new case is filed in or moved to it, and nobody is placed there any more; its
+        cases stay where they are until moved, seen by whoever covers it."""
+        self.check_live_unit(unit_id)
+        live_below = [
+            u.unit_id for u in self.units.values() if u.parent == unit_id and not u.retired
+        ]
+        if live_below:
+            raise UnitInUse(f"unit {unit_id!r} still holds {sorted(live_below)}: move them first")
+        self._retire_unit(unit_id=unit_id, reason=reason, by=by, at=at)
+
+    @event("UnitRetired")
+    def _retire_unit(self, *, unit_id: str, reason: str, by: str, at: datetime) -> None:
+        unit = self.units[unit_id]
+        self.units[unit_id] = OrgUnit(unit.unit_id, unit.name, unit.kind, unit.parent, True)
+
+    def check_live_unit(self, unit_id: str) -> None:
+        held = self.units.get(unit_id)
+        if held is None:
+            raise UnknownUnit(unit_id)
+        if held.retired:
+            raise UnitInUse(f"unit {unit_id!r} is retired")
+
+    def check_case_unit(self, unit_id: str | None) -> None:
+        """Where a case may be filed or moved: the root (None) or a live unit."""
+        check_open_unit(self.units, unit_id)
+
+    def place_person(
+        self, *, person_id: str, unit_id: str, roles: list[str], by: str, at: datetime
+    ) -> None:
+        """The roles ``person_id`` holds in ``unit_id``, in place of those held there before;
+        none takes the person out of the unit."""
+        if person_id not in self.people:
+            raise UnknownPerson(person_id)
+        if roles:
+            self.check_live_unit(unit_id)
+        elif unit_id not in self.units:
+            raise UnknownUnit(unit_id)
+        self._place_person(
+            person_id=person_id, unit_id=unit_id, roles=sorted(set(roles)), by=by, at=at
+        )
+
+    @event("PersonPlaced")
+    def _place_person(
+        self, *, person_id: str, unit_id: str, roles: list[str], by: str, at: datetime
+    ) -> None:
+        person = self.people[person_id]
+        placements = {**person.units, unit_id: tuple(roles)}
+        kept = tuple(sorted((unit, held) for unit, held in placements.items() if held))
+        self.people[person_id] = Person(person.person_id, person.name, person.roles, kept)
+
+    def scope_of(self, person_id: str, roles: tuple[str, ...], unit_roles: frozenset[str]) -> Scope:
+        """What ``roles`` (a key's) cover for ``person_id`` under a policy that means
+        ``unit_roles`` per unit. A person the directory does not know (the system, a key of
+        an earlier directory) keeps the key's roles for the whole tenant."""
+        person = self.people.get(person_id)
+        if person is None:
+            return Scope.everywhere(roles)
+        return scope_of(self.units, roles, person.roles, person.units, unit_roles)
 
     def issue_key(
         self,
@@ -242,6 +371,14 @@ class UnknownCalendar(DomainError):
         super().__init__(reason)
         self.field = field
         self.reason = reason
+
+
+class UnitExists(DomainError):
+    pass
+
+
+class UnitInUse(DomainError):
+    pass
 
 
 class UnknownPerson(DomainError):

@@ -114,6 +114,150 @@ POLICY_WORDS: Mapping[str, tuple[str, str]] = {
     "stage.follow-up": ("Follow-up", "回访"),
     "stage.closure": ("Closure", "结案"),
     "flag.police_alert": ("Police alerted", "已报警"),
+    # the procedures' rules, as a refusal names them (../shared/seed: 投诉应急预案)
+    "rule.H2": ("Listen and explain; record what they said", "耐心倾听、解释，并记录患方所述"),
+    "rule.H3": ("Shift handover of hard cases", "交接班时交接难沟通或有投诉的患者"),
+    "rule.H4": (
+        "Report at once to the department head, head nurse and medical affairs",
+        "立即报告科主任、护士长及医务科",
+    ),
+    "rule.H5": (
+        "The department investigates first; ends when the patient accepts",
+        "科室先行调查、科内解决；患方接受解释即处理结束",
+    ),
+    "rule.H6": (
+        "Medical affairs handles with the department head; written materials, "
+        "investigation and a proposal come first",
+        "医务科会同科主任处理；患方不接受的，须先提交书面材料、调查核实、提出方案后再协商",
+    ),
+    "rule.H7": (
+        "Unresolved: medical appraisal; the department assembles the records in a week",
+        "仍未解决的，建议申请医疗鉴定；科室一周内备齐全部病历资料",
+    ),
+    "rule.H8": ("A designated person attends the appraisal", "医院指定专人参加鉴定会"),
+    "rule.H9": ("A designated person and a lawyer appear in court", "医院指定专人及律师出庭应诉"),
+    "rule.H10": (
+        "The health authority's opinion is recorded with its target",
+        "卫生主管部门对科室及个人的处理意见须记录在案",
+    ),
+    "rule.H11": (
+        "Disorder goes to security and medical affairs, or 110",
+        "扰乱秩序的，报告保卫科、医务科或拨打110，保护现场、保留证据",
+    ),
+    "rule.H12": (
+        "Only the designated spokesperson answers in writing",
+        "纠纷发生后，除医院指定专人外，任何人不得向患方出具书面材料或答复",
+    ),
+    "rule.H13": (
+        "The procedure in order, coordinated by medical affairs",
+        "按程序依次处理，由医务科统一协调",
+    ),
+    "rule.B1": (
+        "The emergency group: president, vice-president, office in the general department",
+        "应急领导小组：行长任组长、副行长任副组长，办公室设在综合部",
+    ),
+    "rule.B3": (
+        "Level 1: handled where it arises by the branch head or lobby manager",
+        "一级：由网点负责人或大堂经理就地处理，保安协助",
+    ),
+    "rule.B4": (
+        "Level 2: keep order; report to the general department; the leader goes to the scene",
+        "二级：维持秩序，报告综合部或行长室，分管领导立即赶到现场",
+    ),
+    "rule.B5": (
+        "Level 3: call the police at once; bank leaders to the scene",
+        "三级：立即报警并报告分管领导，行领导赶赴现场",
+    ),
+    "rule.B6": (
+        "Accountability by the emergency group, each by name and share",
+        "因处置不当引发事态的，由应急领导小组追究经办人、网点负责人及分管领导责任",
+    ),
+    "rule.B7": ("An A and a B handler for every complaint", "每件投诉设A、B角经办人"),
+    "rule.B8": ("Public figures get a senior reception", "知名人士投诉须高规格接待"),
+    "rule.B9": (
+        "Identifying features: security and leadership only",
+        "体貌特征仅限保卫及行领导查看",
+    ),
+    "rule.B10": (
+        "Answers by the talking points; no written reply; media to the general department",
+        "按口径答复，原则上不作书面答复；媒体一律交综合部",
+    ),
+    "rule.B11": (
+        "Compensation by the bank's fault: an authoritative third party mediates",
+        "银行有责需赔偿的，应由权威第三方调解",
+    ),
+    "rule.B12": ("Group complaints: prevent and contain", "群体性投诉：防范并控制事态"),
+    "rule.B13": (
+        "Within 3 days, report the whole event to the originating bank",
+        "事件处置后3日内向发起行报告事件全过程及结果",
+    ),
+    "rule.B14": (
+        "Case studies only of closed cases, anonymised",
+        "仅可将已结案件匿名后用于案例分析",
+    ),
+    "rule.BR1": (
+        "The regulator's clock: a decision within 15 days",
+        "自收到投诉之日起15日内作出处理决定",
+    ),
+    "rule.BR2": ("Complex cases: extendable to 30 days", "情况复杂的可延长至30日"),
+    "rule.BR3": (
+        "Another 30 days with senior management's approval, 60 at most",
+        "经高级管理人员批准可再延长30日，最长60日",
+    ),
+    "rule.S1": (
+        "First-contact responsibility: the first to receive it owns it",
+        "首问责任制：首位接待人负责到底，直至移交",
+    ),
+    "rule.S2": (
+        "Suggestion: administration forwards within 24 hours",
+        "建议型：行政部24小时内转交相关人员或部门",
+    ),
+    "rule.S3": (
+        "Problem complaint: the plan within 5 working days, approved by the general manager",
+        "问题型：5个工作日内协商出最终方案，报总经理审批",
+    ),
+    "rule.S4": (
+        "Malicious complaint: an opinion within 24 hours, a resolution within 5 working days",
+        "恶意型：24小时内报送意见，5个工作日内形成最终处理决议",
+    ),
+    "rule.S5": (
+        "A failed negotiation may be reclassified as malicious, with its reason",
+        "协商失败的问题型投诉可改为恶意型，须记录理由",
+    ),
+    "rule.S6": (
+        "Media and government: leadership is told at once",
+        "媒体或政府介入的，立即报告领导",
+    ),
+    "rule.S7": (
+        "Media on a campus: credentials recorded, reported to the supervisor and regional manager",
+        "媒体或检查进入校区：查验证件、登记，并报告校区主管及区域经理",
+    ),
+    "rule.S8": (
+        "Headquarters penalties: the loss borne, performance set to zero",
+        "总部处罚：损失由责任人承担，当月绩效为零",
+    ),
+    "rule.S10": (
+        "The campus process: receive, pass on, investigate, handle, feed back, follow up",
+        "校区流程：接待、转交、调查、处理、反馈、回访",
+    ),
+    "rule.S11": (
+        "Campus penalties, deducted from performance pay",
+        "校区处罚：从绩效工资中扣除",
+    ),
+    "rule.C2": ("Only the roles the procedure names", "仅限程序规定的岗位"),
+    "rule.C3": (
+        "Deadlines: met by the act they wait for; missed only by the watcher",
+        "时限须由相应工作完成；超时仅由系统记录",
+    ),
+    "rule.C4": (
+        "Ends when the complainant accepts; may be reopened",
+        "投诉人接受即可结束，结案后可重新打开",
+    ),
+    "rule.C5": ("Violence bypasses the ladder", "暴力或扰乱秩序越级直报"),
+    "rule.C6": (
+        "Only designated roles speak in writing or to the media",
+        "仅指定岗位可书面或对媒体发言",
+    ),
 }
 
 

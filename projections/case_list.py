@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -39,6 +39,7 @@ def project(e: Envelope) -> list[Change]:
                     "status": "open",
                     "owner": d["by"],
                     "received_at": d["received_at"],
+                    "unit_id": d.get("unit_id"),  # cases filed before units: the root's
                     "filed_at": e.at,
                     "updated_at": e.at,
                     "version": e.version,
@@ -62,6 +63,8 @@ def project(e: Envelope) -> list[Change]:
             touched |= {"owner": d["to_person"]}
         case "LinkedToGroup":
             touched |= {"group_id": d["group"]}
+        case "MovedToUnit":
+            touched |= {"unit_id": d["unit_id"]}
         case "Resolved":
             touched |= {"status": "resolved", "resolved_at": e.at}
             changes.append(Delete("case_roles", key))
@@ -104,7 +107,7 @@ VIEW = View("case_list", TABLES, project)
 # --- queries ---------------------------------------------------------------------------
 
 LIST_COLUMNS = """c.case_id, c.summary, c.channel, c.status, c.category, c.level, c.rung,
-c.owner, c.handlers, c.group_id, c.received_at, c.updated_at, c.version,
+c.owner, c.handlers, c.group_id, c.unit_id AS unit, c.received_at, c.updated_at, c.version,
 (SELECT min(d.due_at) FROM deadlines d WHERE d.tenant_id = c.tenant_id
    AND d.case_id = c.case_id AND d.state = 'open') AS next_due_at"""
 
@@ -148,8 +151,12 @@ async def list_cases(
     limit: int = 50,
     now: datetime | None = None,
     group: str | None = None,
+    units: Collection[str] | None = None,
 ) -> list[asyncpg.Record]:
+    """``units``: only the cases of these units (the reader's, or a subtree; None: all)."""
     q = Query(tenant_id)
+    if units is not None:
+        q.add("c.unit_id = ANY({}::text[])", sorted(units))
     if status:
         q.add("c.status = {}", status)
     if category:
@@ -189,40 +196,69 @@ async def list_cases(
 
 
 async def group_cases(
-    conn: asyncpg.Connection, tenant_id: UUID, group: str, limit: int = 1000
+    conn: asyncpg.Connection,
+    tenant_id: UUID,
+    group: str,
+    limit: int = 1000,
+    units: Collection[str] | None = None,
 ) -> list[UUID]:
-    """The cases linked to ``group`` that are not closed, oldest first (B12)."""
+    """The cases linked to ``group`` that are not closed, oldest first (B12); ``units``:
+    only those of these units."""
+    in_units = "" if units is None else " AND unit_id = ANY($4::text[])"
     rows = await conn.fetch(
         "SELECT case_id FROM case_list WHERE tenant_id = $1 AND group_id = $2"
-        " AND status <> 'closed' ORDER BY received_at, case_id LIMIT $3",
+        f" AND status <> 'closed'{in_units} ORDER BY received_at, case_id LIMIT $3",
         tenant_id,
         group,
         limit,
+        *([] if units is None else [sorted(units)]),
     )
     return [row["case_id"] for row in rows]
 
 
 INBOX_ROWS = """
-        SELECT c.case_id, c.summary, c.status, c.category, c.level, c.rung,
+        SELECT c.case_id, c.summary, c.status, c.category, c.level, c.rung, c.unit_id AS unit,
                array_agg(DISTINCT r.role) AS roles, min(r.since) AS since,
                string_agg(DISTINCT r.reason, '; ') AS reasons,
                (SELECT min(d.due_at) FROM deadlines d
                  WHERE d.tenant_id = c.tenant_id AND d.case_id = c.case_id
-                   AND d.state = 'open' AND d.roles && $2::text[]) AS due_at
+                   AND d.state = 'open' AND d.roles && {due_roles}) AS due_at
           FROM case_roles r JOIN case_list c USING (tenant_id, case_id)
-         WHERE r.tenant_id = $1 AND r.role = ANY($2::text[]) AND c.status = 'open'
+         WHERE r.tenant_id = $1 AND {counts} AND c.status = 'open'
          GROUP BY c.tenant_id, c.case_id
         """
-INBOX_SQL = f"{INBOX_ROWS} ORDER BY due_at NULLS LAST, since, c.case_id LIMIT $3"
-# The page after the row (due_at, since, case_id) = ($4, $5, $6): 'infinity' stands for no
-# deadline, which sorts last, so one row comparison follows the order above.
-INBOX_AFTER_SQL = f"""
-        SELECT * FROM ({INBOX_ROWS}) i
+# A reader holding roles only in some units ($4, $5: each (role, unit) they cover): a row
+# for role R counts when R is theirs tenant-wide ($2) or the case's unit is one R covers.
+# The first test keeps the case_roles index in use; the second picks the rows that count.
+PAIRS = "unnest($4::text[], $5::text[]) AS u(role, unit_id)"
+SCOPED_COUNTS = f"""r.role = ANY($2::text[] || $4::text[])
+           AND (r.role = ANY($2::text[])
+                OR (r.role, c.unit_id) IN (SELECT u.role, u.unit_id FROM {PAIRS}))"""
+SCOPED_DUE_ROLES = f"($2::text[] || ARRAY(SELECT u.role FROM {PAIRS} WHERE u.unit_id = c.unit_id))"
+INBOX_ORDER = "ORDER BY due_at NULLS LAST, since, case_id LIMIT $3"
+
+
+def inbox_sql(scoped: bool, after: bool) -> str:
+    """The inbox's query; with ``after``, the page after the row (due_at, since, case_id)
+    given in the three parameters after the others: 'infinity' stands for no deadline,
+    which sorts last, so one row comparison follows the order."""
+    rows = INBOX_ROWS.format(
+        counts=SCOPED_COUNTS if scoped else "r.role = ANY($2::text[])",
+        due_roles=SCOPED_DUE_ROLES if scoped else "$2::text[]",
+    )
+    if not after:
+        return f"{rows} {INBOX_ORDER}"
+    first = 6 if scoped else 4
+    return f"""
+        SELECT * FROM ({rows}) i
          WHERE (coalesce(i.due_at, 'infinity'), i.since, i.case_id)
-             > (coalesce($4::timestamptz, 'infinity'), $5::timestamptz, $6::uuid)
-         ORDER BY i.due_at NULLS LAST, i.since, i.case_id
-         LIMIT $3
+             > (coalesce(${first}::timestamptz, 'infinity'), ${first + 1}::timestamptz,
+                ${first + 2}::uuid)
+         {INBOX_ORDER}
         """
+
+
+INBOX_SQL = inbox_sql(scoped=False, after=False)
 
 
 async def inbox(
@@ -231,10 +267,14 @@ async def inbox(
     roles: Sequence[str],
     limit: int = 100,
     after: tuple[datetime | None, datetime, UUID] | None = None,
+    role_units: Sequence[tuple[str, str]] = (),
 ) -> list[asyncpg.Record]:
     """What waits on these roles, most urgent first: the earliest open deadline that names
     one of the roles, then the oldest; ``after`` the (due_at, since, case_id) of the last
-    row of the page before."""
-    if after is None:
-        return await conn.fetch(INBOX_SQL, tenant_id, list(roles), limit)
-    return await conn.fetch(INBOX_AFTER_SQL, tenant_id, list(roles), limit, *after)
+    row of the page before. ``roles`` are the reader's tenant-wide roles; ``role_units``
+    each (role, unit) a role held only in units covers (domain/units.py ``role_units``)."""
+    args: list[object] = [tenant_id, list(roles), limit]
+    if role_units:
+        args += [[role for role, _ in role_units], [unit for _, unit in role_units]]
+    sql = inbox_sql(scoped=bool(role_units), after=after is not None)
+    return await conn.fetch(sql, *args, *(after or ()))

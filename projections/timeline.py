@@ -78,6 +78,16 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "penalty on {target_role}: {amount_yuan} yuan ({rule})",
         "处罚 {target_role}：{amount_yuan} 元（{rule}）",
     ),
+    # not the reason: staff wrote it
+    "PenaltyReversed": (
+        "{by} reversed penalty {penalty} on {target_role}: {amount_yuan} yuan ({rule})",
+        "{by} 撤销第 {penalty} 项处罚 {target_role}：{amount_yuan} 元（{rule}）",
+    ),
+    "DeadlineReminded": (
+        "reminder {reminder}: deadline {kind} due {due_at:%Y-%m-%d %H:%M} UTC ({rule})",
+        "提醒 {reminder}：时限 {kind} 截止于 {due_at:%Y-%m-%d %H:%M} UTC（{rule}）",
+    ),
+    "MovedToUnit": ("{by} moved it to unit {unit_id}", "{by} 将其移交至单位 {unit_id}"),
 }
 
 

@@ -30,6 +30,7 @@ from domain.policy import (
     SetClassification,
     check_options,
 )
+from domain.reminders import DEFAULT_REMINDERS, Reminder
 from domain.restricted import UNRESTRICTED, RestrictionTable
 
 EMPTY: Mapping = MappingProxyType({})
@@ -62,6 +63,12 @@ class BasePolicy:
     # delivers it); a kind not listed is marked met by the roles it was set for. Only the
     # deadline watcher, the system actor, records a missed deadline: no table changes that.
     deadline_met_by: ClassVar[Mapping[str, frozenset[str]]] = EMPTY
+    # The roles this procedure means per unit (domain/units.py): told of, seeing and acting
+    # on the cases of the units where they are held. Every other role is the tenant's.
+    unit_roles: ClassVar[frozenset[str]] = frozenset()
+    # C3: the warnings before every deadline (domain/reminders.py): half the time gone and
+    # one hour left, in the deadline's own time (working days count only working days)
+    reminders: ClassVar[tuple[Reminder, ...]] = DEFAULT_REMINDERS
     # command -> the name of the hook that decides it, looked up on the policy: a subclass
     # overrides a hook by defining the method, and a hook a policy does not define decides
     # nothing. A policy with commands of its own extends it (``BasePolicy.hooks | {...}``).
@@ -89,6 +96,9 @@ class BasePolicy:
             c.RecordOutcome: "on_outcomes",
             c.NoteFeatures: "on_identifying_features",
             c.LinkToGroup: "on_group",
+            c.MoveToUnit: "on_move",
+            c.ReversePenalty: "on_penalty_reversals",
+            c.RemindDeadline: "on_deadline_reminders",
             c.RecordSatisfaction: "on_satisfaction",
             c.AssessAccountability: "on_accountability",
             c.MeetDeadline: "on_deadline_met",
@@ -155,6 +165,8 @@ class BasePolicy:
     ) -> None:
         if isinstance(command, c.MissDeadline) and actor != c.SYSTEM:
             raise Refused("C3", "only the deadline watcher records a missed deadline")
+        if isinstance(command, c.RemindDeadline) and actor != c.SYSTEM:
+            raise Refused("C3", "only the deadline watcher sends a deadline's reminders")
         if not isinstance(command, c.MeetDeadline) or case is None:
             return
         held = case.deadlines.get(command.deadline_id)
@@ -187,6 +199,21 @@ class BasePolicy:
         if command.category:
             effects.append(self.classification(command.category, "classified at intake"))
         return Decision(tuple(effects))
+
+    def on_move(
+        self,
+        case: Complaint,
+        command: c.MoveToUnit,
+        actor: c.Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+    ) -> Decision:
+        """The unit the case moved to is told, as its rung's holders (or intake's) would
+        have been had it been filed there."""
+        roles = self.rung(case.level).roles if self.ladder else ()
+        roles = roles or self.intake_roles
+        rule = self.refusals.get("move", ("C2", ""))[0]
+        return Decision((Notify(roles, f"case moved here: {command.reason}", rule),))
 
     def on_classify(
         self,

@@ -46,7 +46,7 @@ from domain.errors import DomainError, Refused
 from domain.tenant import Tenant
 from services.api.auth import Principal, tenant_member
 from services.api.case_commands import CASE_COMMANDS, request_schema
-from services.api.deps import caller_tenant
+from services.api.deps import caller_tenant, readable_case
 from services.clock import Clock
 from services.handlers.cases import Cases
 from services.handlers.directory import TenantDirectory
@@ -269,6 +269,7 @@ async def case_actions(
     """Each case command's route, whether the caller may send it now, and the refusal's
     rule and reason when not; see this module's docstring for ``needs`` and ``deadlines``."""
     tenant = await caller_tenant(directory, request.user)
-    case = await cases.get(tenant.id, case_id)  # 404 unless the tenant's case
-    asking = Asking(cases, tenant, case, request.user.actor, clock.now())
+    case = await readable_case(cases, request.user, case_id)  # 404 unless the reader's case
+    # the roles that count on the case's unit answer, as they decide a POST
+    asking = Asking(cases, tenant, case, request.user.actor.on(case.unit_id), clock.now())
     return ActionsOut(case.id, case.version, [asking.action(cmd) for cmd in CASE_COMMANDS])

@@ -23,16 +23,19 @@ from services.api.deps import service_dependencies
 from services.api.groups import GroupController
 from services.api.health import health, ready
 from services.api.http_metrics import HttpMetrics
+from services.api.originating_reports import OriginatingReportController
 from services.api.problem_docs import ProblemResponses
 from services.api.problem_types import problem_type, require_json
 from services.api.problems import HANDLERS
 from services.api.rate_limits import Limit, RateLimit, RateLimiter
+from services.api.reports import ReportController
 from services.api.request_context import HTTP_METRICS, RequestContext, stamp_and_log
 from services.api.sessions import SessionController, cors_config
 from services.api.stream import stream
 from services.api.tenants import TenantController
 from services.api.time_travel import TimeTravelController
 from services.api.timestamps import utc_timestamps
+from services.api.units import UnitController
 from services.api.views import ViewController, metrics
 from services.api.webhooks import WebhookController
 from services.runtime import Runtime
@@ -62,8 +65,11 @@ def create_app(runtime: Runtime) -> Litestar:
             ready,
             metrics,
             TenantController,
+            UnitController,
             ComplaintController,
             CaseStudyController,
+            ReportController,
+            OriginatingReportController,
             GroupController,
             ViewController,
             *command_routes(),

@@ -21,6 +21,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody
 
 from domain import commands as c
+from domain.units import UNIT_ID
 from services.api.auth import Principal, tenant_member
 from services.api.deps import answered_case_write, caller_tenant, idempotent
 from services.api.problems import FieldError
@@ -53,12 +54,14 @@ CASE_COMMANDS: tuple[type[c.Command], ...] = (
     c.RecordOutcome,
     c.NoteFeatures,
     c.LinkToGroup,
+    c.MoveToUnit,
     c.RecordSatisfaction,
     c.AssessAccountability,
     c.MeetDeadline,
     c.PauseDeadline,
     c.ResumeDeadline,
     c.ExtendDeadline,
+    c.ReversePenalty,
 )
 
 
@@ -77,11 +80,24 @@ def bounded(annotation: Any) -> Any:
     return annotation
 
 
+# Fields narrower than their type says: a unit is an id of the tenant's units, or null for
+# the root; a move says why.
+NARROWED: dict[tuple[type[c.Command], str], Any] = {
+    (c.MoveToUnit, "unit"): Annotated[
+        str, msgspec.Meta(min_length=1, max_length=40, pattern=UNIT_ID.pattern)
+    ]
+    | None,
+    (c.MoveToUnit, "reason"): Annotated[
+        str, msgspec.Meta(min_length=1, max_length=MAX_TEXT, pattern=NO_NUL)
+    ],
+}
+
+
 def request_schema(command: type[c.Command]) -> type[msgspec.Struct]:
     hints = typing.get_type_hints(command)
     fields = []
     for field in dataclasses.fields(command):
-        annotation = bounded(hints[field.name])
+        annotation = NARROWED.get((command, field.name)) or bounded(hints[field.name])
         if field.default is not dataclasses.MISSING:
             fields.append((field.name, annotation, field.default))
         elif field.default_factory is not dataclasses.MISSING:

@@ -12,7 +12,7 @@ from litestar.params import FromPath
 from msgspec import Struct
 
 from services.api.auth import Principal, tenant_member
-from services.api.deps import caller_tenant
+from services.api.deps import caller_tenant, readable_case, roles_on
 from services.api.problem_docs import spec
 from services.handlers.case_studies import case_study_of
 from services.handlers.cases import Cases
@@ -86,5 +86,6 @@ class CaseStudyController(Controller):
         directory: NamedDependency[TenantDirectory],
     ) -> CaseStudyOut:
         tenant = await caller_tenant(directory, request.user)
-        study = await case_study_of(cases, tenant, case_id, request.user.roles)
+        roles = roles_on(request.user, await readable_case(cases, request.user, case_id))
+        study = await case_study_of(cases, tenant, case_id, roles)
         return msgspec.convert(study, CaseStudyOut)

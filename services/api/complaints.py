@@ -18,7 +18,14 @@ from domain.complaint import Complaint
 from domain.restricted import CASE, redact, withheld
 from projections import case_list, timeline
 from services.api.auth import Principal, tenant_member
-from services.api.deps import answered_case_write, caller_tenant, idempotent
+from services.api.deps import (
+    answered_case_write,
+    caller_tenant,
+    idempotent,
+    readable_case,
+    roles_on,
+    visible_units,
+)
 from services.api.paging import (
     Cursor,
     decode_cursor,
@@ -71,6 +78,7 @@ class ComplaintController(Controller):
             site=data.site,
             category=data.category,
             public_figure=data.public_figure,
+            unit=data.unit,
         )
         once = await idempotent(request)
         return answered_case_write(await cases.file_new(tenant, command, request.user.actor, once))
@@ -80,6 +88,7 @@ class ComplaintController(Controller):
         self,
         request: Req,
         views: NamedDependency[ViewReads],
+        directory: NamedDependency[TenantDirectory],
         clock: NamedDependency[Clock],
         status: FromQuery[Literal["open", "resolved", "closed"] | None] = None,
         category: Annotated[str | None, Parameter(max_length=64)] = None,
@@ -91,12 +100,21 @@ class ComplaintController(Controller):
         received_to: FromQuery[datetime | None] = None,
         text: Annotated[str | None, QueryParameter(name="q", max_length=200)] = None,
         group: Annotated[str | None, Parameter(max_length=10_000)] = None,
+        unit: Annotated[
+            str | None,
+            Parameter(
+                max_length=40, description="a unit: its cases and those of the units below it"
+            ),
+        ] = None,
         cursor: Cursor = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         after_seq: AfterSeq = None,
         wait: Wait = 2.0,
     ) -> Response[CasePage]:
+        """Newest first; only the cases of the units the reader serves (every case for a
+        tenant-wide role); ``unit``: that unit's and those of the units below it."""
         tenant_id = request.user.tenant_id
+        units = visible_units(request.user, await caller_tenant(directory, request.user), unit)
         headers = await caught_up(views, "case_list", tenant_id, after_seq, wait)
         async with views.reading(tenant_id) as conn:
             rows = await case_list.list_cases(
@@ -112,6 +130,7 @@ class ComplaintController(Controller):
                 received_to=query_moment("received_to", received_to),
                 text=text,
                 group=group,
+                units=units,
                 after=decode_cursor(cursor, moment, uuid) if cursor else None,
                 limit=limit,
                 now=clock.now(),
@@ -138,14 +157,14 @@ class ComplaintController(Controller):
         tenant = await caller_tenant(directory, request.user)
         as_of = query_moment("as_of", as_of)
         # as_of: the case as it stood then, replayed from the events recorded up to that time
-        case = await cases.get(tenant.id, case_id, as_of=as_of)
+        case = await readable_case(cases, request.user, case_id, as_of)
         etag = f'"{case.version}"'
         if unchanged_for(request, etag):
             return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         headers = await caught_up(views, "timeline", tenant.id, after_seq, wait)
         async with views.reading(tenant.id) as conn:
             steps = await timeline.for_case(conn, tenant.id, case_id, lang or tenant.language)
-        out = complaint_out(case, request.user.roles)
+        out = complaint_out(case, roles_on(request.user, case))
         out.timeline = [
             TimelineItem(**dict(step)) for step in steps if step["version"] <= case.version
         ]
@@ -155,12 +174,10 @@ class ComplaintController(Controller):
     async def history(
         self, request: Req, case_id: FromPath[UUID], cases: NamedDependency[Cases]
     ) -> list[HistoryItem]:
+        roles = roles_on(request.user, await readable_case(cases, request.user, case_id))
         recorded = await cases.history(request.user.tenant_id, case_id)
         policy = load_policy(recorded[0][1].policy)  # the policy the case was filed under
-        return [
-            history_item(r.seq, r.recorded_at, event, policy, request.user.roles)
-            for r, event in recorded
-        ]
+        return [history_item(r.seq, r.recorded_at, event, policy, roles) for r, event in recorded]
 
 
 def complaint_out(case: Complaint, roles: frozenset[str] = frozenset()) -> ComplaintOut:
@@ -195,6 +212,7 @@ def complaint_out(case: Complaint, roles: frozenset[str] = frozenset()) -> Compl
         flags=case.flags,
         group=case.group,
         site=case.site,
+        unit=case.unit_id,
         restricted=dict(case.restricted),
     )
     return ComplaintOut(

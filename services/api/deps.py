@@ -7,6 +7,7 @@ the whole Runtime.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -16,7 +17,9 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from nats.aio.client import Client as NatsClient
 
+from domain.complaint import Complaint
 from domain.tenant import Tenant
+from domain.units import units_seen
 from projections.runner import ProjectionRunner
 from services.api.auth import Principal
 from services.api.problems import FieldError
@@ -81,6 +84,30 @@ async def caller_tenant(directory: TenantDirectory, principal: Principal) -> Ten
     if tenant is None:
         raise NotFound("tenant", principal.tenant_id)
     return tenant
+
+
+async def readable_case(
+    cases: Cases, principal: Principal, case_id: UUID, as_of: datetime | None = None
+) -> Complaint:
+    """The case (as it stood at ``as_of``), when the reader's roles count in its unit now:
+    another unit's case is as unknown to them as another tenant's (404)."""
+    assert principal.tenant_id is not None  # guarded by tenant_member
+    case = await cases.get(principal.tenant_id, case_id)
+    if not principal.actor.sees(case.unit_id):
+        raise NotFound("complaint", case_id)
+    return case if as_of is None else await cases.get(principal.tenant_id, case_id, as_of=as_of)
+
+
+def roles_on(principal: Principal, case: Complaint) -> frozenset[str]:
+    """The reader's roles that count on the case, the ones its restricted fields are shown
+    to (B9): a role held in another unit does not open this one's."""
+    return principal.actor.on(case.unit_id).roles
+
+
+def visible_units(principal: Principal, tenant: Tenant, unit: str | None) -> frozenset[str] | None:
+    """The units whose cases a list or count shows the reader (domain.units.units_seen); an
+    unknown ``unit`` is a 422 naming the field."""
+    return units_seen(tenant.units, principal.scope, unit)
 
 
 def idempotency_scope(principal: Principal) -> UUID:

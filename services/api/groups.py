@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 
 from projections import case_list
 from services.api.auth import Principal, tenant_member
-from services.api.deps import caller_tenant, write_once
+from services.api.deps import caller_tenant, visible_units, write_once
 from services.api.schemas import GroupResolve, GroupResolvedOut, WrittenOut
 from services.api.views import AfterSeq, Wait, caught_up
 from services.clock import Clock
@@ -47,7 +47,9 @@ class GroupController(Controller):
         tenant = await caller_tenant(directory, request.user)
         await caught_up(views, "case_list", tenant.id, after_seq, wait)
         async with views.reading(tenant.id) as conn:
-            case_ids = await case_list.group_cases(conn, tenant.id, group)
+            case_ids = await case_list.group_cases(
+                conn, tenant.id, group, units=visible_units(request.user, tenant, None)
+            )
 
         async def work(uow: UnitOfWork) -> Answer:
             written = await cases.resolve_group(

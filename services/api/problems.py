@@ -37,13 +37,15 @@ from domain.errors import (
 )
 from domain.policies.base import UnknownCategory
 from domain.policy import InvalidPolicyOption
-from domain.tenant import UnknownCalendar, UnknownKey, UnknownPerson
+from domain.tenant import UnitExists, UnitInUse, UnknownCalendar, UnknownKey, UnknownPerson
+from domain.units import InvalidUnit, UnknownUnit
+from domain.words import word
 from services.api.auth import CsrfMismatch
 from services.api.languages import CHINESE, ENGLISH, best_language
 from services.api.problem_types import chinese_title, http_kind, type_uri
 from services.api.request_context import request_id_of
 from services.bus.destinations import ForbiddenDestination
-from services.handlers.cases import StaleVersion
+from services.handlers.cases import OutsideScope, StaleVersion
 from services.handlers.tenancy import UnknownRoles
 from services.store.idempotency import IdempotencyMismatch
 from services.store.ledger import Conflict
@@ -291,6 +293,19 @@ def on_unknown_key(request: Request, exc: UnknownKey) -> Response:
     return on_not_found(request, NotFound("key", str(exc)))
 
 
+def on_unknown_unit(request: Request, exc: UnknownUnit) -> Response:
+    # a unit the body named (a case's); one in the path is NotFound (services/handlers/tenancy.py)
+    return on_field_error(request, FieldError("unit", f"no unit {exc.unit_id}"))
+
+
+def on_invalid_unit(request: Request, exc: InvalidUnit) -> Response:
+    return on_field_error(request, FieldError(exc.field, exc.reason))
+
+
+def on_outside_scope(request: Request, exc: OutsideScope) -> Response:
+    return on_field_error(request, FieldError("unit", str(exc)))
+
+
 def on_receipt_out_of_range(request: Request, exc: ReceiptOutOfRange) -> Response:
     return on_field_error(request, FieldError("received_at", str(exc)))
 
@@ -389,6 +404,11 @@ _HANDLERS = {
     UnknownPerson: on_unknown_person,
     UnknownCalendar: on_unknown_calendar,
     UnknownKey: on_unknown_key,
+    UnknownUnit: on_unknown_unit,
+    InvalidUnit: on_invalid_unit,
+    OutsideScope: on_outside_scope,
+    UnitExists: on_conflict,  # the unit id is taken
+    UnitInUse: on_conflict,  # live units under it, or retired already
     DomainError: on_domain,
     IdempotencyMismatch: on_idempotency,
     Exception: on_unexpected,
@@ -442,6 +462,12 @@ def in_chinese(body: dict[str, Any]) -> None:
         if detail == said:  # the detail only lists the fields: list them in Chinese
             body["detail"] = "；".join(f"{e['field']}：{e['reason']}" for e in body["errors"])
             return
+    rule = body.get("rule")
+    ruled = word("rule", rule, 1) if isinstance(rule, str) else None
+    if ruled is not None and ruled != rule:
+        # a refusal in the procedure's own words: the rule the plan wrote, not our English
+        body["detail"] = f"{rule}：{ruled}"
+        return
     body["detail"] = chinese_text(detail)
 
 
@@ -493,11 +519,14 @@ CHINESE_PHRASES: dict[str, str] = {
 # what NotFound names (services.store.repository), so a domain's "no …" is never taken for one
 NOT_FOUND_KINDS = {
     "open case in group": "分组中的未结案件",
+    "originating-bank report of complaint": "发起行报告，投诉案件",
     "complaint": "投诉案件",
     "tenant": "租户",
     "webhook": "Webhook",
     "key": "密钥",
     "problem type": "问题类型",
+    "unit": "单位",
+    "person": "人员",
 }
 CHINESE_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[dict[str, str]], str]]] = [
     (re.compile(r"Object missing required field `(?P<name>[^`]+)`"), "缺少必填字段 `{name}`"),

@@ -35,6 +35,7 @@ class CaseListItem(Struct):
     owner: str
     handlers: dict[str, str]  # slot -> person, as the case itself shows them
     group_id: str | None
+    unit: str | None  # the unit the case belongs to; null: the tenant's root
     received_at: datetime
     updated_at: datetime
     version: int
@@ -91,6 +92,17 @@ class SatisfactionAverage(Struct):
     average: float
 
 
+class UnitCount(Struct):
+    unit: str | None  # null: the tenant's root
+    cases: int
+    open: int
+    resolved: int
+    closed: int
+    met: int  # deadlines of the unit's cases
+    missed: int
+    compliance: DecimalText | None  # met / (met + missed); null while neither happened
+
+
 class Dashboard(Struct):
     per_day: list[PeriodCount]
     per_week: list[PeriodCount]
@@ -100,6 +112,7 @@ class Dashboard(Struct):
     escalations_per_rung: list[RungEscalations]
     penalties: list[PenaltyTotal]
     satisfaction: list[SatisfactionAverage]
+    by_unit: list[UnitCount]  # only the units of the cases the reader sees
 
 
 def dashboard_out(body: Mapping[str, Any]) -> Dashboard:
@@ -113,6 +126,7 @@ def dashboard_out(body: Mapping[str, Any]) -> Dashboard:
         escalations_per_rung=[RungEscalations(**r) for r in body["escalations_per_rung"]],
         penalties=[PenaltyTotal(**r) for r in body["penalties"]],
         satisfaction=[SatisfactionAverage(**r) for r in body["satisfaction"]],
+        by_unit=[UnitCount(**r) for r in body["by_unit"]],
     )
 
 
@@ -122,7 +136,8 @@ def dashboard_out(body: Mapping[str, Any]) -> Dashboard:
 class TenantPerson(Struct):
     person_id: str
     name: str
-    roles: list[str]
+    roles: list[str]  # held for the whole tenant
+    units: dict[str, list[str]] = {}  # unit -> the roles held there
 
 
 class TenantKey(Struct):
@@ -150,6 +165,40 @@ class TenantOut(Struct):
 class PersonRegistered(Struct):
     person_id: str
     roles: list[str]
+    seq: int
+    units: dict[str, list[str]] = {}
+
+
+# --- /v1/units and /v1/people/{person_id}/units ---------------------------------------------
+
+
+class UnitItem(Struct):
+    unit_id: str
+    name: str
+    kind: str
+    parent: str | None
+    path: list[str]  # the unit ids from the top down to this one
+    retired: bool
+
+
+class UnitList(Struct):
+    items: list[UnitItem]  # ordered by path: each unit after the one it is under
+
+
+class UnitSaved(Struct):
+    unit_id: str
+    name: str
+    kind: str
+    parent: str | None
+    path: list[str]
+    retired: bool
+    seq: int
+
+
+class PersonPlacement(Struct):
+    person_id: str
+    unit_id: str
+    roles: list[str]  # held in the unit from now on; [] when taken out of it
     seq: int
 
 

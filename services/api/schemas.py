@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from msgspec import Meta, Struct
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+from domain.units import KINDS, UNIT_ID
 
 # PostgreSQL text cannot hold U+0000: refused at the door, not by a view that then stalls
 NO_NUL = r"^[^\x00]*$"
@@ -47,7 +49,38 @@ class TenantCreate(Strict):
 class PersonIn(Strict):
     person_id: Ident
     name: Name
-    roles: Annotated[list[Role], Meta(min_length=1, max_length=20)]
+    # held for the whole tenant; a person holding roles only in units gives none here
+    roles: Annotated[list[Role], Meta(max_length=20)] = []
+    units: Annotated[dict[UnitId, UnitRoles], Meta(max_length=50)] = {}
+
+
+# --- the organisation's units (domain/units.py) -----------------------------------------------
+
+UnitId = Annotated[str, Meta(min_length=1, max_length=40, pattern=UNIT_ID.pattern)]
+UnitKind = Literal[KINDS]  # an unknown kind's 422 lists them (problems.py)
+UnitRoles = Annotated[list[Role], Meta(max_length=20)]
+
+
+class UnitIn(Strict):
+    unit_id: UnitId
+    name: Name
+    kind: UnitKind
+    parent: UnitId | None = None  # None: directly under the tenant
+
+
+class UnitChange(Strict):
+    """What is given changes: a new name, another parent (``null``: the tenant's root)."""
+
+    name: Name | UnsetType = UNSET
+    parent: UnitId | UnsetType | None = UNSET
+
+
+class UnitRetire(Strict):
+    reason: Summary
+
+
+class PlacementIn(Strict):
+    roles: UnitRoles  # [] takes the person out of the unit
 
 
 class KeyCreate(Strict):
@@ -69,6 +102,8 @@ class ComplaintCreate(Strict):
     site: Name | None = None
     category: Annotated[str, Meta(min_length=1, max_length=64, pattern=NO_NUL)] | None = None
     public_figure: bool = False
+    # the tenant's unit the case belongs to (GET /v1/units); absent: the tenant's root
+    unit: UnitId | None = None
 
 
 class GroupResolve(Strict):
@@ -168,6 +203,7 @@ class ComplaintOut(Struct):
     flags: list[str]
     group: str | None
     site: str | None
+    unit: str | None  # the unit the case belongs to; null: the tenant's root
     # fields the case's policy restricts to other roles than the reader's come back emptied,
     # and are named in ``withheld`` (B9: identifying features, for security and leadership)
     restricted: dict[str, Any]

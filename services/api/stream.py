@@ -9,6 +9,10 @@ Each open stream holds a consumer on the bus and a connection: an API key may ho
 ``sse_streams_per_key`` of them at once and a tenant ``sse_streams_per_tenant``, counted in
 this API process (N processes allow N times as many). Past either, a 429 opens nothing; a
 stream gives its slot back when it ends, the client having closed it or gone.
+
+A role the caller holds only in units (the principal's scope) brings the copies of those units
+and the units below them, and the role's copies on the tenant's subject (the policy decided
+those are the tenant's); a role held tenant-wide brings every copy of the role.
 """
 
 from __future__ import annotations
@@ -33,13 +37,15 @@ from litestar.exceptions import (
 from litestar.params import HeaderParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from domain.units import Scope
 from services.api.auth import Principal, tenant_member
 from services.api.problems import FieldError
 from services.bus.signing import BusSigner
-from services.bus.stream_config import STREAM, role_of, tenant_filter, token
+from services.bus.stream_config import STREAM, role_of, tenant_filter, token, unit_of
 from services.settings import Settings
 
 Req = Request[Principal, Any, Any]
@@ -131,7 +137,14 @@ async def stream(
         raise ServiceUnavailableException(
             "the notification bus is not reachable", headers={"Retry-After": "2"}
         ) from None
-    events = feed(sub, roles, bus_signer, ended=slot.give_back)
+    events = feed(
+        sub,
+        roles,
+        bus_signer,
+        ended=slot.give_back,
+        scope=request.user.scope,
+        person=request.user.person,
+    )
     weakref.finalize(events, slot.give_back)  # a feed dropped unstarted runs no finally
     return ServerSentEvent(events)
 
@@ -140,8 +153,34 @@ DUPLICATE = "duplicate"  # the SSE event of a copy the caller already had under 
 
 
 def kind_of(subject: str) -> str:
-    """The event's kind, the last token of ``complaints.<tenant>.<role>.<event>``."""
+    """The event's kind, the last token of ``complaints.<tenant>.<role>[.<unit>].<event>``."""
     return subject.rsplit(".", 1)[-1]
+
+
+Coverage = dict[str, frozenset[str] | None]  # role token -> the units it covers; None: all
+
+
+def coverage(roles: Sequence[str], scope: Scope | None) -> Coverage:
+    """What each of the caller's roles covers: everything for a role held tenant-wide (or
+    with no scope: a caller the tenant does not place), the scope's units for one held only
+    in units; a role held nowhere now covers nothing and is left out."""
+    if scope is None:
+        return {token(role): None for role in roles}
+    covered: Coverage = {
+        token(role): frozenset(scope.in_units[role]) for role in roles if role in scope.in_units
+    }
+    covered.update({token(role): None for role in roles if role in scope.tenant_wide})
+    return covered
+
+
+def for_caller(subject: str, covered: Coverage) -> bool:
+    """Whether the copy on ``subject`` is the caller's: one of their roles', and for a unit's
+    copy, a unit that role covers."""
+    role = role_of(subject)
+    if role not in covered:
+        return False
+    units, unit = covered[role], unit_of(subject)
+    return units is None or unit is None or unit in units
 
 
 def resume_after(last_event_id: str | None) -> int | None:
@@ -173,12 +212,25 @@ async def subscribe(
     )
 
 
+def owner_reminded(msg: Msg, person: str | None) -> bool:
+    """A deadline's reminder reaches the case's owner by name (S1), whatever their roles:
+    any one copy of it does, the others are duplicates of that one."""
+    if person is None or kind_of(msg.subject) != "DeadlineReminded":
+        return False
+    try:
+        return json.loads(msg.data)["data"]["details"]["owner"] == person
+    except (ValueError, KeyError, TypeError):
+        return False
+
+
 async def feed(
     sub: JetStreamContext.PushSubscription,
     roles: Sequence[str],
     signer: BusSigner,
     keep_alive: float = KEEP_ALIVE_S,
     ended: Callable[[], None] = lambda: None,
+    scope: Scope | None = None,
+    person: str | None = None,
 ) -> AsyncIterator[ServerSentEventMessage]:
     # Each message is an event named by its kind (``event: IncidentReported``). A caller
     # holding two roles an event went to gets it once; the other copy is a ``duplicate``
@@ -193,7 +245,7 @@ async def feed(
         if len(order) > 512:
             first_copy.pop(order.popleft(), None)
 
-    wanted = {token(role) for role in roles}
+    covered = coverage(roles, scope)
     try:
         yield ServerSentEventMessage(data=None, comment="subscribed", retry=RETRY_MS)
         while True:
@@ -203,8 +255,8 @@ async def feed(
                 yield ServerSentEventMessage(data=None, comment="keep-alive")
                 continue
             position = msg.metadata.sequence.stream
-            if role_of(msg.subject) not in wanted:
-                continue  # another role's copy: not this caller's to see
+            if not (for_caller(msg.subject, covered) or owner_reminded(msg, person)):
+                continue  # another role's or another unit's copy: not this caller's to see
             if not signer.genuine(msg, "SSE feed"):
                 # Not the relay's: dropped before it can reach the browser or take the place
                 # of the genuine copy below. The ordered consumer needs no ack.

@@ -149,7 +149,12 @@ class TenantController(Controller):
             language=tenant.language,
             policy_options=tenant.policy_options,
             people=[
-                TenantPerson(person_id=p.person_id, name=p.name, roles=list(p.roles))
+                TenantPerson(
+                    person_id=p.person_id,
+                    name=p.name,
+                    roles=list(p.roles),
+                    units={unit: list(roles) for unit, roles in p.placements},
+                )
                 for p in tenant.people.values()
             ],
             version=tenant.version,
@@ -194,12 +199,27 @@ class TenantController(Controller):
         ledger: NamedDependency[Ledger],
         clock: NamedDependency[Clock],
     ) -> Response[PersonRegistered]:
+        """A person with the roles they hold for the whole tenant, and ``units``: the roles
+        they hold in each of those units (``PUT /v1/people/{person_id}/units/{unit_id}``
+        changes them later)."""
+        if not data.roles and not any(data.units.values()):
+            raise FieldError("roles", "give at least one role, here or in units")
+
         async def work(uow: UnitOfWork) -> Answer:
             tenant = await tenancy.fresh(request.user.tenant_id, uow)
             seq = await tenancy.register_person(
-                uow, tenant, data.person_id, data.name, data.roles, request.user.person, clock.now()
+                uow,
+                tenant,
+                data.person_id,
+                data.name,
+                data.roles,
+                request.user.person,
+                clock.now(),
+                units=data.units,
             )
-            return Answer(201, PersonRegistered(data.person_id, sorted(set(data.roles)), seq))
+            person = tenant.people[data.person_id]
+            units = {unit: list(roles) for unit, roles in person.placements}
+            return Answer(201, PersonRegistered(data.person_id, list(person.roles), seq, units))
 
         return await write_once(request, ledger, work)
 
@@ -217,7 +237,9 @@ class TenantController(Controller):
             person = tenant.people.get(data.person_id)
             if person is None:
                 raise FieldError("person_id", f"no person {data.person_id} in the directory")
-            roles = sorted(set(data.roles)) if data.roles else list(person.roles)
+            # by default every role the person holds, tenant-wide or in a unit: each then
+            # counts where it is held (domain/units.py)
+            roles = sorted(set(data.roles) if data.roles else person.all_roles)
             issued = await tenancy.issue_key(
                 uow, tenant, data.person_id, roles, request.user.person, clock.now()
             )

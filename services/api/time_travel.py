@@ -24,9 +24,11 @@ from litestar.params import FromPath
 from services.api.audit_schemas import ReplayStep
 from services.api.auth import Principal, tenant_member
 from services.api.complaints import complaint_out
+from services.api.deps import readable_case, roles_on
 from services.api.timestamps import in_utc
 from services.audit.heavy import Busy, HeavyWork, Lane
 from services.audit.time_travel import Row, case_rows, moments
+from services.handlers.cases import Cases
 from services.store.codec import TenantMapper, make_mapper
 from services.store.data_keys import KeyProvider
 from services.store.repository import Repository
@@ -96,10 +98,12 @@ class TimeTravelController(Controller):
         request: Request[Principal, Any, Any],
         case_id: FromPath[UUID],
         repository: NamedDependency[Repository],
+        cases: NamedDependency[Cases],
         heavy: NamedDependency[HeavyWork],
     ) -> Response[list[ReplayStep]]:
         tenant_id = request.user.tenant_id
+        roles = roles_on(request.user, await readable_case(cases, request.user, case_id))
         async with admitted(heavy.compute):
             rows = await case_rows(repository.ledger.pool, tenant_id, case_id)
-            parts = await heavy.run(replay_parts, tenant_id, case_id, rows, request.user.roles)
+            parts = await heavy.run(replay_parts, tenant_id, case_id, rows, roles)
         return Response(b"".join(parts), media_type="application/json")

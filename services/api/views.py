@@ -19,7 +19,7 @@ from msgspec import Struct
 from projections import case_list, deadlines, stats
 from projections.runner import ProjectionRunner
 from services.api.auth import Principal, tenant_member
-from services.api.deps import caller_tenant
+from services.api.deps import caller_tenant, visible_units
 from services.api.paging import (
     Cursor,
     decode_cursor,
@@ -55,6 +55,7 @@ class InboxItem(Struct):
     category: str | None
     level: int
     rung: str | None
+    unit: str | None  # the unit the case belongs to; null: the tenant's root
     roles: list[str]  # the caller's roles the case waits on
     since: datetime  # waiting since
     reasons: str
@@ -107,13 +108,18 @@ class ViewController(Controller):
         after_seq: AfterSeq = None,
         wait: Wait = 2.0,
     ) -> Response[InboxPage]:
-        """Most urgent first: by due_at (none last), then since, then case_id."""
+        """Most urgent first: by due_at (none last), then since, then case_id. A role held
+        in units brings only the cases of those units (and the units below them)."""
         tenant_id = request.user.tenant_id
         headers = await caught_up(views, "case_list", tenant_id, after_seq, wait)
         roles = sorted(request.user.roles)
+        scope = request.user.scope
+        wide, pairs = (
+            (roles, []) if scope is None else (sorted(scope.tenant_wide), scope.role_units())
+        )
         after = decode_cursor(cursor, maybe_moment, moment, uuid) if cursor else None
         async with views.reading(tenant_id) as conn:
-            rows = await case_list.inbox(conn, tenant_id, roles, limit, after=after)
+            rows = await case_list.inbox(conn, tenant_id, wide, limit, after, pairs)
         following = next_cursor(rows, limit, "due_at", "since", "case_id")
         page = InboxPage(roles, [InboxItem(**dict(r)) for r in rows], following)
         return Response(page, headers=paged(request, headers, following))
@@ -123,6 +129,7 @@ class ViewController(Controller):
         self,
         request: Req,
         views: NamedDependency[ViewReads],
+        directory: NamedDependency[TenantDirectory],
         clock: NamedDependency[Clock],
         wanted: Annotated[Literal["open", "overdue"], QueryParameter(name="state")] = "open",
         cursor: Cursor = None,
@@ -130,13 +137,15 @@ class ViewController(Controller):
         after_seq: AfterSeq = None,
         wait: Wait = 2.0,
     ) -> Response[DeadlinePage]:
-        """Soonest due first: by due_at, then case_id, then deadline_id."""
+        """Soonest due first: by due_at, then case_id, then deadline_id; only those of the
+        cases the reader sees."""
         tenant_id = request.user.tenant_id
+        units = visible_units(request.user, await caller_tenant(directory, request.user), None)
         headers = await caught_up(views, "deadlines", tenant_id, after_seq, wait)
         after = decode_cursor(cursor, moment, uuid, text) if cursor else None
         async with views.reading(tenant_id) as conn:
             rows = await deadlines.list_deadlines(
-                conn, tenant_id, wanted, clock.now(), limit, after=after
+                conn, tenant_id, wanted, clock.now(), limit, after=after, units=units
             )
         following = next_cursor(rows, limit, "due_at", "case_id", "deadline_id")
         page = DeadlinePage(wanted, [DeadlineItem(**dict(r)) for r in rows], following)
@@ -148,13 +157,21 @@ class ViewController(Controller):
         request: Req,
         views: NamedDependency[ViewReads],
         directory: NamedDependency[TenantDirectory],
+        unit: Annotated[
+            str | None,
+            Parameter(
+                max_length=40, description="a unit: its cases and those of the units below it"
+            ),
+        ] = None,
         after_seq: AfterSeq = None,
         wait: Wait = 2.0,
     ) -> Response[Dashboard]:
+        """Counts of the cases the reader sees; ``unit``: that unit's and those below it."""
         tenant = await caller_tenant(directory, request.user)
+        units = visible_units(request.user, tenant, unit)
         headers = await caught_up(views, "stats", tenant.id, after_seq, wait)
         async with views.reading(tenant.id) as conn:
-            body = await stats.dashboard(conn, tenant.id, tenant.timezone)
+            body = await stats.dashboard(conn, tenant.id, tenant.timezone, units)
         return Response(dashboard_out(body), headers=headers)
 
 

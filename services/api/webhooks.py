@@ -1,4 +1,5 @@
-"""A tenant administrator's webhooks: add one for a role, list them, remove one, read its log."""
+"""A tenant administrator's webhooks: add one for a role (of the whole tenant, or of one unit
+and the units below it), list them, remove one, read its log."""
 
 from __future__ import annotations
 
@@ -30,11 +31,13 @@ Url = Annotated[str, Meta(min_length=8, max_length=2000, pattern=r"^[^\x00]*$")]
 class WebhookIn(Struct, forbid_unknown_fields=True, kw_only=True):
     role: Role
     url: Url
+    unit: Annotated[str, Meta(min_length=1, max_length=40)] | None = None  # None: the tenant
 
 
 class WebhookCreated(Struct, kw_only=True):
     webhook_id: UUID
     role: str
+    unit: str | None
     url: str
     secret: str  # shown this once: the receiver keeps it to check signatures
 
@@ -42,6 +45,7 @@ class WebhookCreated(Struct, kw_only=True):
 class WebhookOut(Struct, kw_only=True):
     webhook_id: UUID
     role: str
+    unit: str | None  # the unit whose cases it is sent (and those below it); None: all
     url: str
     active: bool
     created_by: str
@@ -81,11 +85,21 @@ class WebhookController(Controller):
         tenant = await caller_tenant(directory, request.user)
         if data.role not in tenancy.valid_roles(tenant):
             raise FieldError("role", f"not a role of policy {tenant.policy}")
+        if data.unit is not None:
+            unit = tenant.units.get(data.unit)
+            if unit is None:
+                raise FieldError("unit", f"no unit {data.unit!r} in this tenant")
+            if unit.retired:
+                raise FieldError("unit", f"unit {data.unit!r} is retired")
         # ForbiddenDestination, a 422 naming the url; each delivery checks the URL again
         await Destinations(settings.webhook_allowed_networks).admit(data.url)
-        hook = await webhooks.create(tenant.id, data.role, data.url, request.user.person)
+        hook = await webhooks.create(tenant.id, data.role, data.url, request.user.person, data.unit)
         return WebhookCreated(
-            webhook_id=hook.webhook_id, role=hook.role, url=hook.url, secret=hook.secret
+            webhook_id=hook.webhook_id,
+            role=hook.role,
+            unit=hook.unit_id,
+            url=hook.url,
+            secret=hook.secret,
         )
 
     @get("/", operation_id="listWebhooks")

@@ -1,6 +1,8 @@
 """What a case looked like when an event was recorded: its summary and its level, read from the
 case's own earlier events, so a message relayed again years later says what was said then; and
-the policy it was filed under, which says what each role's copy may carry."""
+the policy it was filed under, which says what each role's copy may carry; and where the
+event's unit sat in the tenant's tree then (its path from the top), which a webhook for a unit
+reads to know the copy is of a case in that unit or below it."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import asyncpg
 from eventsourcing.utils import get_topic
 
 from domain.complaint import Complaint
+from domain.tenant import Tenant
 from projections.changes import Envelope
 from services.bus.messages import CaseContext
 
@@ -23,6 +26,14 @@ SELECT tenant_id, seq, originator_id, originator_version, topic, state, recorded
  ORDER BY seq
 """
 LEVEL_TOPICS = [get_topic(Complaint.Classified), get_topic(Complaint.Escalated)]
+# The tenant's tree as it was: every unit added or put under another, up to the batch's end.
+TREE = """
+SELECT tenant_id, seq, originator_id, originator_version, topic, state, recorded_at
+  FROM events
+ WHERE tenant_id = $1 AND originator_id = $1 AND seq <= $2 AND topic = ANY($3::text[])
+ ORDER BY seq
+"""
+TREE_TOPICS = [get_topic(Tenant.UnitAdded), get_topic(Tenant.UnitChanged)]
 
 
 async def case_contexts(
@@ -34,7 +45,11 @@ async def case_contexts(
     """Each event's case context, by seq; ``events`` in ledger order."""
     cases = list({e.originator_id for e in events})
     rows = await conn.fetch(CONTEXT, tenant_id, cases, events[-1].seq, LEVEL_TOPICS)
-    return contexts_at(events, [decode(r) for r in rows])
+    history = [decode(r) for r in rows]
+    if any(e.data.get("unit_id") for e in events):
+        tree = await conn.fetch(TREE, tenant_id, events[-1].seq, TREE_TOPICS)
+        history = sorted([*history, *(decode(r) for r in tree)], key=lambda e: e.seq)
+    return contexts_at(events, history)
 
 
 def contexts_at(events: list[Envelope], history: list[Envelope]) -> dict[int, CaseContext]:
@@ -43,6 +58,7 @@ def contexts_at(events: list[Envelope], history: list[Envelope]) -> dict[int, Ca
     summary: dict[UUID, str] = {}
     level: dict[UUID, int] = {}
     policy: dict[UUID, str] = {}
+    parent: dict[str, str | None] = {}  # the tenant's tree: each unit's parent
     found: dict[int, CaseContext] = {}
     pending = iter(events)
     upcoming = next(pending, None)
@@ -50,13 +66,18 @@ def contexts_at(events: list[Envelope], history: list[Envelope]) -> dict[int, Ca
         while upcoming is not None and (earlier is None or upcoming.seq < earlier.seq):
             case = upcoming.originator_id
             found[upcoming.seq] = CaseContext(
-                summary.get(case, ""), level.get(case, 0), policy.get(case, "")
+                summary.get(case, ""),
+                level.get(case, 0),
+                policy.get(case, ""),
+                unit_path(parent, upcoming.data.get("unit_id")),
             )
             upcoming = next(pending, None)
         if earlier is None:
             break
         case = earlier.originator_id
-        if earlier.name == "Filed":
+        if earlier.aggregate == "Tenant":
+            parent[earlier.data["unit_id"]] = earlier.data.get("parent")
+        elif earlier.name == "Filed":
             summary[case] = earlier.data.get("summary", "")
             policy[case] = earlier.data.get("policy", "")
         elif earlier.name == "Classified":
@@ -64,3 +85,13 @@ def contexts_at(events: list[Envelope], history: list[Envelope]) -> dict[int, Ca
         elif earlier.name == "Escalated":
             level[case] = earlier.data["to_level"]
     return found
+
+
+def unit_path(parent: dict[str, str | None], unit_id: str | None) -> tuple[str, ...]:
+    """The units from the top down to ``unit_id`` in the tree ``parent`` describes; a unit
+    the tree does not hold (a ledger written before its UnitAdded was read) stands alone."""
+    chain: list[str] = []
+    while unit_id is not None and unit_id not in chain:
+        chain.append(unit_id)
+        unit_id = parent.get(unit_id)
+    return tuple(reversed(chain))

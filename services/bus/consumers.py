@@ -1,5 +1,9 @@
 """Durable consumers: one per (tenant, role), for a service that acts on a role's notifications.
 
+A role's consumer reads every copy of the role, the tenant's subject and every unit's
+(stream_config.py): a reader that serves one unit keeps the copies whose ``unit_path`` names it
+(as a webhook for a unit does, services/bus/webhook_dispatch.py).
+
 A durable consumer lives on the server: it remembers what its reader acknowledged, so a reader
 that stops and comes back (or NATS restarting) resumes where it was. Several readers bound to
 the same consumer share its messages, each message going to one of them. A reader acts only on

@@ -4,6 +4,8 @@ The routing is in the recorded events themselves: the tenant's policy decided wh
 when the event was written, so the relay reads that decision and never asks a policy again.
 What each role's copy may carry is the policy's declaration (its ``restricted`` table, B9):
 a copy withholds what the role may not read, as every read path does (domain/restricted.py).
+Where a copy goes is the policy's too: a role it means per unit (``unit_roles``: H4, B3, S7)
+is told on the case's unit's subject, every other role on the tenant's (stream_config.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ ROUTING: Mapping[str, str] = {
     "RolesNotified": "roles",
     "DeadlineStarted": "roles",
     "PenaltyAssessed": "target_role",
+    "PenaltyReversed": "target_role",
+    # C3: the roles the deadline waits on; the case's owner (S1) reads it by name
+    "DeadlineReminded": "roles",
 }
 # The event's fields every message carries (the case's summary comes from its Filed event).
 COMMON = ("to_level", "due_at", "reason", "rule", "policy", "by")
@@ -37,6 +42,8 @@ DETAILS: Mapping[str, tuple[str, ...]] = {
     "RolesNotified": (),
     "DeadlineStarted": ("deadline_id", "kind"),
     "PenaltyAssessed": ("target_role", "person", "amount_fen", "performance"),
+    "PenaltyReversed": ("penalty", "target_role", "person", "amount_fen", "performance"),
+    "DeadlineReminded": ("deadline_id", "kind", "reminder", "owner"),
 }
 
 
@@ -56,11 +63,14 @@ class CaseContext:
     summary: str
     level: int
     policy: str = ""  # name@version, as its Filed event recorded it
+    unit_path: tuple[str, ...] = ()  # the event's unit and those above it, from the top
 
 
 class UnknownPolicy:
     """A case under a policy this process cannot load: what it restricts is not known, so a
-    copy says which event of which case went to whom, and nothing of what it says."""
+    copy says which event of which case went to whom, and nothing of what it says; and which
+    roles it means per unit is not known, so every copy of a unit's case goes to the unit's
+    subject, where a tenant-wide reader still gets it and no other unit's reader does."""
 
     restricted = restricted_to(
         frozenset(),
@@ -78,6 +88,17 @@ def builtin_policy(ref: str) -> object:
     the relay is given the service's own lookup."""
     found = BUILTIN_POLICIES.get(ref)
     return UnknownPolicy() if found is None else found()
+
+
+def copy_unit(event: Envelope, role: str, policy: object) -> str | None:
+    """The unit whose subject the role's copy goes to, or None for the tenant's subject: the
+    case's unit when the event was recorded, if the policy means the role per unit."""
+    unit_id = event.data.get("unit_id")
+    if unit_id is None:
+        return None
+    if isinstance(policy, UnknownPolicy):
+        return unit_id
+    return unit_id if role in getattr(policy, "unit_roles", frozenset()) else None
 
 
 def cloud_event(
@@ -108,6 +129,8 @@ def cloud_event(
             "event": event.name,
             "role": role,
             "roles": list(roles),
+            "unit": event.data.get("unit_id"),  # the case's unit then; None: the root
+            "unit_path": list(case.unit_path),  # that unit's place in the tree then
             "level": data.get("to_level", case.level),
             "summary": summary,
             "due_at": rfc3339(data["due_at"]) if data.get("due_at") else None,

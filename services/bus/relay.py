@@ -28,7 +28,7 @@ from projections.follow import LedgerFollower
 from projections.tracking import lock_positions, move_positions, next_batches, unfinished
 from services import tracing
 from services.bus.case_context import case_contexts
-from services.bus.messages import CONTENT_TYPE, builtin_policy, cloud_event, routes
+from services.bus.messages import CONTENT_TYPE, builtin_policy, cloud_event, copy_unit, routes
 from services.bus.signing import HEADER, BusSigner
 from services.bus.stream_config import STREAM, ensure_stream, message_id, subject
 from services.metrics import WorkMetrics
@@ -158,7 +158,7 @@ class Relay:
             policy = policies[case.policy]
             outgoing += [
                 Outgoing(
-                    subject(tenant_id, role, event.name),
+                    subject(tenant_id, role, event.name, copy_unit(event, role, policy)),
                     message_id(tenant_id, event.seq, role),
                     cloud_event(event, role, roles, case, policy),
                     traces.get(event.seq),

@@ -2,7 +2,11 @@
 
 Subjects are ``complaints.<tenant>.<role>.<event>``: the tenant as its uuid's 32 hex digits
 (no dashes, so every token is plain ``[0-9a-z]``), the role as the policy names it, the event
-as the ledger names it (``Escalated``). A consumer filters on ``complaints.<tenant>.<role>.>``.
+as the ledger names it (``Escalated``). A copy for a role the case's policy means per unit
+(H4's department head, B3's branch head, S7's campus supervisor) of an event recorded while
+the case was in a unit goes to ``complaints.<tenant>.<role>.<unit>.<event>`` instead. A
+tenant-wide reader filters on ``complaints.<tenant>.<role>.>`` and gets both; a unit's
+reader on ``complaints.<tenant>.<role>.<unit>.*``. The event is always the last token.
 """
 
 from __future__ import annotations
@@ -36,8 +40,11 @@ def token(value: str) -> str:
     return _UNSAFE.sub("_", value) or "_"
 
 
-def subject(tenant_id: UUID, role: str, event: str) -> str:
-    return f"{ROOT}.{tenant_id.hex}.{token(role)}.{token(event)}"
+def subject(tenant_id: UUID, role: str, event: str, unit_id: str | None = None) -> str:
+    """The tenant's subject for the role's copy, or the unit's when ``unit_id`` is given."""
+    if unit_id is None:
+        return f"{ROOT}.{tenant_id.hex}.{token(role)}.{token(event)}"
+    return f"{ROOT}.{tenant_id.hex}.{token(role)}.{token(unit_id)}.{token(event)}"
 
 
 def tenant_filter(tenant_id: UUID) -> str:
@@ -45,12 +52,25 @@ def tenant_filter(tenant_id: UUID) -> str:
 
 
 def role_of(subject: str) -> str:
-    """The role token of ``complaints.<tenant>.<role>.<event>``."""
+    """The role token of ``complaints.<tenant>.<role>[.<unit>].<event>``."""
     return subject.split(".")[2]
 
 
+def unit_of(subject: str) -> str | None:
+    """The unit token of ``complaints.<tenant>.<role>.<unit>.<event>``; None for a tenant's
+    subject (four tokens)."""
+    tokens = subject.split(".")
+    return tokens[3] if len(tokens) == 5 else None
+
+
 def role_filter(tenant_id: UUID, role: str) -> str:
+    """The role's every copy, the tenant's and every unit's."""
     return f"{ROOT}.{tenant_id.hex}.{token(role)}.>"
+
+
+def unit_filter(tenant_id: UUID, role: str, unit_id: str) -> str:
+    """The role's copies of the cases in one unit (not the units below it)."""
+    return f"{ROOT}.{tenant_id.hex}.{token(role)}.{token(unit_id)}.*"
 
 
 def message_id(tenant_id: UUID, seq: int, role: str) -> str:

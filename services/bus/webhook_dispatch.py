@@ -6,6 +6,11 @@ answers 2xx; otherwise it is handed back to the server with the next pause of ``
 and after the last one it is given up. Delivery is at least once: a receiver deduplicates by
 the ``webhook-id`` header. Several dispatchers may run; the server gives each message to one.
 
+A webhook for a unit reads its role's every copy and is pushed those of cases in its unit or
+below it: the copy's ``unit_path`` (where the case's unit sat in the tenant's tree when the
+event was recorded, services/bus/case_context.py) names the webhook's unit. The others are
+acknowledged unsent and not logged: they were never the webhook's.
+
 Each attempt resolves the webhook's host again and checks every address it gives
 (services/bus/destinations.py), then connects to the address it checked, with the URL's own
 ``Host`` and TLS server name. The delivery log, which the tenant reads, names what went wrong
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from uuid import UUID
@@ -129,12 +135,16 @@ class WebhookDispatcher:
 
     async def deliver(self, hook: Webhook, msg: Msg) -> str:
         """One attempt; returns its outcome (delivered, retrying or gave_up), or dropped for a
-        message the relay did not publish."""
+        message the relay did not publish, or skipped for a copy of a case outside the
+        webhook's unit."""
         if not self.signer.genuine(msg, f"webhook {hook.webhook_id}"):
             # Never POSTed (we would sign it for the receiver) nor logged in the tenant's
             # deliveries; acknowledged, so that it is not offered again forever.
             await msg.ack()
             return "dropped"
+        if not in_unit(hook, msg.data):
+            await msg.ack()
+            return "skipped"
         attempt = msg.metadata.num_delivered
         self.metrics.webhook_pending(hook.webhook_id, msg.metadata.num_pending)
         message_id = (msg.headers or {}).get("Nats-Msg-Id", f"seq-{msg.metadata.sequence.stream}")
@@ -192,3 +202,13 @@ class WebhookDispatcher:
             return None, UNREACHABLE
         status = response.status_code
         return status, None if 200 <= status < 300 else f"http {status // 100}xx"
+
+
+def in_unit(hook: Webhook, body: bytes) -> bool:
+    """Whether the copy is of a case in the webhook's unit or below it (any copy, for a
+    webhook of the whole tenant). A copy of the tenant's root, or one the relay wrote before
+    copies named their unit, is no unit's."""
+    if hook.unit_id is None:
+        return True
+    data = json.loads(body).get("data") or {}
+    return hook.unit_id in (data.get("unit_path") or ())

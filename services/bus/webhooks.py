@@ -1,5 +1,6 @@
 """Tenant webhooks: where a role's notifications are pushed, how each push is signed, and the
-log of every attempt.
+log of every attempt. A webhook for a unit is pushed only the copies of cases in that unit or
+below it (services/bus/webhook_dispatch.py).
 
 Signatures follow the Standard Webhooks scheme (standardwebhooks.com), so receivers can use its
 libraries: headers ``webhook-id``, ``webhook-timestamp`` and ``webhook-signature: v1,<base64>``,
@@ -62,6 +63,7 @@ class Webhook:
     url: str
     secret: str
     created_at: datetime
+    unit_id: str | None = None  # None: the whole tenant's copies
 
 
 class WebhookStore:
@@ -70,18 +72,21 @@ class WebhookStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def create(self, tenant_id: UUID, role: str, url: str, by: str) -> Webhook:
+    async def create(
+        self, tenant_id: UUID, role: str, url: str, by: str, unit_id: str | None = None
+    ) -> Webhook:
         async with self.pool.acquire() as conn, conn.transaction():
             await set_tenant(conn, tenant_id)
             row = await conn.fetchrow(
-                "INSERT INTO webhooks (tenant_id, webhook_id, role, url, secret, created_by)"
-                " VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
+                "INSERT INTO webhooks (tenant_id, webhook_id, role, url, secret, created_by,"
+                " unit_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
                 tenant_id,
                 uuid4(),
                 role,
                 url,
                 new_secret(),
                 by,
+                unit_id,
             )
         return _webhook(row)
 
@@ -89,8 +94,8 @@ class WebhookStore:
         async with self.pool.acquire() as conn, conn.transaction(readonly=True):
             await set_tenant(conn, tenant_id)
             return await conn.fetch(
-                "SELECT webhook_id, role, url, active, created_by, created_at FROM webhooks"
-                " WHERE tenant_id = $1 ORDER BY created_at",
+                "SELECT webhook_id, role, unit_id AS unit, url, active, created_by, created_at"
+                " FROM webhooks WHERE tenant_id = $1 ORDER BY created_at",
                 tenant_id,
             )
 
@@ -167,4 +172,5 @@ def _webhook(row: asyncpg.Record) -> Webhook:
         row["url"],
         row["secret"],
         row["created_at"],
+        row["unit_id"],
     )

@@ -1,6 +1,6 @@
-"""The ``complaints`` command: serve, migrate, tenant create, key create, data-key rotate,
-projections rebuild, worker, case-study, policies docs, audit (export, verify, what-if,
-checkpoint).
+"""The ``complaints`` command: serve, migrate, tenant create, key create, units, people place,
+data-key rotate, projections rebuild, worker, case-study, policies docs, audit (export, verify,
+what-if, checkpoint).
 
 Exit codes: 0 done, 1 a check found a problem, 2 an operator error, 130 interrupted
 (services/cli/errors.py)."""
@@ -24,8 +24,11 @@ from domain.errors import DomainError
 from services.api.app import create_app
 from services.cli import case_studies as cli_case_studies
 from services.cli import keys as cli_keys
+from services.cli import originating_reports as cli_originating_reports
 from services.cli import projections as cli_projections
+from services.cli import reports as cli_reports
 from services.cli import tenants as cli_tenants
+from services.cli import units as cli_units
 from services.cli import worker as cli_worker
 from services.cli.audit import add_audit_commands
 from services.cli.demo import DemoTenant, seed_demo
@@ -119,10 +122,13 @@ def parser() -> argparse.ArgumentParser:
     migrate_cmd.set_defaults(run=run_migrate, needs_bus=False)
 
     cli_tenants.register(commands)
+    cli_units.register(commands)
     cli_projections.register(commands)
     cli_keys.register(commands)
     cli_worker.register(commands)
     cli_case_studies.register(commands)
+    cli_reports.register(commands)
+    cli_originating_reports.register(commands)
 
     policies = commands.add_parser("policies", help="the built-in policies' documentation")
     policies_sub = policies.add_subparsers(

@@ -144,9 +144,26 @@ def render_section(policy: Policy) -> str:
         "",
         permissions_table(policy),
     ]
+    unit_roles = sorted(getattr(policy, "unit_roles", ()))
+    if unit_roles:
+        parts += [
+            "",
+            "### Roles held per unit",
+            "",
+            "Told of, seeing and acting on the cases of the units where they are held"
+            " ([units.md](../units.md)): " + ", ".join(f"`{r}`" for r in unit_roles) + ".",
+            "Every other role serves the whole organisation.",
+        ]
     deadlines = deadlines_table(policy)
     if deadlines:
         parts += ["", "### Deadlines", "", deadlines]
+    reminders = getattr(policy, "reminders", ())
+    if reminders:
+        warned = ", ".join(f"`{r.name}`" for r in reminders)
+        parts += [
+            "",
+            f"Every deadline warns before it falls due: {warned} ([reports.md](../reports.md)).",
+        ]
     return "\n".join([*parts, END])
 
 

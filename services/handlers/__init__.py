@@ -10,7 +10,7 @@ needs of the bus it is handed, e.g. ``DataKeys``' purge).
 """
 
 from services.handlers.api_keys import KeyAuthenticator, Principal, new_key, parse_key
-from services.handlers.cases import Cases, Precondition, StaleVersion, Written
+from services.handlers.cases import Cases, OutsideScope, Precondition, StaleVersion, Written
 from services.handlers.directory import TenantDirectory
 from services.handlers.policies import load_policy
 from services.handlers.sessions import Sessions
@@ -24,6 +24,7 @@ __all__ = [
     "IssuedKey",
     "KeyAuthenticator",
     "Offboarded",
+    "OutsideScope",
     "Precondition",
     "Principal",
     "Sessions",

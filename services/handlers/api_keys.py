@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from domain.commands import Actor
-from domain.tenant import Tenant
+from domain.tenant import ApiKey, Tenant
+from domain.units import Scope
 from services.handlers.directory import TenantDirectory
+from services.handlers.policies import load_policy
 
 PLATFORM_ADMIN = "platform-admin"
 
@@ -26,10 +28,13 @@ class Principal:
     key_id: str | None = None
     # the tenant as authentication found it, so a handler need not look it up again
     tenant: Tenant | None = field(default=None, compare=False, repr=False)
+    # where the roles count: the units the person holds them in (domain/units.py); None
+    # for the platform, whose roles are nobody's in a tenant
+    scope: Scope | None = field(default=None, compare=False)
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.person, self.roles)
+        return Actor(self.person, self.roles, self.scope)
 
     @property
     def is_platform_admin(self) -> bool:
@@ -73,4 +78,12 @@ class KeyAuthenticator:
         api_key = tenant.authenticate(key_id, secret) if tenant else None
         if api_key is None:
             return None
-        return Principal(api_key.person_id, frozenset(api_key.roles), tenant_id, key_id, tenant)
+        return principal_of(tenant, api_key)
+
+
+def principal_of(tenant: Tenant, key: ApiKey) -> Principal:
+    """Who ``key`` speaks for: its roles, each where the person holds it now under the
+    tenant's policy, so a move to another unit counts from the next request."""
+    unit_roles = getattr(load_policy(tenant.policy), "unit_roles", frozenset())
+    scope = tenant.scope_of(key.person_id, key.roles, unit_roles)
+    return Principal(key.person_id, frozenset(key.roles), tenant.id, key.key_id, tenant, scope)

@@ -37,6 +37,15 @@ class Written:
     seq: int
 
 
+class OutsideScope(Exception):
+    """A case filed in a unit (or the root) where none of the filer's roles count."""
+
+    def __init__(self, unit_id: str | None) -> None:
+        where = f"unit {unit_id!r}" if unit_id else "the organisation's root"
+        super().__init__(f"none of your roles counts in {where}: file in a unit you serve")
+        self.unit_id = unit_id
+
+
 class StaleVersion(Exception):
     """If-Match named only versions the case is not at."""
 
@@ -153,7 +162,12 @@ class Cases:
 
     @staticmethod
     def filed(tenant: Tenant, command: c.File, actor: c.Actor, now: datetime) -> Complaint:
-        """A new case as the tenant's policy files it, not yet saved."""
+        """A new case as the tenant's policy files it, not yet saved: in the tenant's root or
+        a live unit, and by a person whose roles count there (domain/units.py)."""
+        tenant.check_case_unit(command.unit)
+        if not actor.sees(command.unit):
+            raise OutsideScope(command.unit)
+        actor = actor.on(command.unit)
         return file_complaint(
             uuid4(),
             tenant.id,
@@ -181,9 +195,18 @@ class Cases:
     def decide(
         tenant: Tenant, case: Complaint, command: c.Command, actor: c.Actor, now: datetime
     ) -> None:
-        """Run the command on the case through its policy; the case holds the new events."""
+        """Run the command on the case through its policy; the case holds the new events.
+        A case outside the actor's units is not theirs to know of (404); on one inside, only
+        the roles held there count."""
+        if not actor.sees(case.unit_id):
+            raise NotFound("complaint", case.id)
         # The case keeps the policy it was filed under; a tenant's new binding applies to new cases.
-        execute(case, command, actor, load_policy(case.policy), now, tenant.calendar)
+        execute(
+            case, command, actor.on(case.unit_id), load_policy(case.policy), now, tenant.calendar
+        )
+        if isinstance(command, c.MoveToUnit):
+            # after the policy: who may not move a case learns that first, whatever the target
+            tenant.check_case_unit(command.unit)
 
     async def resolve_group(
         self,
@@ -207,11 +230,17 @@ class Cases:
                 continue  # the view lagged a move to another group, or a closure
             if case.status is Status.RESOLVED and not close:
                 continue  # decided already; nothing to record
-            policy, calendar = load_policy(case.policy), tenant.calendar
+            if not actor.sees(case.unit_id):
+                continue  # another unit's: the caller decides for the cases they serve
+            policy, calendar, acting = (
+                load_policy(case.policy),
+                tenant.calendar,
+                actor.on(case.unit_id),
+            )
             if case.status is Status.OPEN:
-                execute(case, c.Resolve(outcome), actor, policy, now, calendar)
+                execute(case, c.Resolve(outcome), acting, policy, now, calendar)
             if close:
-                execute(case, c.Close(reason=outcome), actor, policy, now, calendar)
+                execute(case, c.Close(reason=outcome), acting, policy, now, calendar)
             decided.append(case)
         if not decided:
             raise NotFound("open case in group", group)

@@ -23,7 +23,7 @@ import asyncpg
 
 from domain.tenant import Tenant
 from services.clock import Clock
-from services.handlers.api_keys import KeyAuthenticator, Principal
+from services.handlers.api_keys import KeyAuthenticator, Principal, principal_of
 from services.handlers.directory import TenantDirectory
 from services.store.tenant_rows import tenant_transaction
 
@@ -67,7 +67,7 @@ def key_principal(tenant: Tenant, key_id: str) -> Principal | None:
     key = tenant.keys.get(key_id)
     if key is None or key.revoked or tenant.offboarded_at is not None:
         return None
-    return Principal(key.person_id, frozenset(key.roles), tenant.id, key_id, tenant)
+    return principal_of(tenant, key)
 
 
 class Sessions:

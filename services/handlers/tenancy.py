@@ -1,8 +1,11 @@
-"""Use cases on tenants: create one with its first administrator, people and keys."""
+"""Use cases on tenants: create one with its first administrator, people and keys, and the
+organisation's units and who holds which role in them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import enum
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,6 +13,7 @@ from uuid import UUID
 
 from domain.policy import check_options, configured
 from domain.tenant import ADMIN_ROLE, Tenant, tenant_id_for
+from domain.units import InvalidUnit, OrgUnit, UnknownUnit
 from services.handlers.api_keys import new_key
 from services.handlers.policies import load_policy
 from services.store.ledger import Conflict, UnitOfWork
@@ -36,6 +40,13 @@ class UnknownRoles(ValueError):
     def __init__(self, policy: str, roles: list[str]) -> None:
         super().__init__(f"not roles of policy {policy}: {roles}")
         self.roles = roles
+
+
+class Keep(enum.Enum):
+    """A change that leaves a unit where it is (``parent`` not given, unlike ``None``: the
+    tenant's root)."""
+
+    PARENT = "keep"
 
 
 class Tenancy:
@@ -96,14 +107,100 @@ class Tenancy:
         roles: Sequence[str],
         by: str,
         now: datetime,
+        units: Mapping[str, Sequence[str]] | None = None,
     ) -> int:
-        """Add a person with roles of the tenant's policy (``UnknownRoles`` otherwise)."""
-        unknown = sorted(set(roles) - self.valid_roles(tenant))
-        if unknown:
-            raise UnknownRoles(tenant.policy, unknown)
+        """Add a person with roles of the tenant's policy (``UnknownRoles`` otherwise), held
+        for the whole tenant, and ``units``' roles held in those units: PersonRegistered,
+        then a PersonPlaced for each unit, in one write."""
+        units = units or {}
+        self.check_roles(tenant, [*roles, *(r for held in units.values() for r in held)])
+        for unit_id in units:  # all checked before any event, so a refusal writes nothing
+            if unit_id not in tenant.units:
+                raise InvalidUnit("units", f"no unit {unit_id}")
+            if tenant.units[unit_id].retired:
+                raise InvalidUnit("units", f"unit {unit_id!r} is retired")
         tenant.register_person(
             person_id=person_id, name=name, roles=sorted(set(roles)), by=by, at=now
         )
+        for unit_id, held in units.items():
+            tenant.place_person(
+                person_id=person_id, unit_id=unit_id, roles=list(held), by=by, at=now
+            )
+        return await self.save(uow, tenant)
+
+    def check_roles(self, tenant: Tenant, roles: Sequence[str]) -> None:
+        unknown = sorted(set(roles) - self.valid_roles(tenant))
+        if unknown:
+            raise UnknownRoles(tenant.policy, unknown)
+
+    # --- the organisation (domain/units.py): a unit named in the path is NotFound, one
+    # named in the body (a parent, a person's units) a field error
+
+    async def add_unit(
+        self,
+        uow: UnitOfWork,
+        tenant: Tenant,
+        *,
+        unit_id: str,
+        name: str,
+        kind: str,
+        parent: str | None,
+        by: str,
+        now: datetime,
+    ) -> int:
+        with unknown_unit_as_field("parent"):
+            tenant.add_unit(unit_id=unit_id, name=name, kind=kind, parent=parent, by=by, at=now)
+        return await self.save(uow, tenant)
+
+    async def change_unit(
+        self,
+        uow: UnitOfWork,
+        tenant: Tenant,
+        unit_id: str,
+        *,
+        name: str | None = None,
+        parent: str | Keep | None = Keep.PARENT,
+        by: str,
+        now: datetime,
+    ) -> int:
+        """Rename the unit and/or put it under another (``None``: directly under the tenant);
+        what is not given stays as it is."""
+        unit = unit_in_path(tenant, unit_id)
+        with unknown_unit_as_field("parent"):
+            tenant.change_unit(
+                unit_id=unit_id,
+                name=unit.name if name is None else name,
+                parent=unit.parent if isinstance(parent, Keep) else parent,
+                by=by,
+                at=now,
+            )
+        return await self.save(uow, tenant)
+
+    async def retire_unit(
+        self, uow: UnitOfWork, tenant: Tenant, unit_id: str, *, reason: str, by: str, now: datetime
+    ) -> int:
+        unit_in_path(tenant, unit_id)
+        tenant.retire_unit(unit_id=unit_id, reason=reason, by=by, at=now)
+        return await self.save(uow, tenant)
+
+    async def place_person(
+        self,
+        uow: UnitOfWork,
+        tenant: Tenant,
+        person_id: str,
+        unit_id: str,
+        roles: Sequence[str],
+        *,
+        by: str,
+        now: datetime,
+    ) -> int:
+        """The roles ``person_id`` holds in ``unit_id`` from now on, in place of those held
+        there before; none takes them out of the unit."""
+        if person_id not in tenant.people:
+            raise NotFound("person", person_id)
+        unit_in_path(tenant, unit_id)
+        self.check_roles(tenant, roles)
+        tenant.place_person(person_id=person_id, unit_id=unit_id, roles=list(roles), by=by, at=now)
         return await self.save(uow, tenant)
 
     async def move_calendar(
@@ -152,3 +249,19 @@ class Tenancy:
             key_id=key_id, person_id=person_id, roles=roles, secret=secret, by=by, at=now
         )
         return IssuedKey(tenant.id, key_id, key, await self.save(uow, tenant))
+
+
+def unit_in_path(tenant: Tenant, unit_id: str) -> OrgUnit:
+    unit = tenant.units.get(unit_id)
+    if unit is None:
+        raise NotFound("unit", unit_id)
+    return unit
+
+
+@contextmanager
+def unknown_unit_as_field(field: str) -> Iterator[None]:
+    """An unknown unit the request's body named (a parent): the field is wrong, not the path."""
+    try:
+        yield
+    except UnknownUnit as unknown:
+        raise InvalidUnit(field, f"no unit {unknown.unit_id}") from None

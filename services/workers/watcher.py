@@ -1,4 +1,5 @@
-"""The deadline watcher: records each missed deadline once, and the policy's consequences follow.
+"""The deadline watcher: records each missed deadline once, and the policy's consequences follow;
+before that, it sends each of the deadline's reminders once (domain/reminders.py).
 
 It asks the ``deadlines`` view which open deadlines are past due, re-checks each on the case
 itself (the view may lag a met or resumed deadline), and runs ``MissDeadline`` as the system
@@ -10,7 +11,8 @@ holds, on a connection kept for that purpose. Others stand by, trying the locks 
 and take a shard over as soon as its holder's connection goes. Two watchers at work on one
 deadline (a lock lost unnoticed) still record it once: the domain refuses to miss a deadline
 that is no longer open, and the ledger's unique (tenant, case, version) turns a race into a
-Conflict; both mean it is already done.
+Conflict; both mean it is already done. A reminder is the same: the case refuses to send one
+that is not due or already sent, so two watchers send it once.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ import contextlib
 import logging
 import time
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-from domain.commands import SYSTEM, MissDeadline
+from domain.commands import SYSTEM, Command, MissDeadline, RemindDeadline
 from domain.errors import DomainError
 from services.clock import Clock
 from services.handlers.cases import Cases
@@ -62,7 +65,7 @@ class DeadlineWatcher:
         self.metrics = metrics or WorkMetrics()
         self.held: set[int] = set()
         self._lock_conn: asyncpg.Connection | None = None
-        self._gave_up: set[tuple[UUID, UUID, str, datetime]] = set()
+        self._gave_up: set[tuple[Any, ...]] = set()
 
     # --- standing by and taking over ---------------------------------------------------
 
@@ -146,7 +149,45 @@ class DeadlineWatcher:
                 continue
             self.metrics.watcher_overdue.labels("missed" if done else "skipped").inc()
             missed += done
+        await self.send_reminders(shards, now)
         return missed
+
+    async def send_reminders(self, shards: set[int], now: datetime) -> int:
+        """Send every reminder of these shards whose moment has come; returns how many."""
+        rows = await self.pool.fetch(
+            "SELECT * FROM due_reminders($1, $2, $3, $4)",
+            now,
+            self.shards,
+            sorted(shards),
+            self.batch_size,
+        )
+        sent = 0
+        for row in rows:
+            try:
+                sent += await self.remind(row["tenant_id"], row["case_id"], row["deadline_id"], now)
+            except DB_FAILURES:
+                raise
+            except Exception:
+                log.exception(
+                    "reminder of %s of case %s failed", row["deadline_id"], row["case_id"]
+                )
+        return sent
+
+    async def remind(self, tenant_id: UUID, case_id: UUID, deadline_id: str, now: datetime) -> bool:
+        """Run RemindDeadline once the case itself says a reminder is due; False if there was
+        nothing (any more) to send."""
+        tenant = await self.directory.get(tenant_id)
+        try:
+            case = await self.cases.get(tenant_id, case_id)
+        except NotFound:
+            return False
+        held = case.deadlines.get(deadline_id)
+        if tenant is None or held is None or held.due_at < now:
+            return False
+        name = held.reminder_due(now)
+        if name is None:
+            return False  # sent, paused or moved since the view last looked
+        return await self._run(tenant, case, RemindDeadline(deadline_id), now, (name,))
 
     async def miss(self, tenant_id: UUID, case_id: UUID, deadline_id: str, now: datetime) -> bool:
         """Run MissDeadline once the case itself says the deadline is open and past due;
@@ -159,18 +200,30 @@ class DeadlineWatcher:
         held = case.deadlines.get(deadline_id)
         if tenant is None or held is None or not held.is_running or held.due_at >= now:
             return False  # met, paused or moved on since the view last looked
-        key = (tenant_id, case_id, deadline_id, held.due_at)
+        return await self._run(tenant, case, MissDeadline(deadline_id), now, (held.due_at,))
+
+    async def _run(
+        self, tenant: Any, case: Any, command: Command, now: datetime, moment: tuple
+    ) -> bool:
+        """Run the watcher's command on the case: False when another writer (or watcher) got
+        there first, or when the case refuses it (said once per deadline and moment)."""
+        deadline_id = command.deadline_id  # type: ignore[attr-defined]
+        key = (tenant.id, case.id, deadline_id, command.action, *moment)
         if key in self._gave_up:
             return False
         try:
             async with self.ledger.unit_of_work() as uow:
-                await self.cases.run(uow, tenant, case, MissDeadline(deadline_id), SYSTEM, now)
+                await self.cases.run(uow, tenant, case, command, SYSTEM, now)
         except Conflict:
-            return False  # another writer (or watcher) got to the case first
+            return False
         except DomainError as error:
             # e.g. a closed case whose deadline was left open: not ours to force; say it once.
             log.warning(
-                "deadline %s of case %s not recorded missed: %s", deadline_id, case_id, error
+                "%s of deadline %s of case %s not recorded: %s",
+                command.action,
+                deadline_id,
+                case.id,
+                error,
             )
             self._gave_up.add(key)
             return False

@@ -34,17 +34,25 @@ HOSPITAL = HospitalPolicy()
 VOLATILE = frozenset({"_pending_events"})
 
 # What the ledger holds: event name -> the attributes a stored event of it has (beside
-# originator_id, originator_version and timestamp). Changing one makes stored events unreadable.
+# originator_id, originator_version and timestamp). Renaming or removing one makes stored events
+# unreadable; one added later has a default, so events stored before it read back (unit_id).
 STORED: dict[str, set[str]] = {
     "Filed": {
         "tenant_id", "policy", "received_at", "channel", "summary", "details", "complainant",
-        "site", "by", "at", "policy_options", "originator_topic",
+        "site", "by", "at", "policy_options", "originator_topic", "unit_id",
     },
     "Classified": {"category", "level", "rung", "reason", "rule", "policy", "by", "at"},
     "Acknowledged": {"by", "at"},
     "Assigned": {"person", "slot", "handling_days", "by", "at"},
     "OwnershipHandedOn": {"to_person", "reason", "by", "at"},
-    "Escalated": {"to_level", "rung", "reason", "rule", "policy", "notify", "by", "at"},
+    "Escalated": {
+        "to_level", "rung", "reason", "rule", "policy", "notify", "by", "at", "unit_id",
+    },
+    "MovedToUnit": {"unit_id", "reason", "by", "at"},
+    "PenaltyReversed": {
+        "penalty", "target_role", "person", "amount_fen", "performance", "rule", "reason",
+        "by", "at",
+    },
     "NoteAdded": {"text", "by", "at"},
     "HandoverAdded": {"text", "by", "at"},
     "EvidenceAttached": {"description", "reference", "sha256", "by", "at"},
@@ -55,8 +63,9 @@ STORED: dict[str, set[str]] = {
     "Reopened": {"reason", "recurrence", "by", "at"},
     "IncidentReported": {
         "kind", "description", "police_called", "notify", "rule", "policy", "by", "at",
+        "unit_id",
     },
-    "RolesNotified": {"roles", "reason", "rule", "policy", "by", "at"},
+    "RolesNotified": {"roles", "reason", "rule", "policy", "by", "at", "unit_id"},
     "WrittenReplyGiven": {"text", "by", "at"},
     "ExternalContactRecorded": {"kind", "name", "organisation", "purpose", "by", "at"},
     "OutcomeRecorded": {"authority", "target", "opinion", "by", "at"},
@@ -66,19 +75,26 @@ STORED: dict[str, set[str]] = {
     "SatisfactionRecorded": {"score", "stage", "by", "at"},
     "DeadlineStarted": {
         "deadline_id", "kind", "rule", "due_at", "roles", "policy", "unit", "amount", "by",
-        "at",
+        "at", "unit_id", "reminders",
+    },
+    "DeadlineReminded": {
+        "deadline_id", "reminder", "due_at", "roles", "owner", "kind", "rule", "policy",
+        "unit_id", "next_at", "by", "at",
     },
     "DeadlineMet": {"deadline_id", "by", "at"},
     "DeadlineMissed": {"deadline_id", "by", "at"},
     "DeadlineCancelled": {"deadline_id", "reason", "rule", "policy", "by", "at"},
     "DeadlinePaused": {"deadline_id", "reason", "by", "at"},
-    "DeadlineResumed": {"deadline_id", "paused_for_seconds", "due_at", "by", "at"},
+    "DeadlineResumed": {
+        "deadline_id", "paused_for_seconds", "due_at", "by", "at", "reminders",
+    },
     "DeadlineExtended": {
         "deadline_id", "due_at", "reason", "approved_by", "rule", "policy", "by", "at",
+        "reminders",
     },
     "PenaltyAssessed": {
         "target_role", "person", "amount_fen", "performance", "reason", "rule", "policy",
-        "by", "at",
+        "by", "at", "unit_id",
     },
 }  # fmt: skip
 EVERY = {"originator_id", "originator_version", "timestamp"}

@@ -19,8 +19,12 @@ from tests.conftest import PLATFORM_KEY
 
 PACKAGE = "complaints_client"
 # What the generator cannot turn into code, and rightly leaves out: bodies that are not JSON
-# (the ledger export's NDJSON, the checkpoint key's PEM). Any other warning fails the test.
-NOT_JSON = re.compile(r"Unsupported content_type application/(x-ndjson|x-pem-file)")
+# (the ledger export's NDJSON, the checkpoint key's PEM, the reports' workbooks and CSV).
+# Any other warning fails the test.
+NOT_JSON = re.compile(
+    r"Unsupported content_type (application/(x-ndjson|x-pem-file"
+    r"|vnd\.openxmlformats-officedocument\.spreadsheetml\.sheet)|text/csv)"
+)
 
 
 @pytest.fixture(scope="module")

@@ -104,3 +104,33 @@ async def test_inbox_query_uses_indexes(crowded: UUID, database_url: str) -> Non
         assert not [n for n in nodes if n.startswith("Seq Scan")], nodes
     finally:
         await conn.close()
+
+
+async def test_a_unit_readers_list_and_inbox_use_indexes(
+    crowded: UUID, owner: asyncpg.Connection, database_url: str
+) -> None:
+    """A reader held to some units: the list of those units' cases and the inbox of the
+    (role, unit) pairs they cover still read by index."""
+    from projections import case_list
+    from services.runtime import role_url
+
+    await owner.execute(
+        "UPDATE case_list SET unit_id = (ARRAY['ortho', 'cardio', NULL])[1 + level % 3]"
+        " WHERE tenant_id::text LIKE '00000000-0000-0000-0000-%'"
+    )
+    await owner.execute("ANALYZE case_list")
+    listing = (
+        f"SELECT {case_list.LIST_COLUMNS} FROM case_list c WHERE c.tenant_id = $1"
+        " AND c.unit_id = ANY($2::text[]) ORDER BY c.received_at DESC, c.case_id DESC LIMIT 50"
+    )
+    scoped_inbox = case_list.inbox_sql(scoped=True, after=False)
+    conn = await asyncpg.connect(role_url(database_url, None))
+    try:
+        for sql, args in (
+            (listing, [["ortho"]]),
+            (scoped_inbox, [[], 100, ["department_head"], ["ortho"]]),
+        ):
+            nodes = await explain(conn, crowded, sql, crowded, *args)
+            assert not [n for n in nodes if n.startswith("Seq Scan")], nodes
+    finally:
+        await conn.close()

@@ -58,11 +58,13 @@ from domain.policies.bank.procedure import (
     REGULATOR_DECISION,
     REGULATOR_HOLDERS,
     REPORT_DAYS,
+    REPORT_READERS,
     REPORTERS,
     RESTRICTED_READERS,
     ROLES,
     TOP,
     TRAINERS,
+    UNIT_ROLES,
 )
 from domain.policies.base import BasePolicy, cancel_deadlines
 from domain.policy import (
@@ -95,11 +97,13 @@ class BankPolicy(BasePolicy):
     intake_roles = FIRST_RESPONDERS
     incident_roles = INCIDENT_ROLES
     permissions = PERMISSIONS
+    unit_roles = UNIT_ROLES
     refusals = REFUSALS
     documented_deadlines = DOCUMENTED_DEADLINES
     declared_options = DECLARED_OPTIONS
     deadline_met_by = DEADLINE_MET_BY
     case_study_roles = TRAINERS  # B14: who may export a closed case for training
+    originating_report_roles = REPORT_READERS  # B13: who reads the originating bank's pack
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)

@@ -39,6 +39,8 @@ POLICE_CALLERS = ("branch_head", "lobby_manager")
 ORIGINATING_BANK_REPORT = "originating_bank_report"
 ORIGINATING_BANK = "originating_bank"  # the contact kind that records the report (B13)
 REPORTERS = frozenset({"general_department"})
+# B13: who reads the report pack for the originating bank: who sends it, and the leaders
+REPORT_READERS = frozenset({*REPORTERS, "service_quality_leader", "president", "vice_president"})
 REPORT_DAYS = 3  # B13: 三日内, calendar days
 # The plan says "at once" (立即) without a figure (B4, B5); a tenant option makes it watchable.
 AT_ONCE_HOURS = "at_once_hours"
@@ -111,8 +113,15 @@ PERMISSIONS: Mapping[str, frozenset[str]] = MappingProxyType(
         "identifying-features": RESTRICTED_READERS,
         "written-replies": frozenset({"general_department"}),
         "accountability": frozenset({"general_department", *GROUP_LEADERS}),
+        # B1, B7: the emergency group's office and the bank-wide contact serve every branch
+        "move": frozenset({"general_department", "complaint_contact", *GROUP_LEADERS}),
+        # B6: the emergency group that holds people accountable corrects its own decision
+        "penalty-reversals": frozenset({"general_department", *GROUP_LEADERS}),
     }
 )
+# B3, B4: handled "where it arises" (网点) by that branch's head and lobby manager, its guard
+# assisting, its A/B handlers (B7); the general department and the leaders are the bank's.
+UNIT_ROLES = frozenset({"branch_head", "lobby_manager", "security_guard", "handler"})
 REFUSALS: Mapping[str, tuple[str, str]] = MappingProxyType(
     {
         "identifying-features": (
@@ -124,6 +133,8 @@ REFUSALS: Mapping[str, tuple[str, str]] = MappingProxyType(
             "no written reply to the customer; only the general department answers in writing",
         ),
         "accountability": ("B6", "accountability is assessed by the emergency group"),
+        "penalty-reversals": ("B6", "the emergency group alone corrects an accountability"),
+        "move": ("B1", "the emergency group's office or the bank-wide contact moves a case"),
     }
 )
 AT_ONCE = f"`{AT_ONCE_HOURS}` hours (option, default {AT_ONCE_DEFAULT})"

@@ -63,6 +63,7 @@ from domain.policies.hospital.procedure import (
     SUED,
     SUIT,
     SUIT_RECORDERS,
+    UNIT_ROLES,
     VIOLENT_KINDS,
     WRITTEN_MATERIALS,
 )
@@ -99,6 +100,7 @@ class HospitalPolicy(BasePolicy):
     intake_roles = INTAKE_ROLES
     incident_roles = INCIDENT_ROLES
     permissions = PERMISSIONS
+    unit_roles = UNIT_ROLES
     refusals = REFUSALS
     documented_deadlines = DOCUMENTED_DEADLINES
     declared_options = DECLARED_OPTIONS

@@ -196,12 +196,20 @@ PERMISSIONS: Mapping[str, frozenset[str]] = MappingProxyType(
         "resolve": LEADS,
         "close": LEADS,
         "deadline-missed": frozenset({"system"}),  # C3: only the deadline watcher
+        # H13: medical affairs coordinates the procedure, so it says which department handles
+        "move": frozenset({"medical_affairs", "vice_president"}),
+        # the plan fines nobody; what another procedure records is corrected by its leads
+        "penalty-reversals": frozenset({"medical_affairs", "vice_president"}),
     }
 )
+# H4: "report at once to the department head and head nurse" of the department concerned:
+# these posts are held per department or ward; medical affairs and the rest are the hospital's.
+UNIT_ROLES = frozenset({"clinician", "nurse", "department_head", "head_nurse"})
 REFUSALS: Mapping[str, tuple[str, str]] = MappingProxyType(
     {
         "written-replies": ("H12", "only the designated spokesperson may reply in writing"),
         "deadline-missed": ("C3", "a deadline is missed by the deadline watcher, not by staff"),
+        "move": ("H13", "medical affairs decides which department handles a case"),
     }
 )
 DOCUMENTED_DEADLINES = (

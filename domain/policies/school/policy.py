@@ -72,6 +72,7 @@ from domain.policies.school.procedure import (
     STEPS,
     SUGGESTION,
     TRACK_RULES,
+    UNIT_ROLES,
     form_of,
     track_of,
 )
@@ -108,6 +109,7 @@ class SchoolPolicy(BasePolicy):
     categories = CATEGORIES
     incident_roles = INCIDENT_ROLES
     permissions = PERMISSIONS
+    unit_roles = UNIT_ROLES
     refusals = REFUSALS
     documented_deadlines = DOCUMENTED_DEADLINES
     deadline_met_by = DEADLINE_MET_BY

@@ -259,7 +259,19 @@ CATEGORIES: Mapping[str, int] = MappingProxyType(
 )
 INCIDENT_ROLES = (*LEADERSHIP, ADMINISTRATION)  # C5: the school has no security post
 PERMISSIONS: Mapping[str, frozenset[str]] = MappingProxyType(
-    {"written-replies": SPOKESPEOPLE, "deadline-missed": frozenset[str]()}
+    {
+        "written-replies": SPOKESPEOPLE,
+        "deadline-missed": frozenset[str](),
+        # S2: administration forwards a case to the department concerned
+        "move": frozenset({ADMINISTRATION, GENERAL_MANAGER}),
+        # S8, S11: the fines are reported to the general manager, who alone takes one back
+        "penalty-reversals": frozenset({GENERAL_MANAGER}),
+    }
+)
+# S7, S10: a campus's supervisor, reception and departments act on that campus's cases; a
+# region's manager on its campuses'; administration and the general manager are the school's.
+UNIT_ROLES = frozenset(
+    {CAMPUS_SUPERVISOR, CAMPUS_RECEPTION, REGIONAL_MANAGER, COORDINATOR, *DEPARTMENT}
 )
 REFUSALS: Mapping[str, tuple[str, str]] = MappingProxyType(
     {
@@ -268,6 +280,8 @@ REFUSALS: Mapping[str, tuple[str, str]] = MappingProxyType(
             "only administration or the school's leadership answers in writing",
         ),
         "deadline-missed": ("C3", "only the deadline watcher records a missed deadline"),
+        "penalty-reversals": ("S11", "only the general manager takes back a fine"),
+        "move": ("S2", "administration forwards a case to the unit concerned"),
     }
 )
 DOCUMENTED_DEADLINES = tuple(documented(step_id, held) for step_id, held in STEPS.items())

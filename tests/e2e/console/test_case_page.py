@@ -68,7 +68,11 @@ async def test_H12_a_written_reply_is_listed_as_refused_with_its_rule(
 
     refused = console.page.locator("#refused-actions li[data-action=written-replies]")
     await expect(refused.locator(".rule")).to_have_text("H12")
-    await expect(refused).to_contain_text("only the designated spokesperson")
+    # in the tenant's Chinese, the rule as the plan words it; the policy's English on hover
+    await expect(refused).to_contain_text("除医院指定专人外，任何人不得向患方出具书面材料或答复")
+    await expect(refused.locator(".reason")).to_have_attribute(
+        "title", re.compile("only the designated spokesperson")
+    )
     await expect(
         console.page.locator("#action-select option[value=written-replies]")
     ).to_have_count(0)
@@ -87,7 +91,7 @@ async def test_H8_a_refusal_on_sending_shows_the_rule_and_its_reason(
 
     alert = page.locator("#action-result .alert.refused")
     await expect(alert.locator(".rule")).to_have_text("H8")
-    await expect(alert).to_contain_text("medical_appraisal")
+    await expect(alert).to_contain_text("医院指定专人参加鉴定会")  # H8 in the plan's words
     await expect(alert).to_contain_text("流程不允许")
     await console.screenshot("refused")
     history = await http.get(

@@ -1,5 +1,6 @@
 """The demo's staff keys: each demo tenant, seeded as `make run` seeds it, has a person who
-takes a complaint from intake to closure; at the school, in the console alone."""
+takes a complaint filed in their unit from intake to closure; at the school, in the console
+alone."""
 
 from __future__ import annotations
 
@@ -57,7 +58,9 @@ async def test_each_demo_staff_key_takes_a_complaint_from_intake_to_closure(
     tenant = await seeded(http, slug)
     staff = bearer(tenant.staff_key)
     category, steps = WALKS[slug]
-    body = complaint_body(**({"category": category} if category else {}))
+    body = complaint_body(
+        unit=tenant.plan.staff.unit, **({"category": category} if category else {})
+    )
 
     filed = await http.post("/v1/complaints", headers=staff, json=body)
     assert filed.status_code == 201, filed.text
@@ -82,6 +85,8 @@ async def test_the_school_demo_key_takes_a_complaint_from_intake_to_closure_in_t
     await page.fill("#intake-summary", "The heating in room 3 is off")
     await page.select_option("#intake-channel", "phone")
     await page.fill("#intake-complainant_name", "Li Wei")
+    # reception.zhou works at campus-north alone: the form files there
+    await expect(page.locator("#intake-unit")).to_have_value("campus-north")
     offered = page.locator(
         "#intake-category-choices option[value='campus/service/facilities/complaint']"
     )

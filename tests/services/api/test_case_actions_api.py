@@ -35,6 +35,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "outcomes": {"authority": "court", "target": "hospital", "opinion": "o"},
     "identifying-features": {"features": {"coat": "red"}},
     "group": {"group": "ward-3"},
+    "move": {"unit": None, "reason": "filed in the wrong department"},
+    "penalty-reversals": {"penalty": 1, "reason": "wrongly fined"},
     "satisfaction": {"score": 4},
     "accountability": {"reason": "r"},
     "deadline-met": {},

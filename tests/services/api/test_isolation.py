@@ -54,6 +54,8 @@ class Victim:
     group: str
     key_id: str
     webhook_id: str
+    unit_id: str
+    person_id: str
 
     def path_values(self) -> dict[str, str]:
         """B's value for each kind of path parameter."""
@@ -64,6 +66,8 @@ class Victim:
             "group": self.group,
             "tenant_id": self.tenant.tenant_id,
             "deadline_id": self.deadline_id,
+            "unit_id": self.unit_id,
+            "person_id": self.person_id,
         }
 
     def markers(self) -> list[str]:
@@ -107,9 +111,14 @@ async def victim(http: httpx.AsyncClient) -> Victim:
     )
     assert hook.status_code == 201, hook.text
     key_id = (await http.get("/v1/tenant", headers=b.admin)).json()["keys"][-1]["key_id"]
+    unit_id = f"b-ward-{uuid.uuid4().hex[:8]}"
+    unit = await http.post(
+        "/v1/units", headers=b.admin, json={"unit_id": unit_id, "name": "Ward", "kind": "ward"}
+    )
+    assert unit.status_code == 201, unit.text
     return Victim(
         b, staff, case_id, deadlines[0]["deadline_id"] if deadlines else "none", group, key_id,
-        hook.json()["webhook_id"],
+        hook.json()["webhook_id"], unit_id, "b.everyone",
     )  # fmt: skip
 
 

@@ -47,7 +47,8 @@ async def test_tenant_admin_issues_keys_bound_to_people_and_roles(client: AsyncC
     tenant = await new_tenant(client, "hospital@1")
     nurse = await staff_key(client, tenant, "nurse.wang", ["nurse"])
     shown = (await client.get("/v1/tenant", headers=tenant.admin)).json()
-    assert {"person_id": "nurse.wang", "name": "nurse.wang", "roles": ["nurse"]} in shown["people"]
+    nurse_entry = {"person_id": "nurse.wang", "name": "nurse.wang", "roles": ["nurse"], "units": {}}
+    assert nurse_entry in shown["people"]
     assert "key" not in str(shown["keys"]).replace("key_id", "")  # secrets never come back
     filed = await client.post("/v1/complaints", headers=nurse, json=complaint_body())
     assert filed.status_code == 201

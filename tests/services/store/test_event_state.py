@@ -64,6 +64,11 @@ def every_kind_of_event() -> list[Aggregate]:
         extra_closures=[date(2026, 3, 9)], extra_working_days=[date(2026, 3, 14)], by="a", at=AT
     )
     tenant.move_calendar(country="CN", timezone="Asia/Shanghai", by="platform", at=AT)
+    for unit in ("east", "west"):
+        tenant.add_unit(unit_id=unit, name=unit, kind="branch", parent=None, by="a", at=AT)
+    tenant.change_unit(unit_id="west", name="West", parent="east", by="a", at=AT)
+    tenant.retire_unit(unit_id="west", reason="merged", by="a", at=AT)
+    tenant.place_person(person_id="clerk", unit_id="east", roles=["handler"], by="a", at=AT)
     trail = AuditTrail.start(tenant.id, AT)
     trail.record_read(by="auditor", key_id=None, what="ledger", at=AT)
 
@@ -82,8 +87,9 @@ def every_kind_of_event() -> list[Aggregate]:
     def run(command: c.Command) -> None:
         nonlocal at
         at += timedelta(minutes=10)
-        # C3: only the deadline watcher records a miss
-        actor = c.SYSTEM if isinstance(command, c.MissDeadline) else everyone
+        # C3: only the deadline watcher records a miss or sends a reminder
+        watched = isinstance(command, c.MissDeadline | c.RemindDeadline)
+        actor = c.SYSTEM if watched else everyone
         execute(case, command, actor, policy, at, tenant.calendar)
 
     for command in (
@@ -117,6 +123,14 @@ def every_kind_of_event() -> list[Aggregate]:
     assert set(kinds) == {REGULATOR_DECISION, LEADER_ON_SCENE, LEADERS_ON_SCENE, POLICE_CALL}
     for command in (
         c.ExtendDeadline(kinds[REGULATOR_DECISION], "awaiting documents", "leader"),
+        c.MoveToUnit("east", "the branch where it arose"),
+        c.ReversePenalty(1, "the handler was not on duty"),
+    ):
+        run(command)
+    # the watcher's warning, once its moment has come
+    at = case.deadlines[kinds[POLICE_CALL]].reminders[0][1] - timedelta(minutes=10)
+    run(c.RemindDeadline(kinds[POLICE_CALL]))
+    for command in (
         c.PauseDeadline(kinds[LEADER_ON_SCENE], "customer away"),
         c.ResumeDeadline(kinds[LEADER_ON_SCENE]),
         c.MeetDeadline(kinds[LEADER_ON_SCENE]),

@@ -66,6 +66,7 @@ def filed(tenant_id: UUID = TENANT) -> Complaint:
         by="nurse.wang",
         at=AT,
         policy_options={},
+        unit_id=None,  # eventsourcing asks every keyword of a class called directly
     )
 
 

@@ -5,25 +5,18 @@ over when the active one goes."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import datetime
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import asyncpg
-import pytest
 
 from domain import commands as c
 from domain.complaint import Complaint, Deadline
 from domain.handling import execute, file_complaint
 from domain.tenant import Tenant
-from services.handlers.cases import Cases
-from services.handlers.directory import TenantDirectory
 from services.handlers.policies import load_policy
-from services.runtime import Runtime, role_url
-from services.store.codec import make_mapper
-from services.store.ledger import Ledger
-from services.store.repository import Repository
+from services.runtime import Runtime
 from services.workers.watcher import DeadlineWatcher
 from tests.fakes import FakeClock
 from tests.services.bus.support import eventually, new_tenant
@@ -59,28 +52,6 @@ async def school_cases(runtime: Runtime) -> tuple[Tenant, UUID, UUID, UUID]:
     seq = (await runtime.ledger.append(tenant.id, stored))[-1]
     assert await runtime.projections.wait_for("deadlines", tenant.id, seq, 10) == seq
     return tenant, problem.id, campus.id, kept.id
-
-
-@pytest.fixture
-async def watchers(
-    runtime: Runtime, database_url: str
-) -> AsyncIterator[tuple[FakeClock, list[DeadlineWatcher]]]:
-    """Two watchers as two processes would run them: each its own pool, one shared clock."""
-    clock = FakeClock()
-    clock.set(RECEIVED)
-    pools = [
-        await asyncpg.create_pool(role_url(database_url, None), min_size=1, max_size=3)
-        for _ in range(2)
-    ]
-    made = []
-    for pool in pools:
-        ledger = Ledger(pool)
-        repository = Repository(ledger, make_mapper())
-        cases = Cases(repository, ledger, clock)
-        made.append(DeadlineWatcher(pool, cases, TenantDirectory(repository), clock, interval=0.05))
-    yield clock, made
-    for pool in pools:
-        await pool.close()
 
 
 async def deadlines(runtime: Runtime, tenant_id: UUID, case_id: UUID) -> dict[str, Deadline]:

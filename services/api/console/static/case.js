@@ -14,13 +14,16 @@ import {
   el,
   fill,
   formatMoment,
+  has,
   holds,
   humanize,
   label,
+  loadUnits,
   loadWorkingDays,
   state,
   t,
   toast,
+  unitName,
 } from "./console.js";
 import { AsOf, asOfBanner } from "./as_of.js";
 import { schemaForm } from "./schema_form.js";
@@ -31,6 +34,7 @@ let complaint = null;
 let actions = null; // null: not loaded; false: the API could not say
 let people = [];
 let categories = [];
+let units = []; // the tenant's, to name the case's unit
 let chosen = null; // the action whose form is open
 let form = null;
 let asOf = null; // an auditor's slider over the recorded steps
@@ -81,7 +85,7 @@ async function loadCase(afterSeq) {
   const query = new URLSearchParams({ lang: state.lang });
   if (afterSeq) query.set("after_seq", afterSeq);
   complaint = (await api("GET", `/v1/complaints/${caseId}?${query}`)).body;
-  await loadWorkingDays(complaint.deadlines.filter((d) => d.state === "open").map((d) => d.due_at));
+  [units] = await Promise.all([loadUnits(), loadWorkingDays(complaint.deadlines.filter((d) => d.state === "open").map((d) => d.due_at))]);
   renderCase();
 }
 
@@ -127,6 +131,8 @@ function renderCase(c = asOf ? asOf.view(complaint) : complaint) {
       el("span", { class: "badge" }, t("case.level", { level: c.level }), c.rung ? ` · ${label("rung", c.rung)}` : ""),
       c.category ? el("span", { class: "badge" }, label("category", c.category)) : null,
       el("span", { class: "badge" }, label("channel", c.channel)),
+      // where the case is handled, once the tenant has units: who is told and who sees it
+      c.unit || units.length ? el("span", { class: "badge unit", id: "case-unit", title: t("case.unit"), dataset: { unit: c.unit ?? "" } }, unitName(c.unit)) : null,
       c.flags.map((flag) => el("span", { class: "badge flag" }, label("flag", flag))),
     ),
     definitions([
@@ -308,7 +314,7 @@ function renderActions({ rebuild = false } = {}) {
           " ",
           why.rule ? el("span", { class: "rule" }, why.rule) : null,
           " ",
-          el("span", { class: "reason" }, why.reason ?? ""),
+          el("span", { class: "reason", title: why.reason ?? "" }, inWords(why)),
         );
       }),
     ),
@@ -318,6 +324,13 @@ function renderActions({ rebuild = false } = {}) {
 // An action on deadlines is offered while one of them allows it.
 function offered(action) {
   return action.deadlines ? action.deadlines.some((d) => d.allowed) : action.allowed;
+}
+
+// In Chinese, a refusal reads as the procedure wrote its rule; the policy's English
+// explanation stays in the tooltip. In English, the explanation itself.
+function inWords(why) {
+  const key = `rule.${why.rule}`;
+  return why.rule && state.lang !== "en" && has(key) ? t(key) : (why.reason ?? "");
 }
 
 function refusal(action) {

@@ -1,9 +1,10 @@
 // Every case of the tenant, newest first, with the list's filters (status, category, level,
-// role, assignee, overdue, received between, text); the filters stay in the address.
+// unit and below, role, assignee, overdue, received between, text); the filters stay in the
+// address.
 
-import { api, boot, byId, caseLink, dueBadge, el, fill, formatMoment, label, loadWorkingDays, localToInstant, t } from "./console.js";
+import { api, boot, byId, caseLink, dueBadge, el, fill, formatMoment, label, loadUnits, loadWorkingDays, localToInstant, t, unitName, unitOptions } from "./console.js";
 
-const FILTERS = ["q", "status", "category", "level", "role", "assignee", "overdue", "received_from", "received_to"];
+const FILTERS = ["q", "status", "category", "level", "unit", "role", "assignee", "overdue", "received_from", "received_to"];
 let rows = [];
 let nextCursor = null;
 
@@ -11,6 +12,7 @@ boot({
   async start() {
     const form = byId("case-filters");
     const wanted = new URLSearchParams(location.search);
+    offerUnits(await loadUnits(), wanted.get("unit"));
     for (const name of FILTERS) if (wanted.has(name)) form.elements[name].value = wanted.get(name);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -22,6 +24,12 @@ boot({
     await search();
   },
 });
+
+// Retired units too: their cases stay, and somebody looks for them.
+function offerUnits(units, picked) {
+  byId("case-filter-unit").hidden = units.length === 0;
+  fill(byId("case-filters").elements.unit, el("option", { value: "", dataset: { i18n: "cases.any" } }, t("cases.any")), unitOptions(picked, { retired: true }));
+}
 
 function shown(err) {
   fill(byId("cases-error"), el("p", { class: "alert", role: "alert" }, err.message));
@@ -66,7 +74,7 @@ function render() {
             "tr",
             { dataset: { caseId: row.case_id } },
             el("td", {}, row.status === "open" ? dueBadge(row.next_due_at) : ""),
-            el("th", { scope: "row" }, caseLink(row.case_id, row.summary || t("case.summary_withheld"))),
+            el("th", { scope: "row" }, caseLink(row.case_id, row.summary || t("case.summary_withheld")), row.unit ? el("span", { class: "muted unit", dataset: { unit: row.unit } }, ` · ${unitName(row.unit)}`) : null),
             el("td", {}, el("span", { class: `status status-${row.status}` }, label("status", row.status))),
             el("td", {}, row.category ? label("category", row.category) : t("case.unclassified")),
             el("td", {}, String(row.level), row.rung ? ` · ${label("rung", row.rung)}` : ""),

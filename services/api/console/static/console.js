@@ -112,6 +112,42 @@ export function caseLink(caseId, text) {
   return el("a", { href: `/console/cases/${caseId}` }, text);
 }
 
+// --- units (GET /v1/units): a department, branch or campus, in the order of the tree -------
+
+let units = null;
+
+// The tenant's units, read once a page; none when it has none (or they cannot be read).
+export async function loadUnits() {
+  if (units === null) {
+    try {
+      units = (await api("GET", "/v1/units")).body.items;
+    } catch {
+      units = []; // the pages then show unit ids as they are
+    }
+  }
+  return units;
+}
+
+export function unitName(unitId) {
+  if (unitId === null || unitId === undefined) return t("case.unit_root");
+  const unit = (units ?? []).find((u) => u.unit_id === unitId);
+  if (!unit) return unitId;
+  return unit.retired ? t("case.unit_retired", { name: unit.name }) : unit.name;
+}
+
+// An option per unit, indented under its parent; retired units only where asked for.
+export function unitOptions(picked, { retired = false } = {}) {
+  return (units ?? [])
+    .filter((unit) => retired || !unit.retired)
+    .map((unit) => el("option", { value: unit.unit_id, selected: unit.unit_id === picked }, `${"\u00a0\u00a0".repeat(unit.path.length - 1)}${unitName(unit.unit_id)}`));
+}
+
+// Whether a case of ``unitId`` lies in ``ancestor`` or below it.
+export function inUnit(unitId, ancestor) {
+  const unit = (units ?? []).find((u) => u.unit_id === unitId);
+  return unitId === ancestor || Boolean(unit?.path.includes(ancestor));
+}
+
 // A refusal's detail without the rule it starts with: the rule is shown beside it.
 function refusalDetail(problem) {
   const detail = problem.detail ?? "";

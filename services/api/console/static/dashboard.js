@@ -1,11 +1,13 @@
 // The dashboard of GET /v1/stats: cases per week and by status and level, SLA compliance per
-// deadline kind, time to respond and to resolve, escalations, satisfaction and penalties.
+// deadline kind, time to respond and to resolve, cases per unit, escalations, satisfaction and
+// penalties; every figure counts only the cases the reader sees.
 
-import { api, boot, byId, el, fill, formatDuration, label, state, t } from "./console.js";
+import { api, boot, byId, el, fill, formatDuration, label, loadUnits, state, t, unitName } from "./console.js";
 import { barChart, stackedColumns } from "./charts.js";
 
 const WEEKS = 12;
 let stats = null;
+let units = [];
 
 boot({
   async start() {
@@ -16,7 +18,7 @@ boot({
 });
 
 async function load() {
-  stats = (await api("GET", "/v1/stats")).body;
+  [stats, units] = await Promise.all([api("GET", "/v1/stats").then((answer) => answer.body), loadUnits()]);
   render();
 }
 
@@ -84,6 +86,7 @@ function render() {
     }),
     barChart({ title: t("dashboard.times"), rows: times, format: formatDuration, head: [t("chart.item"), t("dashboard.duration")] }),
     barChart({ title: t("dashboard.by_status"), rows: all.map(([status, n]) => ({ label: label("status", status), value: n })) }),
+    byUnit(),
     barChart({ title: t("dashboard.by_level"), rows: totals(weeks, "level").sort((a, b) => a[0] - b[0]).map(([level, n]) => ({ label: t("case.level", { level }), value: n })) }),
     barChart({ title: t("dashboard.escalations"), rows: stats.escalations_per_rung.map((row) => ({ label: row.rung ? label("rung", row.rung) : t("case.level", { level: row.to_level }), value: Number(row.escalations) })) }),
     barChart({
@@ -97,6 +100,18 @@ function render() {
       rows: stats.penalties.map((row) => ({ label: `${label("role", row.target_role)}${row.person ? ` · ${row.person}` : ""}`, value: Number(row.penalties), note: t("dashboard.fen", { yuan: (Number(row.amount_fen ?? 0) / 100).toFixed(2) }) })),
     }),
   );
+}
+
+// Only where the tenant has units: elsewhere every case is the whole organisation's.
+function byUnit() {
+  const rows = stats.by_unit ?? [];
+  if (!units.length && !rows.some((row) => row.unit)) return null;
+  const compliance = (row) => (row.compliance === null ? "—" : percent(Number(row.compliance)));
+  return barChart({
+    title: t("dashboard.by_unit"),
+    rows: rows.map((row) => ({ label: unitName(row.unit), value: Number(row.cases), note: t("dashboard.unit_note", { ...row, compliance: compliance(row) }) })),
+    head: [t("dashboard.unit"), t("dashboard.total")],
+  });
 }
 
 function tile(key, value) {

@@ -1,6 +1,6 @@
 // Intake: a new complaint as the desk takes it; filed once however often it is retried.
 
-import { ApiError, OnceSender, alertBox, api, boot, byId, el, fill, label, localToInstant, t } from "./console.js";
+import { ApiError, OnceSender, alertBox, api, boot, byId, el, fill, label, loadUnits, localToInstant, state, t, unitOptions } from "./console.js";
 
 const sender = new OnceSender();
 let categories = [];
@@ -9,7 +9,9 @@ boot({
   async start() {
     byId("intake-form").addEventListener("submit", file);
     document.addEventListener("console:language", suggestCategories);
-    await loadCategories();
+    document.addEventListener("console:language", () => offerUnits());
+    const [mine] = await Promise.all([ownUnit(), loadCategories(), loadUnits()]);
+    offerUnits(mine);
   },
 });
 
@@ -27,6 +29,27 @@ function suggestCategories() {
   fill(byId("intake-category-choices"), categories.map((category) => el("option", { value: category }, label("category", category))));
 }
 
+// The tenant's live units, when it has any: the case goes where it is about (docs/units.md).
+function offerUnits(picked = byId("intake-unit").value) {
+  const select = byId("intake-unit");
+  const options = unitOptions(picked);
+  byId("intake-unit-field").hidden = options.length === 0;
+  fill(select, el("option", { value: "", dataset: { i18n: "intake.unit_none" } }, t("intake.unit_none")), options);
+}
+
+// The one unit a person works in, when they hold no role for the whole tenant: where they
+// file, since the root is not theirs to file in.
+async function ownUnit() {
+  try {
+    const people = (await api("GET", "/v1/tenant")).body.people ?? [];
+    const me = people.find((person) => person.person_id === state.session?.person?.id);
+    const placed = Object.keys(me?.units ?? {});
+    return me && me.roles.length === 0 && placed.length === 1 ? placed[0] : null;
+  } catch {
+    return null; // the person picks the unit
+  }
+}
+
 function body(form) {
   const value = (name) => form.elements[name].value.trim();
   const filed = {
@@ -36,7 +59,7 @@ function body(form) {
     details: value("details"),
     public_figure: form.elements.public_figure.checked,
   };
-  for (const name of ["site", "category"]) if (value(name)) filed[name] = value(name);
+  for (const name of ["site", "category", "unit"]) if (value(name)) filed[name] = value(name);
   if (value("received_day")) filed.received_at = localToInstant(value("received_day"), value("received_time") || "00:00");
   return filed;
 }

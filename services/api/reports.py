@@ -1,0 +1,299 @@
+"""``GET /v1/reports/period`` and ``GET /v1/reports/penalties``: a period's figures and the
+month's penalty sheet (services/handlers/reports.py), as JSON, or as ``.csv`` / ``.xlsx``
+files of the same sheets. A reader gets the cases their units cover; the penalty sheet is for
+the posts that correct fines, the administrator and auditors."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+from litestar.response import Stream
+from msgspec import Struct
+
+from domain.tenant import Tenant
+from services.api.auth import Principal, tenant_member
+from services.api.deps import caller_tenant
+from services.api.problems import FieldError
+from services.api.views import AfterSeq, Wait
+from services.handlers.directory import TenantDirectory
+from services.handlers.reports import (
+    MEDIA_TYPES,
+    InvalidPeriod,
+    Period,
+    Report,
+    check_payroll_reader,
+    csv_lines,
+    penalty_report,
+    period_report,
+    report_units,
+    xlsx_bytes,
+)
+from services.handlers.views import ViewReads
+
+Req = Request[Principal, Any, Any]
+# every view a report reads: a read after a write waits for each to hold it
+REPORTED_VIEWS = ("case_list", "deadlines", "timeline", "stats")
+From = Annotated[date, QueryParameter(name="from", description="first day, the tenant's calendar")]
+To = Annotated[date, QueryParameter(name="to", description="last day, inclusive")]
+Month = Annotated[str, QueryParameter(description="YYYY-MM", pattern=r"^\d{4}-\d{2}$")]
+UnitParam = Annotated[
+    str | None, QueryParameter(description="this unit and the units below it", max_length=40)
+]
+
+
+class ReportTotals(Struct):
+    cases: int
+    open: int
+    resolved: int
+    closed: int
+    reopened: int
+    incidents: int
+    reopen_rate: float | None
+
+
+class ReportSla(Struct):
+    rule: str
+    kind: str
+    met: int
+    missed: int
+    cancelled: int
+    running: int
+    compliance: Decimal | None
+
+
+class ReportDurations(Struct):
+    cases: int
+    p50_seconds: float | None
+    p90_seconds: float | None
+
+
+class ReportVolume(Struct):
+    value: str
+    cases: int
+
+
+class ReportSatisfaction(Struct):
+    stage: str
+    responses: int
+    average: float | None
+
+
+class PeriodReportOut(Struct):
+    from_: date = msgspec.field(name="from")
+    to: date
+    units: list[str] | None  # null: every case of the tenant
+    totals: ReportTotals
+    sla: list[ReportSla]
+    first_response: ReportDurations
+    resolution: ReportDurations
+    by_category: list[ReportVolume]
+    by_channel: list[ReportVolume]
+    by_level: list[ReportVolume]
+    satisfaction: list[ReportSatisfaction]
+
+
+class PenaltyEntry(Struct):
+    seq: int
+    at: datetime
+    person: str | None
+    name: str
+    target_role: str
+    case_id: UUID
+    unit: str | None
+    rule: str
+    kind: str  # penalty, or reversal (a correction: negative amount, names reverses_seq)
+    amount_fen: int
+    amount_yuan: Decimal
+    performance: str | None
+    reason: str
+    reverses_seq: int | None
+
+
+class PersonTotal(Struct):
+    person: str
+    name: str
+    penalties: int
+    reversals: int
+    net_fen: int
+    net_yuan: Decimal
+    performance: list[str]  # the consequences still standing after reversals
+
+
+class PenaltySheetOut(Struct):
+    from_: date = msgspec.field(name="from")
+    to: date
+    units: list[str] | None
+    penalties: list[PenaltyEntry]
+    people: list[PersonTotal]
+
+
+def period_of(first: date, last: date) -> Period:
+    try:
+        return Period(first, last)
+    except InvalidPeriod as error:
+        raise FieldError(error.field, error.reason) from None
+
+
+def month_of(month: str) -> Period:
+    try:
+        return Period.month(month)
+    except InvalidPeriod as error:
+        raise FieldError(error.field, error.reason) from None
+
+
+def units_of(tenant: Tenant, principal: Principal, unit: str | None) -> list[str] | None:
+    return report_units(tenant, principal.scope, unit)  # an unknown unit: 422 naming it
+
+
+async def caught_up_all(
+    views: ViewReads, tenant: Tenant, after_seq: int | None, wait: float
+) -> None:
+    for view in REPORTED_VIEWS:
+        await views.caught_up(view, tenant.id, after_seq, wait)
+
+
+def csv_file(report: Report) -> Stream:
+    return Stream(
+        csv_lines(report),
+        media_type=MEDIA_TYPES["csv"],
+        headers={"Content-Disposition": f'attachment; filename="{report.filename}.csv"'},
+    )
+
+
+def xlsx_file(report: Report) -> Response[bytes]:
+    return Response(
+        xlsx_bytes(report),
+        media_type=MEDIA_TYPES["xlsx"],
+        headers={"Content-Disposition": f'attachment; filename="{report.filename}.xlsx"'},
+    )
+
+
+class ReportController(Controller):
+    path = "/v1/reports"
+    guards = [tenant_member]
+    tags = ["reports"]
+
+    async def period_report(
+        self, request: Req, views: ViewReads, directory: TenantDirectory, first: date, last: date,
+        unit: str | None, after_seq: int | None, wait: float,
+    ) -> Report:  # fmt: skip
+        tenant = await caller_tenant(directory, request.user)
+        period = period_of(first, last)
+        await caught_up_all(views, tenant, after_seq, wait)
+        return await period_report(views, tenant, period, units_of(tenant, request.user, unit))
+
+    async def penalty_report(
+        self, request: Req, views: ViewReads, directory: TenantDirectory, month: str,
+        unit: str | None, after_seq: int | None, wait: float,
+    ) -> Report:  # fmt: skip
+        tenant = await caller_tenant(directory, request.user)
+        check_payroll_reader(tenant, request.user.roles)
+        period = month_of(month)
+        await caught_up_all(views, tenant, after_seq, wait)
+        return await penalty_report(views, tenant, period, units_of(tenant, request.user, unit))
+
+    @get("/period", operation_id="periodReport")
+    async def period(
+        self,
+        request: Req,
+        views: NamedDependency[ViewReads],
+        directory: NamedDependency[TenantDirectory],
+        first: From,
+        last: To,
+        unit: UnitParam = None,
+        after_seq: AfterSeq = None,
+        wait: Wait = 2.0,
+    ) -> PeriodReportOut:
+        """SLA compliance by rule and deadline kind, time to first response and to resolution
+        (p50, p90), volumes by category, channel and level, satisfaction, reopen rate and
+        incidents, for the cases received from ``from`` to ``to``."""
+        report = await self.period_report(
+            request, views, directory, first, last, unit, after_seq, wait
+        )
+        return msgspec.convert(report.body, PeriodReportOut, from_attributes=True)
+
+    @get("/period.csv", operation_id="periodReportCsv", media_type=MEDIA_TYPES["csv"])
+    async def period_csv(
+        self,
+        request: Req,
+        views: NamedDependency[ViewReads],
+        directory: NamedDependency[TenantDirectory],
+        first: From,
+        last: To,
+        unit: UnitParam = None,
+        after_seq: AfterSeq = None,
+        wait: Wait = 2.0,
+    ) -> Stream:
+        return csv_file(
+            await self.period_report(request, views, directory, first, last, unit, after_seq, wait)
+        )
+
+    @get("/period.xlsx", operation_id="periodReportXlsx", media_type=MEDIA_TYPES["xlsx"])
+    async def period_xlsx(
+        self,
+        request: Req,
+        views: NamedDependency[ViewReads],
+        directory: NamedDependency[TenantDirectory],
+        first: From,
+        last: To,
+        unit: UnitParam = None,
+        after_seq: AfterSeq = None,
+        wait: Wait = 2.0,
+    ) -> Response[bytes]:
+        return xlsx_file(
+            await self.period_report(request, views, directory, first, last, unit, after_seq, wait)
+        )
+
+    @get("/penalties", operation_id="penaltySheet")
+    async def penalties(
+        self,
+        request: Req,
+        views: NamedDependency[ViewReads],
+        directory: NamedDependency[TenantDirectory],
+        month: Month,
+        unit: UnitParam = None,
+        after_seq: AfterSeq = None,
+        wait: Wait = 2.0,
+    ) -> PenaltySheetOut:
+        """The month's penalty sheet for payroll (S8, S11, B6): every penalty and reversal
+        recorded in the month, with its case, rule, amount and ledger seq, and the totals
+        per person."""
+        report = await self.penalty_report(request, views, directory, month, unit, after_seq, wait)
+        return msgspec.convert(report.body, PenaltySheetOut, from_attributes=True)
+
+    @get("/penalties.csv", operation_id="penaltySheetCsv", media_type=MEDIA_TYPES["csv"])
+    async def penalties_csv(
+        self,
+        request: Req,
+        views: NamedDependency[ViewReads],
+        directory: NamedDependency[TenantDirectory],
+        month: Month,
+        unit: UnitParam = None,
+        after_seq: AfterSeq = None,
+        wait: Wait = 2.0,
+    ) -> Stream:
+        return csv_file(
+            await self.penalty_report(request, views, directory, month, unit, after_seq, wait)
+        )
+
+    @get("/penalties.xlsx", operation_id="penaltySheetXlsx", media_type=MEDIA_TYPES["xlsx"])
+    async def penalties_xlsx(
+        self,
+        request: Req,
+        views: NamedDependency[ViewReads],
+        directory: NamedDependency[TenantDirectory],
+        month: Month,
+        unit: UnitParam = None,
+        after_seq: AfterSeq = None,
+        wait: Wait = 2.0,
+    ) -> Response[bytes]:
+        return xlsx_file(
+            await self.penalty_report(request, views, directory, month, unit, after_seq, wait)
+        )
