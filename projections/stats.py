@@ -31,7 +31,9 @@ def project(e: Envelope) -> list[Change]:
                 {**base, "to_level": d["to_level"], "rung": d["rung"]},
             )
         ]
-    if e.name == "PenaltyAssessed":
+    if e.name in ("PenaltyAssessed", "PenaltyReversed"):
+        # a reversal is a row of its own, in the month it is recorded: the sheet shows the
+        # correction beside the penalty (the nth of its case) it takes back
         return [
             Upsert(
                 "penalties",
@@ -44,24 +46,7 @@ def project(e: Envelope) -> list[Change]:
                     "performance": d.get("performance"),
                     "rule": d["rule"],
                     "reason": d.get("reason"),
-                },
-            )
-        ]
-    if e.name == "PenaltyReversed":
-        # a row of its own, in the month it is recorded: the sheet shows the correction
-        return [
-            Upsert(
-                "penalties",
-                ("tenant_id", "seq"),
-                {
-                    **base,
-                    "target_role": d["target_role"],
-                    "person": d.get("person"),
-                    "amount_fen": d["amount_fen"],
-                    "performance": d.get("performance"),
-                    "rule": d["rule"],
-                    "reason": d["reason"],
-                    "reverses": d["penalty"],
+                    "reverses": d.get("penalty"),
                 },
             )
         ]

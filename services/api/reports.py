@@ -12,7 +12,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 from litestar.response import Stream
 from msgspec import Struct
@@ -175,125 +175,75 @@ def xlsx_file(report: Report) -> Response[bytes]:
     )
 
 
+async def the_period_report(
+    request: Req,
+    views: NamedDependency[ViewReads],
+    directory: NamedDependency[TenantDirectory],
+    first: From,
+    last: To,
+    unit: UnitParam = None,
+    after_seq: AfterSeq = None,
+    wait: Wait = 2.0,
+) -> Report:
+    """The period's report the query asks for, read once for each of its three forms."""
+    tenant = await caller_tenant(directory, request.user)
+    period = period_of(first, last)
+    await caught_up_all(views, tenant, after_seq, wait)
+    return await period_report(views, tenant, period, units_of(tenant, request.user, unit))
+
+
+async def the_penalty_sheet(
+    request: Req,
+    views: NamedDependency[ViewReads],
+    directory: NamedDependency[TenantDirectory],
+    month: Month,
+    unit: UnitParam = None,
+    after_seq: AfterSeq = None,
+    wait: Wait = 2.0,
+) -> Report:
+    """The month's penalty sheet, for the posts that correct fines, admins and auditors."""
+    tenant = await caller_tenant(directory, request.user)
+    check_payroll_reader(tenant, request.user.roles)
+    period = month_of(month)
+    await caught_up_all(views, tenant, after_seq, wait)
+    return await penalty_report(views, tenant, period, units_of(tenant, request.user, unit))
+
+
 class ReportController(Controller):
     path = "/v1/reports"
     guards = [tenant_member]
     tags = ["reports"]
-
-    async def period_report(
-        self, request: Req, views: ViewReads, directory: TenantDirectory, first: date, last: date,
-        unit: str | None, after_seq: int | None, wait: float,
-    ) -> Report:  # fmt: skip
-        tenant = await caller_tenant(directory, request.user)
-        period = period_of(first, last)
-        await caught_up_all(views, tenant, after_seq, wait)
-        return await period_report(views, tenant, period, units_of(tenant, request.user, unit))
-
-    async def penalty_report(
-        self, request: Req, views: ViewReads, directory: TenantDirectory, month: str,
-        unit: str | None, after_seq: int | None, wait: float,
-    ) -> Report:  # fmt: skip
-        tenant = await caller_tenant(directory, request.user)
-        check_payroll_reader(tenant, request.user.roles)
-        period = month_of(month)
-        await caught_up_all(views, tenant, after_seq, wait)
-        return await penalty_report(views, tenant, period, units_of(tenant, request.user, unit))
+    dependencies = {
+        "period_report": Provide(the_period_report),
+        "penalty_sheet": Provide(the_penalty_sheet),
+    }
 
     @get("/period", operation_id="periodReport")
-    async def period(
-        self,
-        request: Req,
-        views: NamedDependency[ViewReads],
-        directory: NamedDependency[TenantDirectory],
-        first: From,
-        last: To,
-        unit: UnitParam = None,
-        after_seq: AfterSeq = None,
-        wait: Wait = 2.0,
-    ) -> PeriodReportOut:
+    async def period(self, period_report: NamedDependency[Report]) -> PeriodReportOut:
         """SLA compliance by rule and deadline kind, time to first response and to resolution
         (p50, p90), volumes by category, channel and level, satisfaction, reopen rate and
         incidents, for the cases received from ``from`` to ``to``."""
-        report = await self.period_report(
-            request, views, directory, first, last, unit, after_seq, wait
-        )
-        return msgspec.convert(report.body, PeriodReportOut, from_attributes=True)
+        return msgspec.convert(period_report.body, PeriodReportOut, from_attributes=True)
 
     @get("/period.csv", operation_id="periodReportCsv", media_type=MEDIA_TYPES["csv"])
-    async def period_csv(
-        self,
-        request: Req,
-        views: NamedDependency[ViewReads],
-        directory: NamedDependency[TenantDirectory],
-        first: From,
-        last: To,
-        unit: UnitParam = None,
-        after_seq: AfterSeq = None,
-        wait: Wait = 2.0,
-    ) -> Stream:
-        return csv_file(
-            await self.period_report(request, views, directory, first, last, unit, after_seq, wait)
-        )
+    async def period_csv(self, period_report: NamedDependency[Report]) -> Stream:
+        return csv_file(period_report)
 
     @get("/period.xlsx", operation_id="periodReportXlsx", media_type=MEDIA_TYPES["xlsx"])
-    async def period_xlsx(
-        self,
-        request: Req,
-        views: NamedDependency[ViewReads],
-        directory: NamedDependency[TenantDirectory],
-        first: From,
-        last: To,
-        unit: UnitParam = None,
-        after_seq: AfterSeq = None,
-        wait: Wait = 2.0,
-    ) -> Response[bytes]:
-        return xlsx_file(
-            await self.period_report(request, views, directory, first, last, unit, after_seq, wait)
-        )
+    async def period_xlsx(self, period_report: NamedDependency[Report]) -> Response[bytes]:
+        return xlsx_file(period_report)
 
     @get("/penalties", operation_id="penaltySheet")
-    async def penalties(
-        self,
-        request: Req,
-        views: NamedDependency[ViewReads],
-        directory: NamedDependency[TenantDirectory],
-        month: Month,
-        unit: UnitParam = None,
-        after_seq: AfterSeq = None,
-        wait: Wait = 2.0,
-    ) -> PenaltySheetOut:
+    async def penalties(self, penalty_sheet: NamedDependency[Report]) -> PenaltySheetOut:
         """The month's penalty sheet for payroll (S8, S11, B6): every penalty and reversal
         recorded in the month, with its case, rule, amount and ledger seq, and the totals
         per person."""
-        report = await self.penalty_report(request, views, directory, month, unit, after_seq, wait)
-        return msgspec.convert(report.body, PenaltySheetOut, from_attributes=True)
+        return msgspec.convert(penalty_sheet.body, PenaltySheetOut, from_attributes=True)
 
     @get("/penalties.csv", operation_id="penaltySheetCsv", media_type=MEDIA_TYPES["csv"])
-    async def penalties_csv(
-        self,
-        request: Req,
-        views: NamedDependency[ViewReads],
-        directory: NamedDependency[TenantDirectory],
-        month: Month,
-        unit: UnitParam = None,
-        after_seq: AfterSeq = None,
-        wait: Wait = 2.0,
-    ) -> Stream:
-        return csv_file(
-            await self.penalty_report(request, views, directory, month, unit, after_seq, wait)
-        )
+    async def penalties_csv(self, penalty_sheet: NamedDependency[Report]) -> Stream:
+        return csv_file(penalty_sheet)
 
     @get("/penalties.xlsx", operation_id="penaltySheetXlsx", media_type=MEDIA_TYPES["xlsx"])
-    async def penalties_xlsx(
-        self,
-        request: Req,
-        views: NamedDependency[ViewReads],
-        directory: NamedDependency[TenantDirectory],
-        month: Month,
-        unit: UnitParam = None,
-        after_seq: AfterSeq = None,
-        wait: Wait = 2.0,
-    ) -> Response[bytes]:
-        return xlsx_file(
-            await self.penalty_report(request, views, directory, month, unit, after_seq, wait)
-        )
+    async def penalties_xlsx(self, penalty_sheet: NamedDependency[Report]) -> Response[bytes]:
+        return xlsx_file(penalty_sheet)

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from services.cli.errors import OK, OperatorError
+from services.cli.output import deliver
 from services.cli.session import known_tenant, open_runtime
 from services.engines import EngineUrls
 from services.handlers.case_studies import case_study_of
@@ -37,12 +38,5 @@ async def case_study_cmd(args: argparse.Namespace, settings: Settings, urls: Eng
     finally:
         await runtime.close()
     text = json.dumps(study, ensure_ascii=False, indent=2) + "\n"
-    if args.out is None:
-        print(text, end="")
-        return OK
-    try:
-        args.out.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise OperatorError(f"cannot write {args.out}: {error.strerror}") from None
-    print(f"case study of {args.case} written to {args.out}")
+    deliver(text, args.out, f"case study of {args.case}")
     return OK

@@ -14,6 +14,7 @@ import msgspec
 
 from services.api.originating_reports import report_out
 from services.cli.errors import OK, OperatorError
+from services.cli.output import deliver
 from services.cli.session import known_tenant, open_runtime
 from services.engines import EngineUrls
 from services.handlers.originating_reports import originating_report
@@ -46,12 +47,5 @@ async def originating_report_cmd(
     every_role = frozenset(getattr(pack.policy, "roles", ()))
     body = msgspec.to_builtins(report_out(tenant.name, pack, every_role))
     text = json.dumps(body, ensure_ascii=False, indent=2, default=str) + "\n"
-    if args.out is None:
-        print(text, end="")
-        return OK
-    try:
-        args.out.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise OperatorError(f"cannot write {args.out}: {error.strerror}") from None
-    print(f"originating-bank report of {args.case} written to {args.out}")
+    deliver(text, args.out, f"originating-bank report of {args.case}")
     return OK

@@ -12,6 +12,7 @@ from typing import Any
 
 from domain.units import UnknownUnit
 from services.cli.errors import OK, OperatorError
+from services.cli.output import deliver
 from services.cli.progress import progress
 from services.cli.session import known_tenant, open_runtime
 from services.engines import EngineUrls
@@ -90,14 +91,4 @@ def write(report: Report, form: str, out: Path | None) -> None:
         content = "".join(csv_lines(report))
     else:
         content = json.dumps(report.body, ensure_ascii=False, indent=2, default=str) + "\n"
-    if out is None:
-        print(content, end="")
-        return
-    try:
-        if isinstance(content, bytes):
-            out.write_bytes(content)
-        else:
-            out.write_text(content, encoding="utf-8")
-    except OSError as error:
-        raise OperatorError(f"cannot write {out}: {error.strerror}") from None
-    print(f"{report.kind} report written to {out}")
+    deliver(content, out, f"{report.kind} report")
