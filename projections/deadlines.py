@@ -11,7 +11,7 @@ import asyncpg
 
 from projections.changes import Change, Delete, Envelope, Patch, Upsert, View
 
-TABLES = ("deadlines",)
+TABLES = ("deadlines", "deadline_pauses")
 
 
 def project(e: Envelope) -> list[Change]:
@@ -51,7 +51,11 @@ def project(e: Envelope) -> list[Change]:
             return [Patch("deadlines", key, {"state": "paused"})]
         case "DeadlineResumed":
             resumed = {"state": "open", "due_at": d["due_at"]}
-            return [Patch("deadlines", key, resumed | next_reminder(d))]
+            paused = {**key, "seq": e.seq, "paused_seconds": d["paused_for_seconds"]}
+            return [
+                Patch("deadlines", key, resumed | next_reminder(d)),
+                Upsert("deadline_pauses", ("tenant_id", "seq"), paused),
+            ]
         case "DeadlineExtended":
             return [Patch("deadlines", key, {"due_at": d["due_at"]} | next_reminder(d))]
         case "DeadlineReminded":

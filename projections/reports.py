@@ -35,7 +35,9 @@ async def period(
     end: datetime,
     units: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """SLA compliance by rule and deadline kind, time to first response and to resolution
+    """SLA compliance by rule and deadline kind (met, of those met late: after their due
+    time, before the watcher saw them; missed, cancelled, running; the time they were
+    paused), time to first response and to resolution
     (p50, p90), volumes by category, channel and level, satisfaction, reopen rate and
     incidents: for the cases received in the period."""
     cases = Cases(tenant_id, start, end, units)
@@ -74,12 +76,17 @@ async def period(
         "sla": await rows("""
             SELECT d.rule, d.kind,
                    count(*) FILTER (WHERE d.state = 'met') AS met,
+                   count(*) FILTER (WHERE d.state = 'met' AND d.ended_at > d.due_at)
+                     AS met_late,
                    count(*) FILTER (WHERE d.state = 'missed') AS missed,
                    count(*) FILTER (WHERE d.state = 'cancelled') AS cancelled,
                    count(*) FILTER (WHERE d.state IN ('open', 'paused')) AS running,
                    round(count(*) FILTER (WHERE d.state = 'met')::numeric
                          / NULLIF(count(*) FILTER (WHERE d.state IN ('met', 'missed')), 0), 4)
-                     AS compliance
+                     AS compliance,
+                   coalesce(sum((SELECT sum(p.paused_seconds) FROM deadline_pauses p
+                       WHERE p.tenant_id = d.tenant_id AND p.case_id = d.case_id
+                         AND p.deadline_id = d.deadline_id)), 0)::float8 AS paused_seconds
               FROM deadlines d JOIN case_list c USING (tenant_id, case_id)
              WHERE {cases} GROUP BY 1, 2 ORDER BY 1, 2"""),
         "first_response": (await rows(durations.replace("{end}", "c.acknowledged_at")))[0],

@@ -62,10 +62,12 @@ class ReportSla(Struct):
     rule: str
     kind: str
     met: int
+    met_late: int  # of those met: after their due time, before the watcher recorded a miss
     missed: int
     cancelled: int
     running: int
-    compliance: Decimal | None
+    compliance: Decimal | None  # met / (met + missed)
+    paused_seconds: float  # how long these deadlines were paused, in all
 
 
 class ReportDurations(Struct):

@@ -155,7 +155,10 @@ def period_sheets(body: dict[str, Any]) -> list[Sheet]:
         (what, body[what]["cases"], body[what]["p50_seconds"], body[what]["p90_seconds"])
         for what in ("first_response", "resolution")
     ]
-    sla = ("rule", "kind", "met", "missed", "cancelled", "running", "compliance")
+    sla = (
+        "rule", "kind", "met", "met_late", "missed", "cancelled", "running", "compliance",
+        "paused_seconds",
+    )  # fmt: skip
 
     def volume(title: str, key: str) -> Sheet:
         return Sheet(title, (title, "cases"), [(r["value"], r["cases"]) for r in body[key]])

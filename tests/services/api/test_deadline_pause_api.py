@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from httpx import AsyncClient
 
 from tests.fakes import FakeClock
@@ -15,12 +13,6 @@ from tests.services.support import complaint_body, new_tenant, staff_key
 TZ = ZoneInfo("Asia/Shanghai")
 FRIDAY = datetime(2026, 3, 6, 9, tzinfo=TZ)
 MONDAY = datetime(2026, 3, 2, 9, tzinfo=TZ)
-
-
-@pytest.fixture
-def fixed_clock(clock: FakeClock) -> Iterator[FakeClock]:
-    yield clock
-    clock.reset()
 
 
 async def deadline(client: AsyncClient, headers: dict, case_id: str, deadline_id: str) -> dict:

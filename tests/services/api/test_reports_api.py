@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,8 @@ import pytest
 from httpx import AsyncClient
 from openpyxl import load_workbook
 
+from tests.fakes import FakeClock
+from tests.services.api.test_deadline_pause_api import FRIDAY, pause_and_resume
 from tests.services.support import complaint_body, new_tenant, staff_key
 
 ACCOUNTABLE = {
@@ -202,3 +204,35 @@ async def test_a_report_asked_for_wrongly_names_the_field(
     assert answer.status_code in (400, 422), answer.text
     problem = answer.json()
     assert field in str(problem), problem
+
+
+async def test_C3_H11_the_period_report_counts_the_time_a_deadline_was_paused(
+    client: AsyncClient, fixed_clock: FakeClock
+) -> None:
+    fixed_clock.set(FRIDAY)
+    hospital = await new_tenant(client, "hospital@1")
+    guard = await staff_key(client, hospital, "guard.ma", ["security"])
+    filed = await client.post(
+        "/v1/complaints", headers=guard, json=complaint_body(received_at=FRIDAY.isoformat())
+    )
+    case_id = filed.json()["id"]
+    incident = await client.post(
+        f"/v1/complaints/{case_id}/incidents",
+        headers=guard,
+        json={"kind": "disorder", "description": "shouting in the ward"},
+    )
+    assert incident.status_code == 200, incident.text
+    paused, resumed = FRIDAY + timedelta(hours=2), FRIDAY + timedelta(hours=5)
+    await pause_and_resume(client, fixed_clock, guard, case_id, "evidence-1", paused, resumed)
+    seq = (await client.get(f"/v1/complaints/{case_id}/history", headers=guard)).json()[-1]["seq"]
+
+    answer = await client.get(
+        "/v1/reports/period",
+        headers=guard,
+        params={"from": "2026-03-06", "to": "2026-03-06", "after_seq": seq},
+    )
+
+    assert answer.status_code == 200, answer.text
+    evidence = next(row for row in answer.json()["sla"] if row["rule"] == "H11")
+    assert evidence["paused_seconds"] == 3 * 3600
+    assert (evidence["running"], evidence["met"], evidence["met_late"]) == (1, 0, 0)
