@@ -31,6 +31,10 @@ class Actor:
 
 
 SYSTEM = Actor("system", frozenset({"system"}))
+# The person who complained, acting on their own case through its secret link or tracking
+# number (an actor kind of its own: their answers are recorded as theirs, never as staff's).
+COMPLAINANT_ROLE = "complainant"
+COMPLAINANT = Actor("complainant", frozenset({COMPLAINANT_ROLE}))
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,9 @@ class File(Command):
     public_figure: bool = False
     # the tenant's unit the case belongs to (domain/units.py); None: the tenant's root
     unit: str | None = None
+    # given by the service at intake: the case's tracking number and its link's secret's hash
+    tracking: str | None = None
+    access_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,9 @@ class RecordResponse(Command):
     action: ClassVar[str] = "complainant-response"
     accepted: bool
     text: str = ""
+    # How the answer reached staff who record it ("phone", "visit", "letter" ...); None when
+    # the complainant gave it themselves (the event's ``by`` is then the complainant).
+    via: str | None = None
 
 
 @dataclass(frozen=True)
@@ -257,6 +267,21 @@ class ExtendDeadline(Command):
     deadline_id: str
     reason: str
     approved_by: str = ""
+
+
+@dataclass(frozen=True)
+class RecordDelivery(Command):
+    """Issued by the feedback sender: what became of one message to the complainant (a
+    reply, the closing feedback, the follow-up survey) on one channel, attempt by attempt."""
+
+    action: ClassVar[str] = "deliveries"
+    delivery: str  # the message's id: the ledger seq it answers and its step, e.g. "412:reply"
+    step: str
+    channel: str
+    attempt: int
+    sent: bool
+    error: str = ""
+    retry_at: datetime | None = None  # when it is tried again; None: sent, or given up
 
 
 @dataclass(frozen=True)

@@ -126,9 +126,16 @@ class Complaint(Aggregate):
         at: datetime,
         policy_options: dict[str, Any] | None = None,
         unit_id: str | None = None,  # the tenant's unit; None: its root (domain/units.py)
+        # what the complainant follows their case by: a number for people (HOSP-2026-000123)
+        # and the hash of the secret in their link (the secret itself is never stored)
+        tracking: str | None = None,
+        access_sha256: str | None = None,
     ) -> None:
         self.tenant_id = tenant_id
         self.unit_id = unit_id
+        self.tracking = tracking
+        self.access_sha256 = access_sha256
+        self.deliveries: dict[str, dict[str, Any]] = {}
         self.policy = policy
         # The tenant's policy options in force at filing: later changes never reach this case.
         self.policy_options: dict[str, Any] = dict(policy_options or {})
@@ -302,6 +309,9 @@ class Complaint(Aggregate):
     class ComplainantResponded(Event):
         accepted: bool
         text: str
+        via: str | None = (
+            None  # how it reached the staff who recorded it; None: the complainant's own
+        )
 
         def apply(self, case: Complaint) -> None:
             # The rung it was given at: a policy passes a case up only past a rung whose
@@ -317,8 +327,31 @@ class Complaint(Aggregate):
                 }
             )
 
-    def record_response(self, *, accepted: bool, text: str) -> None:
-        self.trigger_event(self.ComplainantResponded, accepted=accepted, text=text)
+    def record_response(self, *, accepted: bool, text: str, via: str | None = None) -> None:
+        self.trigger_event(self.ComplainantResponded, accepted=accepted, text=text, via=via)
+
+    @event("FeedbackDelivery")
+    def record_delivery(
+        self,
+        *,
+        delivery: str,
+        step: str,
+        channel: str,
+        attempt: int,
+        sent: bool,
+        error: str,
+        retry_at: datetime | None,
+    ) -> None:
+        """One attempt at a message to the complainant: sent, or failed (with when it is
+        tried again, or never: given up). Staff see each on the case."""
+        self.deliveries[delivery] = {
+            "step": step,
+            "channel": channel,
+            "attempts": attempt,
+            "state": "sent" if sent else ("retrying" if retry_at else "failed"),
+            "error": error,
+            "retry_at": retry_at,
+        }
 
     @event("Resolved")
     def resolve(self, *, outcome: str) -> None:

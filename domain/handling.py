@@ -71,6 +71,8 @@ def file_complaint(
             at=now,
             policy_options=dict(getattr(policy, "options", {})),
             unit_id=command.unit,
+            tracking=command.tracking,
+            access_sha256=command.access_sha256,
         )
         apply_decision(case, decision, policy.ref, plan)
     return case
@@ -122,8 +124,18 @@ def record_command(case: Complaint, command: c.Command, plan: Schedule, policy: 
             case.attach_evidence(description=d, reference=r, sha256=h)
         case c.ProposeResolution(text=text, compensation_fen=fen):
             case.propose_resolution(text=text, compensation_fen=fen)
-        case c.RecordResponse(accepted=accepted, text=text):
-            case.record_response(accepted=accepted, text=text)
+        case c.RecordResponse(accepted=accepted, text=text, via=via):
+            case.record_response(accepted=accepted, text=text, via=via)
+        case c.RecordDelivery():
+            case.record_delivery(
+                delivery=command.delivery,
+                step=command.step,
+                channel=command.channel,
+                attempt=command.attempt,
+                sent=command.sent,
+                error=command.error,
+                retry_at=command.retry_at,
+            )
         case c.Resolve(outcome=outcome):
             case.resolve(outcome=outcome)
         case c.Close(reason=reason, satisfaction=score):

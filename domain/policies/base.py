@@ -69,6 +69,14 @@ class BasePolicy:
     # C3: the warnings before every deadline (domain/reminders.py): half the time gone and
     # one hour left, in the deadline's own time (working days count only working days)
     reminders: ClassVar[tuple[Reminder, ...]] = DEFAULT_REMINDERS
+    # C4, H6, S10: what the complainant does on their own case: accept or decline the answer
+    # they were given, add written materials, answer the follow-up visit. Nothing else.
+    complainant_actions: ClassVar[frozenset[str]] = frozenset(
+        {c.RecordResponse.action, c.AttachEvidence.action, c.RecordSatisfaction.action}
+    )
+    # the messages the organisation sends the complainant (services/feedback): its written
+    # replies and the closing feedback; a policy that visits afterwards adds "follow-up" (S10)
+    feedback_steps: ClassVar[frozenset[str]] = frozenset({"reply", "closing"})
     # command -> the name of the hook that decides it, looked up on the policy: a subclass
     # overrides a hook by defining the method, and a hook a policy does not define decides
     # nothing. A policy with commands of its own extends it (``BasePolicy.hooks | {...}``).
@@ -99,6 +107,7 @@ class BasePolicy:
             c.MoveToUnit: "on_move",
             c.ReversePenalty: "on_penalty_reversals",
             c.RemindDeadline: "on_deadline_reminders",
+            c.RecordDelivery: "on_deliveries",
             c.RecordSatisfaction: "on_satisfaction",
             c.AssessAccountability: "on_accountability",
             c.MeetDeadline: "on_deadline_met",
@@ -143,6 +152,10 @@ class BasePolicy:
         return None if name is None else getattr(self, name, None)
 
     def check_permitted(self, command: c.Command, actor: c.Actor) -> None:
+        if c.COMPLAINANT_ROLE in actor.roles:
+            if command.action in self.complainant_actions:
+                return
+            raise Refused("C4", "the complainant answers, adds materials and rates the follow-up")
         allowed = self.permissions.get(command.action)
         if allowed is None or actor.holds(allowed | {"system"}):
             return
@@ -167,6 +180,8 @@ class BasePolicy:
             raise Refused("C3", "only the deadline watcher records a missed deadline")
         if isinstance(command, c.RemindDeadline) and actor != c.SYSTEM:
             raise Refused("C3", "only the deadline watcher sends a deadline's reminders")
+        if isinstance(command, c.RecordDelivery) and actor != c.SYSTEM:
+            raise Refused("C1", "a delivery is recorded by the feedback sender that made it")
         if not isinstance(command, c.MeetDeadline) or case is None:
             return
         held = case.deadlines.get(command.deadline_id)

@@ -39,7 +39,8 @@ VOLATILE = frozenset({"_pending_events"})
 STORED: dict[str, set[str]] = {
     "Filed": {
         "tenant_id", "policy", "received_at", "channel", "summary", "details", "complainant",
-        "site", "by", "at", "policy_options", "originator_topic", "unit_id",
+        "site", "by", "at", "policy_options", "originator_topic", "unit_id", "tracking",
+        "access_sha256",
     },
     "Classified": {"category", "level", "rung", "reason", "rule", "policy", "by", "at"},
     "Acknowledged": {"by", "at"},
@@ -57,7 +58,10 @@ STORED: dict[str, set[str]] = {
     "HandoverAdded": {"text", "by", "at"},
     "EvidenceAttached": {"description", "reference", "sha256", "by", "at"},
     "ResolutionProposed": {"text", "compensation_fen", "by", "at"},
-    "ComplainantResponded": {"accepted", "text", "by", "at"},
+    "ComplainantResponded": {"accepted", "text", "by", "at", "via"},
+    "FeedbackDelivery": {
+        "delivery", "step", "channel", "attempt", "sent", "error", "retry_at", "by", "at",
+    },
     "Resolved": {"outcome", "by", "at"},
     "Closed": {"reason", "by", "at"},
     "Reopened": {"reason", "recurrence", "by", "at"},

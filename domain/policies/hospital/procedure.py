@@ -84,7 +84,8 @@ INVESTIGATION = "investigation"  # the outcome authority that records the findin
 # 核实); the proposal comes from it or the department head it handles the case with.
 STEP_RECORDERS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
-        WRITTEN_MATERIALS: frozenset({"medical_affairs"}),
+        # H6: 要求患方提交书面材料: the complainant's own, or what medical affairs attaches
+        WRITTEN_MATERIALS: frozenset({"medical_affairs", "complainant"}),
         INVESTIGATED: frozenset({"medical_affairs"}),
         PROPOSED: frozenset({"medical_affairs", "department_head"}),
     }

@@ -109,6 +109,8 @@ class SchoolPolicy(BasePolicy):
     categories = CATEGORIES
     incident_roles = INCIDENT_ROLES
     permissions = PERMISSIONS
+    # S10 ⑥ 回访: the follow-up visit's survey goes out with the closing feedback
+    feedback_steps = frozenset({"reply", "closing", "follow-up"})
     unit_roles = UNIT_ROLES
     refusals = REFUSALS
     documented_deadlines = DOCUMENTED_DEADLINES

@@ -8,7 +8,8 @@ from domain import commands as c
 from services.api.case_commands import CASE_COMMANDS
 
 # Filing has its own route; only the deadline watcher records a missed deadline.
-NOT_CASE_ROUTES = {c.File, c.MissDeadline, c.RemindDeadline}  # the watcher alone issues these
+# the watcher and the feedback sender alone issue the last three
+NOT_CASE_ROUTES = {c.File, c.MissDeadline, c.RemindDeadline, c.RecordDelivery}
 
 
 def domain_commands() -> set[type[c.Command]]:

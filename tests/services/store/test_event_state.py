@@ -88,7 +88,7 @@ def every_kind_of_event() -> list[Aggregate]:
         nonlocal at
         at += timedelta(minutes=10)
         # C3: only the deadline watcher records a miss or sends a reminder
-        watched = isinstance(command, c.MissDeadline | c.RemindDeadline)
+        watched = isinstance(command, c.MissDeadline | c.RemindDeadline | c.RecordDelivery)
         actor = c.SYSTEM if watched else everyone
         execute(case, command, actor, policy, at, tenant.calendar)
 
@@ -130,6 +130,7 @@ def every_kind_of_event() -> list[Aggregate]:
     # the watcher's warning, once its moment has come
     at = case.deadlines[kinds[POLICE_CALL]].reminders[0][1] - timedelta(minutes=10)
     run(c.RemindDeadline(kinds[POLICE_CALL]))
+    run(c.RecordDelivery("1:reply", "reply", "email", 1, sent=False, error="421", retry_at=at))
     for command in (
         c.PauseDeadline(kinds[LEADER_ON_SCENE], "customer away"),
         c.ResumeDeadline(kinds[LEADER_ON_SCENE]),
