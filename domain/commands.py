@@ -212,6 +212,7 @@ class RecordSatisfaction(Command):
     action: ClassVar[str] = "satisfaction"
     score: int
     stage: str = "follow-up"
+    comment: str = ""  # what the complainant said with it (S10 回访反馈)
 
 
 @dataclass(frozen=True)

@@ -474,12 +474,13 @@ class Complaint(Aggregate):
     class SatisfactionRecorded(Event):
         score: int
         stage: str
+        comment: str = ""
 
         def apply(self, case: Complaint) -> None:
             case.satisfaction.append({"score": self.score, "stage": self.stage, "at": self.at})
 
-    def record_satisfaction(self, *, score: int, stage: str) -> None:
-        self.trigger_event(self.SatisfactionRecorded, score=score, stage=stage)
+    def record_satisfaction(self, *, score: int, stage: str, comment: str = "") -> None:
+        self.trigger_event(self.SatisfactionRecorded, score=score, stage=stage, comment=comment)
 
     # --- deadlines and consequences -----------------------------------------------------
 

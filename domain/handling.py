@@ -91,7 +91,9 @@ def execute(
     now: datetime,
     calendar: WorkingCalendar,
 ) -> Complaint:
-    if not isinstance(command, c.Reopen):
+    # a closed case is reopened, and the messages sent about it (its closing feedback) are
+    # recorded on it; nothing else is done to it
+    if not isinstance(command, c.Reopen | c.RecordDelivery):
         case.check_open(command.action)
     policy = configured(policy, case.policy_options)  # as recorded at filing, never as now
     decision = policy.decide(case, command, actor, now, calendar)
@@ -158,8 +160,8 @@ def record_command(case: Complaint, command: c.Command, plan: Schedule, policy: 
             case.reverse_penalty(penalty=penalty, reason=reason)
         case c.MoveToUnit(unit=unit, reason=reason):
             case.move_to_unit(unit_id=unit, reason=reason)
-        case c.RecordSatisfaction(score=score, stage=stage):
-            case.record_satisfaction(score=score, stage=stage)
+        case c.RecordSatisfaction(score=score, stage=stage, comment=comment):
+            case.record_satisfaction(score=score, stage=stage, comment=comment)
         case c.MeetDeadline(deadline_id=deadline_id):
             case.meet_deadline(deadline_id=deadline_id)
         case c.PauseDeadline(deadline_id=deadline_id, reason=reason):

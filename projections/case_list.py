@@ -40,6 +40,9 @@ def project(e: Envelope) -> list[Change]:
                     "owner": d["by"],
                     "received_at": d["received_at"],
                     "unit_id": d.get("unit_id"),  # cases filed before units: the root's
+                    # how the complainant finds their case (services/api/public)
+                    "tracking": d.get("tracking"),
+                    "access_sha256": d.get("access_sha256"),
                     "filed_at": e.at,
                     "updated_at": e.at,
                     "version": e.version,
@@ -107,7 +110,8 @@ VIEW = View("case_list", TABLES, project)
 # --- queries ---------------------------------------------------------------------------
 
 LIST_COLUMNS = """c.case_id, c.summary, c.channel, c.status, c.category, c.level, c.rung,
-c.owner, c.handlers, c.group_id, c.unit_id AS unit, c.received_at, c.updated_at, c.version,
+c.owner, c.handlers, c.group_id, c.unit_id AS unit, c.tracking, c.received_at, c.updated_at,
+c.version,
 (SELECT min(d.due_at) FROM deadlines d WHERE d.tenant_id = c.tenant_id
    AND d.case_id = c.case_id AND d.state = 'open') AS next_due_at"""
 
@@ -184,7 +188,9 @@ async def list_cases(
     if received_to:
         q.add("c.received_at < {}", received_to)
     if text:
-        q.add("c.summary ILIKE {}", "%" + text.replace("%", r"\%").replace("_", r"\_") + "%")
+        # words of the summary, or the tracking number a complainant reads out on the phone
+        pattern = "%" + text.replace("%", r"\%").replace("_", r"\_") + "%"
+        q.add("(c.summary ILIKE {0} OR c.tracking = upper({1}))", pattern, text.strip())
     if after:
         q.add("(c.received_at, c.case_id) < ({}, {})", *after)
     q.args.append(limit)

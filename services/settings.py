@@ -44,6 +44,9 @@ class Settings:
     # ``complaints worker`` processes run them instead.
     workers_in_process: bool = True
     watch_deadlines: bool = True  # off: no missed deadline is recorded by this process
+    # The feedback sender (services/workers/feedback.py) among this process's workers
+    # (COMPLAINTS_SEND_FEEDBACK, default on)
+    send_feedback: bool = True
     watcher_shards: int = 1  # tenants split between active watchers (advisory lock each)
     stream_replicas: int = 1  # 3 on a JetStream cluster
     # Token buckets per API key and per tenant, in each API process (0: no limit)
@@ -87,6 +90,20 @@ class Settings:
     # Where spans go, as an OTLP/HTTP URL (http://collector:4318/v1/traces); unset: no
     # tracing at all (services/tracing.py)
     tracing_endpoint: str | None = None
+    # Where mail to complainants goes (services/feedback/mail.py): an SMTP server; unset host:
+    # no mail is sent (deliveries wait, recorded as retrying, until one is configured)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "complaints@localhost"
+    # Where the complainant's pages are, for the links mail carries (https://complaints.example)
+    public_base_url: str = "http://127.0.0.1:8000"
+    # Complaints filed without a key (services/api/public/intake.py), in each API process: at
+    # most this many from one client address in so many minutes, and for one tenant (0: no
+    # limit); past either, a 429 with Retry-After
+    public_filings_per_address: int = 5
+    public_address_minutes: float = 10.0
+    public_filings_per_tenant: int = 100
+    public_tenant_minutes: float = 60.0
 
     def platform_key_problem(self) -> str | None:
         """Why this platform key must not guard a real service, or None when it may."""
@@ -146,6 +163,7 @@ class Settings:
             ),
             workers_in_process=_flag(env, "COMPLAINTS_WORKERS_IN_PROCESS", True),
             watch_deadlines=_flag(env, "COMPLAINTS_WATCH_DEADLINES", True),
+            send_feedback=_flag(env, "COMPLAINTS_SEND_FEEDBACK", True),
             watcher_shards=int(env.get("COMPLAINTS_WATCHER_SHARDS", base.watcher_shards)),
             stream_replicas=int(env.get("COMPLAINTS_STREAM_REPLICAS", base.stream_replicas)),
             rate_per_key=float(env.get("COMPLAINTS_RATE_PER_KEY", base.rate_per_key)),
@@ -158,6 +176,22 @@ class Settings:
             heavy_slots=int(env.get("COMPLAINTS_HEAVY_SLOTS", base.heavy_slots)),
             export_slots=int(env.get("COMPLAINTS_EXPORT_SLOTS", base.export_slots)),
             webhook_allowed_networks=_networks(env, "COMPLAINTS_WEBHOOK_ALLOWED_NETWORKS"),
+            smtp_host=env.get("COMPLAINTS_SMTP_HOST") or None,
+            smtp_port=int(env.get("COMPLAINTS_SMTP_PORT", base.smtp_port)),
+            smtp_from=env.get("COMPLAINTS_SMTP_FROM", base.smtp_from),
+            public_base_url=env.get("COMPLAINTS_PUBLIC_BASE_URL", base.public_base_url).rstrip("/"),
+            public_filings_per_address=int(
+                env.get("COMPLAINTS_PUBLIC_RATE_PER_ADDRESS", base.public_filings_per_address)
+            ),
+            public_address_minutes=_positive(
+                env, "COMPLAINTS_PUBLIC_ADDRESS_MINUTES", base.public_address_minutes
+            ),
+            public_filings_per_tenant=int(
+                env.get("COMPLAINTS_PUBLIC_RATE_PER_TENANT", base.public_filings_per_tenant)
+            ),
+            public_tenant_minutes=_positive(
+                env, "COMPLAINTS_PUBLIC_TENANT_MINUTES", base.public_tenant_minutes
+            ),
             metrics_key=env.get("COMPLAINTS_METRICS_KEY") or None,
             worker_metrics_port=(
                 int(env["COMPLAINTS_WORKER_METRICS_PORT"])

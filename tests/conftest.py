@@ -89,6 +89,10 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         watch_deadlines=False,
         # the tests' webhook receivers listen on loopback, which production refuses
         webhook_allowed_networks=("127.0.0.0/8", "::1"),
+        # no mail from the shared runtime: the feedback tests run their own sender on their
+        # own SMTP server, and every test files from one address, past any per-address limit
+        send_feedback=False,
+        public_filings_per_address=0,
     )
 
 

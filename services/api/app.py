@@ -20,6 +20,7 @@ from services.api.case_studies import CaseStudyController
 from services.api.complaints import ComplaintController
 from services.api.console import console
 from services.api.deps import service_dependencies
+from services.api.feedback_settings import FeedbackSettingsController
 from services.api.groups import GroupController
 from services.api.health import health, ready
 from services.api.http_metrics import HttpMetrics
@@ -27,6 +28,9 @@ from services.api.originating_reports import OriginatingReportController
 from services.api.problem_docs import ProblemResponses
 from services.api.problem_types import problem_type, require_json
 from services.api.problems import HANDLERS
+from services.api.public.intake import file_complaint_publicly, intake_form, intake_page
+from services.api.public.pages import style as public_style
+from services.api.public.status import public_status
 from services.api.rate_limits import Limit, RateLimit, RateLimiter
 from services.api.reports import ReportController
 from services.api.request_context import HTTP_METRICS, RequestContext, stamp_and_log
@@ -69,6 +73,12 @@ def create_app(runtime: Runtime) -> Litestar:
             ComplaintController,
             CaseStudyController,
             ReportController,
+            FeedbackSettingsController,
+            public_style,
+            file_complaint_publicly,
+            intake_page,
+            intake_form,
+            public_status(),
             OriginatingReportController,
             GroupController,
             ViewController,

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+import asyncpg
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
@@ -16,6 +17,7 @@ from litestar.status_codes import HTTP_304_NOT_MODIFIED
 from domain import commands as c
 from domain.complaint import Complaint
 from domain.restricted import CASE, redact, withheld
+from domain.tenant import Tenant
 from projections import case_list, timeline
 from services.api.auth import Principal, tenant_member
 from services.api.deps import (
@@ -40,16 +42,21 @@ from services.api.schemas import (
     ComplaintCreate,
     ComplaintOut,
     DeadlineOut,
+    FeedbackDeliveryOut,
     HistoryItem,
     TimelineItem,
     WrittenOut,
 )
 from services.api.views import AfterSeq, Wait, caught_up
 from services.clock import Clock
-from services.handlers.cases import Cases
+from services.handlers.cases import Cases, Written
 from services.handlers.directory import TenantDirectory
 from services.handlers.policies import load_policy
+from services.handlers.tracking import case_link, draw_tracking, earlier_answer, new_access
 from services.handlers.views import ViewReads
+from services.settings import Settings
+from services.store.idempotency import Answer
+from services.store.ledger import Ledger
 
 Req = Request[Principal, Any, Any]
 
@@ -67,10 +74,25 @@ class ComplaintController(Controller):
         cases: NamedDependency[Cases],
         directory: NamedDependency[TenantDirectory],
         clock: NamedDependency[Clock],
+        pool: NamedDependency[asyncpg.Pool],
+        ledger: NamedDependency[Ledger],
+        settings: NamedDependency[Settings],
     ) -> Response[WrittenOut]:
+        """201: the case, its tracking number and the complainant's secret ``link`` to hand
+        over, told once (a retry with the same Idempotency-Key answers ``link`` null)."""
         tenant = await caller_tenant(directory, request.user)
+        once = await idempotent(request)
+        earlier = await earlier_answer(ledger, once)
+        if earlier is not None:  # a retry: no second number drawn, no second link
+            return await filed_answer(cases, tenant, earlier, settings)
+        received_at = data.received_at or clock.now()
+        # the year a number is drawn for comes from the receipt: one outside the range the
+        # case itself would refuse is refused before any number is drawn for it
+        Complaint.check_received_at(received_at, clock.now())
+        tracking = await draw_tracking(pool, tenant, received_at)
+        token, access_sha256 = new_access()
         command = c.File(
-            received_at=data.received_at or clock.now(),
+            received_at=received_at,
             channel=data.channel,
             summary=data.summary,
             details=data.details,
@@ -79,9 +101,11 @@ class ComplaintController(Controller):
             category=data.category,
             public_figure=data.public_figure,
             unit=data.unit,
+            tracking=tracking,
+            access_sha256=access_sha256,
         )
-        once = await idempotent(request)
-        return answered_case_write(await cases.file_new(tenant, command, request.user.actor, once))
+        answer = await cases.file_new(tenant, command, request.user.actor, once)
+        return await filed_answer(cases, tenant, answer, settings, (tracking, token))
 
     @get("/", operation_id="listComplaints")
     async def list_complaints(
@@ -180,6 +204,27 @@ class ComplaintController(Controller):
         return [history_item(r.seq, r.recorded_at, event, policy, roles) for r, event in recorded]
 
 
+async def filed_answer(
+    cases: Cases,
+    tenant: Tenant,
+    answer: Answer,
+    settings: Settings,
+    drawn: tuple[str, str] | None = None,
+) -> Response:
+    """A filing's answer: the first tells the tracking number ``drawn`` with its link's
+    secret, and the link; a retry's kept answer (a dict, maybe of a concurrent request that
+    drew its own number) its case's tracking number and no link."""
+    body = answer.body
+    if isinstance(body, Written) and drawn is not None:
+        tracking, token = drawn
+        link = case_link(settings.public_base_url, tenant.slug, token)
+        out = WrittenOut(body.id, body.version, body.seq, tracking=tracking, link=link)
+    else:
+        case = await cases.get(tenant.id, UUID(str(body["id"])))
+        out = WrittenOut(case.id, body["version"], body["seq"], tracking=case.tracking, link=None)
+    return answered_case_write(Answer(answer.status, out))
+
+
 def complaint_out(case: Complaint, roles: frozenset[str] = frozenset()) -> ComplaintOut:
     """The case as a reader holding ``roles`` may see it: what its policy restricts to other
     roles is withheld (B9)."""
@@ -214,6 +259,10 @@ def complaint_out(case: Complaint, roles: frozenset[str] = frozenset()) -> Compl
         site=case.site,
         unit=case.unit_id,
         restricted=dict(case.restricted),
+        tracking=case.tracking,
+        deliveries=[
+            FeedbackDeliveryOut(delivery=key, **held) for key, held in case.deliveries.items()
+        ],
     )
     return ComplaintOut(
         **redact(policy, CASE, state, roles), withheld=list(withheld(policy, CASE, roles))

@@ -36,6 +36,7 @@ class CaseListItem(Struct):
     handlers: dict[str, str]  # slot -> person, as the case itself shows them
     group_id: str | None
     unit: str | None  # the unit the case belongs to; null: the tenant's root
+    tracking: str | None  # the number the complainant follows it by; null before numbers
     received_at: datetime
     updated_at: datetime
     version: int

@@ -162,6 +162,11 @@ class WrittenOut(Struct):
     id: UUID
     version: int
     seq: int
+    # A new case only (POST /v1/complaints): what the complainant follows it by, and their
+    # secret link to hand over, told once (a retry with the same Idempotency-Key answers
+    # ``link`` null: only the link's hash is kept). Other writes leave both out.
+    tracking: str | UnsetType | None = UNSET
+    link: str | UnsetType | None = UNSET
 
 
 class GroupResolvedOut(Struct):
@@ -207,8 +212,23 @@ class ComplaintOut(Struct):
     # fields the case's policy restricts to other roles than the reader's come back emptied,
     # and are named in ``withheld`` (B9: identifying features, for security and leadership)
     restricted: dict[str, Any]
+    # what the complainant follows the case by (HOSP-2026-000123); null on older cases
+    tracking: str | None = None
+    # each message to the complainant (reply, closing feedback, follow-up survey) and what
+    # became of it: sent, retrying (with its error and next try) or failed
+    deliveries: list[FeedbackDeliveryOut] = []
     timeline: list[TimelineItem] = []
     withheld: list[str] = []
+
+
+class FeedbackDeliveryOut(Struct):
+    delivery: str  # "<seq>:<step>": the ledger seq of the reply or closing, and the step
+    step: str
+    channel: str  # email, gateway
+    attempts: int
+    state: str  # sent, retrying, failed
+    error: str
+    retry_at: datetime | None
 
 
 class TimelineItem(Struct):

@@ -1,9 +1,10 @@
 """The workers that follow the ledger and the clock: the projection runner, the checkpoint
-signer, the bus relay, the deadline watcher and webhook deliveries. ``make run`` starts them
-inside the service (``in_process_workers``, from the API's lifespan); ``complaints worker``
-runs them as a process of their own, so API processes spend their core on requests. Any
-number may run: runners and relays split tenants by row lock, watchers by advisory lock,
-dispatchers by consumer, and signers let the first signature of a head stand."""
+signer, the bus relay, the deadline watcher, webhook deliveries and the feedback sender.
+``make run`` starts them inside the service (``in_process_workers``, from the API's
+lifespan); ``complaints worker`` runs them as a process of their own, so API processes spend
+their core on requests. Any number may run: runners, relays and senders split tenants by row
+lock, watchers by advisory lock, dispatchers by consumer, and signers let the first signature
+of a head stand."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from services.bus.webhook_dispatch import WebhookDispatcher
 from services.handlers.policies import load_policy
 from services.runtime import Runtime
 from services.store.codec import envelope_decoder
+from services.workers.feedback import FeedbackSender
 from services.workers.watcher import DeadlineWatcher
 
 
@@ -57,6 +59,20 @@ def dispatcher_for(runtime: Runtime) -> WebhookDispatcher:
     )
 
 
+def sender_for(runtime: Runtime) -> FeedbackSender:
+    if runtime.worker_pool is None:
+        raise RuntimeError("the feedback sender follows every tenant: open with runs_workers")
+    return FeedbackSender(
+        runtime.worker_pool,
+        runtime.cases,
+        runtime.directory,
+        envelope_decoder(runtime.repository.mapper),
+        runtime.settings,
+        runtime.clock,
+        announcer=runtime.announcer,
+    )
+
+
 def start_workers(
     runtime: Runtime,
     projections: bool = True,
@@ -65,6 +81,7 @@ def start_workers(
     watcher: bool = True,
     webhooks: bool = True,
     relay_batch_size: int = 500,
+    feedback: bool | None = None,  # None: as settings.send_feedback says
 ) -> list[asyncio.Task]:
     tasks = []
     if projections:
@@ -78,6 +95,8 @@ def start_workers(
         tasks.append(asyncio.create_task(watcher_for(runtime).run(), name="deadline watcher"))
     if webhooks:
         tasks.append(asyncio.create_task(dispatcher_for(runtime).run(), name="webhooks"))
+    if runtime.settings.send_feedback if feedback is None else feedback:
+        tasks.append(asyncio.create_task(sender_for(runtime).run(), name="feedback sender"))
     return tasks
 
 

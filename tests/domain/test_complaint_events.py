@@ -76,7 +76,7 @@ STORED: dict[str, set[str]] = {
     "IdentifyingFeaturesNoted": {"features", "by", "at"},
     "Flagged": {"flag", "rule", "by", "at"},
     "LinkedToGroup": {"group", "by", "at"},
-    "SatisfactionRecorded": {"score", "stage", "by", "at"},
+    "SatisfactionRecorded": {"score", "stage", "by", "at", "comment"},
     "DeadlineStarted": {
         "deadline_id", "kind", "rule", "due_at", "roles", "policy", "unit", "amount", "by",
         "at", "unit_id", "reminders",

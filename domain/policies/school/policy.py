@@ -366,7 +366,7 @@ class SchoolPolicy(BasePolicy):
         if command.target == FINAL_RESOLUTION:
             return self.resolution_formed(case, actor, now, cal)
         if command.target == SOLUTION:
-            return self.solution_carried_out(case)
+            return self.solution_carried_out(case, now, cal)
         return Decision()
 
     def general_manager_decides(
@@ -467,15 +467,21 @@ class SchoolPolicy(BasePolicy):
         rest = self.end(case, now, cal, "the customer was answered", "S10", frozenset(delivered))
         return decision + rest
 
-    def solution_carried_out(self, case: Complaint) -> Decision:
+    def solution_carried_out(
+        self, case: Complaint, now: datetime, cal: WorkingCalendar
+    ) -> Decision:
         # S10 ⑤ 实施解决: after the feedback, once per handling period.
         if track_of(case.category) != CAMPUS:
             raise Refused("S10", "the solution carried out is a step of the campus process")
         if case.status is not Status.RESOLVED:
             raise Refused("S10", "the solution is carried out after the customer's feedback")
-        if solutions_carried_out(case) >= max(len(handling_periods(case)), 1):
+        carried_out = solutions_carried_out(case)
+        if carried_out >= max(len(handling_periods(case)), 1):
             raise Refused("S10", "the solution is already recorded as carried out")
-        return Decision()
+        # ⑥ 回访 next: a deadline of its own, one per solution carried out
+        visit_id = FOLLOW_UP if carried_out == 0 else f"{FOLLOW_UP}-{carried_out + 1}"
+        visit = step(FOLLOW_UP, now, cal, deadline_id=visit_id)
+        return Decision((visit, Notify(visit.roles, "the solution is carried out: visit", "S10")))
 
     def on_close(
         self, case: Complaint, command: c.Close, actor: c.Actor, now: datetime, cal: WorkingCalendar
@@ -523,12 +529,15 @@ class SchoolPolicy(BasePolicy):
                 "the follow-up visit follows the solution carried out (RecordOutcome, "
                 "target 'solution'), one visit each",
             )
-        return Decision()
+        visits = [d for d in case.deadlines.values() if d.kind == FOLLOW_UP and d.is_pending]
+        return Decision(tuple(MeetDeadlineEffect(d.deadline_id) for d in visits[:1]))
 
     def check_score(self, case: Complaint, score: int, actor: c.Actor) -> None:
         if score not in SCORES:
             raise Refused("S10", f"a satisfaction score is {SCORES.start} to {SCORES.stop - 1}")
-        if track_of(case.category) == CAMPUS and not actor.holds({FOLLOW_UP_ROLE}):
+        # S10 ⑥ 回访: reception visits, or the customer answers the follow-up survey themselves
+        takers = {FOLLOW_UP_ROLE, c.COMPLAINANT_ROLE}
+        if track_of(case.category) == CAMPUS and not actor.holds(takers):
             raise Refused("S10", f"on a campus only {FOLLOW_UP_ROLE} records a satisfaction score")
 
     def on_reopen(

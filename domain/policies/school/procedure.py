@@ -124,6 +124,11 @@ HQ_PAIR = (ADMINISTRATION, DEPARTMENT_HEAD)
 WD, HOURS, DAYS = Unit.WORKING_DAYS, Unit.HOURS, Unit.CALENDAR_DAYS
 RECEIPT = "receipt"
 S4_START = "receipt, or the S5 reclassification"
+FOLLOW_UP = "follow-up"
+FOLLOW_UP_ROLE = CAMPUS_RECEPTION
+# S10 ⑥ 回访: the plan names no figure; three working days from the solution carried out is
+# this school's reading, so a visit forgotten is missed like every other step
+FOLLOW_UP_DAYS = 3
 STEPS: Mapping[str, Step] = MappingProxyType(
     {
         FORWARD: Step(
@@ -185,6 +190,16 @@ STEPS: Mapping[str, Step] = MappingProxyType(
             "the customer's feedback: Resolve",
             (DEPARTMENT_HEAD, COORDINATOR, CAMPUS_RECEPTION),
         ),
+        # S10 ⑥: the follow-up visit, by reception or the customer's own answer to the survey
+        FOLLOW_UP: Step(
+            "S10",
+            (CAMPUS_RECEPTION,),
+            FOLLOW_UP_DAYS,
+            WD,
+            "the solution carried out (RecordOutcome, target 'solution')",
+            "the follow-up visit: RecordSatisfaction, stage 'follow-up'",
+            (CAMPUS_RECEPTION, "complainant"),
+        ),
     }
 )
 
@@ -214,8 +229,6 @@ APPROVED = "approved"  # the general manager's opinion that starts the S3 execut
 SOLUTION = "solution"
 # S10 ⑥ 跟踪回访: the follow-up visit is reception's 回访服务 (S9, 校区接待咨询), and the
 # satisfaction score it takes is on a five-point scale.
-FOLLOW_UP = "follow-up"
-FOLLOW_UP_ROLE = CAMPUS_RECEPTION
 SCORES = range(1, 6)
 
 

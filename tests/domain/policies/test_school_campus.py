@@ -342,6 +342,7 @@ def test_S10_scenario_receipt_form_to_follow_up_feedback() -> None:
         "receipt_form": "met",
         "investigation": "met",
         "handling": "met",
+        "follow-up": "met",  # ⑥: the visit, due 3 working days after the solution
     }
     assert not case.penalties
     steps = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from school_support import (
     ATTENDANCE_SUGGESTION,
@@ -264,3 +266,19 @@ def test_S11_scenario_every_fine_the_campus_rules_name() -> None:
         ("department_head", DEPARTMENT_HEAD.person, 20_000),
     ]
     assert state(case, "investigation") == "missed"
+
+
+def test_S10_a_follow_up_visit_forgotten_is_missed_and_the_supervisor_told() -> None:
+    case = campus_passed_on()
+    investigated(case)
+    run(case, FEEDBACK, DEPARTMENT_HEAD, later(5))
+    solution = c.RecordOutcome(authority="department_head", target="solution", opinion="fixed")
+    run(case, solution, DEPARTMENT_HEAD, later(6))
+    visit = case.deadlines["follow-up"]
+    assert (visit.rule, visit.roles, visit.state) == ("S10", ("campus_reception",), "open")
+    drain(case)
+
+    miss(case, "follow-up", visit.due_at + timedelta(minutes=1))
+
+    assert case.deadlines["follow-up"].state == "missed"
+    assert "campus_supervisor" in notified(drain(case), "S10")

@@ -40,9 +40,16 @@ SECRET_SUMMARY = "B-secret summary: the patient in bed 12 was left alone"
 NOT_TENANT_DATA = re.compile(r"^/(schema|problems/|console)")
 # Server-Sent Events never end: checked by listening (test_a_stream_never_carries_b_events)
 STREAMS = {"/v1/stream"}
+# Anyone may file a complaint with any organisation, without a key: that is what these are
+# for (the filing, its limits and what it records: test_public_intake.py)
+FILING_FOR_ANYONE = {("POST", "/public/{slug}/complaints"), ("POST", "/public/{slug}")}
 # Operators' scrape: lag per tenant id by design, nothing else (docs/security.md)
 OPERATOR = {"/metrics"}
 ALLOWED = {401, 403, 404, 405}
+# path parameters that name no tenant's data: the caller's own template for a step and language
+SHARED_NAMES = frozenset({"step", "lang"})
+# The complainant's pages and API (no key): open by design, the case by its secret only
+PUBLIC = re.compile(r"^/public/")
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,12 @@ class Victim:
             "deadline_id": self.deadline_id,
             "unit_id": self.unit_id,
             "person_id": self.person_id,
+            # the complainant's pages: B's slug, and a token that opens none of B's cases
+            "slug": self.tenant.slug,
+            "token": "A" * 43,
+            # a template is named by its step and language, the same in every tenant
+            "step": "reply",
+            "lang": "en",
         }
 
     def markers(self) -> list[str]:
@@ -78,7 +91,9 @@ class Victim:
         """B's ids: an error may echo the one A sent, a success must hold none (a deadline's
         id is a name within its case, such as A's cases have too)."""
         ids = {**self.path_values(), "tenant_hex": UUID(self.tenant.tenant_id).hex}
-        return [value for name, value in ids.items() if name != "deadline_id"]
+        # the slug is a marker (never shown), save on the tenant's own public pages
+        shared = {"deadline_id", "slug", *SHARED_NAMES}  # names every tenant's data has too
+        return [value for name, value in ids.items() if name not in shared]
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +183,14 @@ async def test_no_route_lets_tenant_a_read_or_change_tenant_b(
     document = app.openapi_schema.to_schema()
     # routes without B's ids first: later, A's audit trail records the paths A asked for,
     # B's ids included, and an export would echo A's own requests back
-    calls = sorted((c for c in route_table(app) if c.path not in STREAMS), key=lambda c: c.params)
+    calls = sorted(
+        (
+            c
+            for c in route_table(app)
+            if c.path not in STREAMS and (c.method, c.path) not in FILING_FOR_ANYONE
+        ),
+        key=lambda c: c.params,
+    )
     unknown = {f"{c}: {p}" for c in calls for p in c.params if p not in victim.path_values()}
     assert not unknown, f"say where tenant B's value for these comes from: {sorted(unknown)}"
     assert len(calls) > 40  # the table was read, not an empty list
@@ -190,11 +212,15 @@ async def test_no_route_lets_tenant_a_read_or_change_tenant_b(
 
 def judge(call: Call, who: str, answer: httpx.Response, victim: Victim) -> list[str]:
     text = answer.text
+    if PUBLIC.match(call.path):
+        # the tenant's public pages name the tenant and link to its pages by its slug
+        text = text.replace(victim.tenant.slug, "")
     found = [m for m in victim.markers() if m in text]
     if call.path in OPERATOR:
         return [f"{call} as {who}: B's {found} in the scrape"] if found else []
     problems = [f"{call} as {who}: B's data {found} in a {answer.status_code}"] if found else []
-    if call.params and not call.exclude_from_auth and answer.status_code not in ALLOWED:
+    names_b = set(call.params) - SHARED_NAMES  # a route named by step and language is A's own
+    if names_b and not call.exclude_from_auth and answer.status_code not in ALLOWED:
         problems.append(f"{call} as {who} on B's ids: {answer.status_code} {text[:200]}")
     if 200 <= answer.status_code < 300:
         leaked = [i for i in victim.ids() if i in text]
@@ -265,7 +291,8 @@ SAMPLES = ["x", "nurse", "medical_dispute", "hospital@1", "CN", "https://example
 def request_body(document: dict[str, Any], call: Call, victim: Victim) -> Any:
     """A valid body for the operation: B's values where a field names one of B's things, the
     policy's words where it needs them, the schema's simplest value elsewhere."""
-    operation = document["paths"][call.path].get(call.method.lower(), {})
+    # the complainant's pages are outside the document: forms, no JSON body
+    operation = document["paths"].get(call.path, {}).get(call.method.lower(), {})
     content = operation.get("requestBody", {}).get("content", {})
     if "application/json" not in content:
         return None

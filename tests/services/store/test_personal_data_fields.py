@@ -66,7 +66,10 @@ def filed(tenant_id: UUID = TENANT) -> Complaint:
         by="nurse.wang",
         at=AT,
         policy_options={},
-        unit_id=None,  # eventsourcing asks every keyword of a class called directly
+        # eventsourcing asks every keyword of a class called directly
+        unit_id=None,
+        tracking=None,
+        access_sha256=None,
     )
 
 

@@ -1,0 +1,139 @@
+"""A tenant's SMS/WeChat gateway: a URL of the tenant's own that takes each message to a
+complainant's phone as a signed webhook.
+
+The request is ``POST`` JSON ``{tenant, case_id, tracking, to_phone, text, step, delivery}``
+with the Standard Webhooks headers (``webhook-id`` = the delivery, ``webhook-timestamp``,
+``webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">``), the same scheme
+as the bus's webhooks (docs/bus.md). A 2xx answer is sent; anything else is tried again.
+
+The signing secret is shown once, when the gateway is set, and never stored: it is derived
+from the server's gateway key (``<data_dir>/feedback_gateway.key``, made on first use) and a
+nonce kept with the URL; the table keeps only the secret's SHA-256. Setting the gateway again
+makes a new nonce, and so a new secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import httpx
+
+from services.settings import Settings
+from services.store.tenant_rows import tenant_transaction
+
+SECRET_PREFIX = "whsec_"
+KEY_FILE = "feedback_gateway.key"
+TIMEOUT_S = 10.0
+
+
+class GatewayUnavailable(Exception):
+    """The gateway refused the message or could not be reached: try again later."""
+
+
+@dataclass(frozen=True)
+class Gateway:
+    url: str
+    secret: str  # derived, held in memory only
+
+
+def server_key(settings: Settings) -> bytes:
+    path = Path(settings.data_dir) / KEY_FILE
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            return path.read_bytes()
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(32))
+        return path.read_bytes()
+
+
+def derive_secret(key: bytes, tenant_id: UUID, nonce: str) -> str:
+    raw = hmac.new(key, f"feedback-gateway:{tenant_id}:{nonce}".encode(), hashlib.sha256)
+    return SECRET_PREFIX + base64.b64encode(raw.digest()).decode()
+
+
+def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+def signed_headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    return {
+        "content-type": "application/json",
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature(secret, message_id, timestamp, body),
+    }
+
+
+class GatewayStore:
+    def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
+        self.pool = pool
+        self.settings = settings
+
+    async def put(self, tenant_id: UUID, url: str, by: str, at: datetime) -> str:
+        """Set the tenant's gateway; returns its new secret, the one time it is shown."""
+        nonce = secrets.token_urlsafe(16)
+        secret = derive_secret(server_key(self.settings), tenant_id, nonce)
+        digest = hashlib.sha256(secret.encode()).hexdigest()
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            await conn.execute(
+                "INSERT INTO feedback_gateways (tenant_id, url, nonce, secret_sha256, set_by,"
+                " set_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id) DO UPDATE"
+                " SET url = $2, nonce = $3, secret_sha256 = $4, set_by = $5, set_at = $6",
+                tenant_id,
+                url,
+                nonce,
+                digest,
+                by,
+                at,
+            )
+        return secret
+
+    async def shown(self, tenant_id: UUID) -> asyncpg.Record | None:
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            return await conn.fetchrow(
+                "SELECT url, secret_sha256, set_by, set_at FROM feedback_gateways"
+                " WHERE tenant_id = $1",
+                tenant_id,
+            )
+
+    async def of(self, conn: asyncpg.Connection, tenant_id: UUID) -> Gateway | None:
+        """The tenant's gateway with its secret, on a connection admitted to the tenant."""
+        row = await conn.fetchrow(
+            "SELECT url, nonce FROM feedback_gateways WHERE tenant_id = $1", tenant_id
+        )
+        if row is None:
+            return None
+        return Gateway(
+            row["url"], derive_secret(server_key(self.settings), tenant_id, row["nonce"])
+        )
+
+
+async def send_text(gateway: Gateway, payload: dict[str, Any], now: datetime) -> None:
+    """POST the message to the gateway, signed; raise GatewayUnavailable saying why not."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    headers = signed_headers(gateway.secret, payload["delivery"], int(now.timestamp()), body)
+    try:
+        async with httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=False) as http:
+            response = await http.post(gateway.url, content=body, headers=headers)
+    except httpx.HTTPError as error:
+        raise GatewayUnavailable(f"{type(error).__name__}: {error}") from None
+    if not 200 <= response.status_code < 300:
+        raise GatewayUnavailable(f"gateway answered {response.status_code}")
