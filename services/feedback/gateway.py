@@ -29,10 +29,11 @@ from uuid import UUID
 import asyncpg
 import httpx
 
+from services import standard_webhooks
 from services.settings import Settings
+from services.standard_webhooks import SECRET_PREFIX
 from services.store.tenant_rows import tenant_transaction
 
-SECRET_PREFIX = "whsec_"
 KEY_FILE = "feedback_gateway.key"
 TIMEOUT_S = 10.0
 
@@ -67,19 +68,8 @@ def derive_secret(key: bytes, tenant_id: UUID, nonce: str) -> str:
     return SECRET_PREFIX + base64.b64encode(raw.digest()).decode()
 
 
-def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
-    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
-    signed = f"{message_id}.{timestamp}.".encode() + body
-    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
-
-
 def signed_headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-    return {
-        "content-type": "application/json",
-        "webhook-id": message_id,
-        "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature(secret, message_id, timestamp, body),
-    }
+    return standard_webhooks.signed_headers(secret, message_id, timestamp, body, "application/json")
 
 
 class GatewayStore:

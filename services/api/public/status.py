@@ -100,6 +100,21 @@ async def as_complainant(
     )
 
 
+async def answered(
+    request: Request,
+    cases: Cases,
+    directory: TenantDirectory,
+    gate: ComplainantAccess,
+    slug: str,
+    token: str,
+    command: c.Command,
+) -> StatusOut:
+    """The complainant's ``command`` on the case their token opens, and the status after it."""
+    tenant, case = await opened(directory, gate, slug, token)
+    await as_complainant(request, cases, tenant, case, command)
+    return await current_status(cases, tenant, case, language(request, tenant, case), True)
+
+
 def satisfaction(score: int, comment: str) -> c.RecordSatisfaction:
     """The follow-up's score and what the complainant said with it (S10)."""
     return c.RecordSatisfaction(score=score, stage=FOLLOW_UP, comment=comment.strip())
@@ -180,10 +195,8 @@ async def response_json(
     directory: NamedDependency[TenantDirectory],
     gate: NamedDependency[ComplainantAccess],
 ) -> StatusOut:
-    tenant, case = await opened(directory, gate, slug, token)
     command = c.RecordResponse(accepted=data.accepted, text=data.text)
-    await as_complainant(request, cases, tenant, case, command)
-    return await current_status(cases, tenant, case, language(request, tenant, case), True)
+    return await answered(request, cases, directory, gate, slug, token, command)
 
 
 @post(
@@ -204,10 +217,8 @@ async def materials_json(
     directory: NamedDependency[TenantDirectory],
     gate: NamedDependency[ComplainantAccess],
 ) -> StatusOut:
-    tenant, case = await opened(directory, gate, slug, token)
     command = c.AttachEvidence(description=data.description, reference=data.reference)
-    await as_complainant(request, cases, tenant, case, command)
-    return await current_status(cases, tenant, case, language(request, tenant, case), True)
+    return await answered(request, cases, directory, gate, slug, token, command)
 
 
 @post(
@@ -228,9 +239,8 @@ async def follow_up_json(
     directory: NamedDependency[TenantDirectory],
     gate: NamedDependency[ComplainantAccess],
 ) -> StatusOut:
-    tenant, case = await opened(directory, gate, slug, token)
-    await as_complainant(request, cases, tenant, case, satisfaction(data.score, data.comment))
-    return await current_status(cases, tenant, case, language(request, tenant, case), True)
+    command = satisfaction(data.score, data.comment)
+    return await answered(request, cases, directory, gate, slug, token, command)
 
 
 # --- by tracking number and a code -----------------------------------------------------

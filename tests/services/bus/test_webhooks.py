@@ -13,8 +13,8 @@ import httpx
 import pytest
 import uvicorn
 
-from services.bus.webhooks import verify
 from services.engines import free_port
+from services.standard_webhooks import verify
 from tests.services.bus.test_sse import INCIDENT, hospital_case
 from tests.services.support import staff_key
 
