@@ -69,10 +69,16 @@ class BasePolicy:
     # C3: the warnings before every deadline (domain/reminders.py): half the time gone and
     # one hour left, in the deadline's own time (working days count only working days)
     reminders: ClassVar[tuple[Reminder, ...]] = DEFAULT_REMINDERS
-    # C4, H6, S10: what the complainant does on their own case: accept or decline the answer
-    # they were given, add written materials, answer the follow-up visit. Nothing else.
+    # C4, H6, S10: what the complainant does: file their complaint (public intake), and on
+    # it accept or decline the answer they were given, add written materials, answer the
+    # follow-up visit. Nothing else.
     complainant_actions: ClassVar[frozenset[str]] = frozenset(
-        {c.RecordResponse.action, c.AttachEvidence.action, c.RecordSatisfaction.action}
+        {
+            c.File.action,
+            c.RecordResponse.action,
+            c.AttachEvidence.action,
+            c.RecordSatisfaction.action,
+        }
     )
     # the messages the organisation sends the complainant (services/feedback): its written
     # replies and the closing feedback; a policy that visits afterwards adds "follow-up" (S10)

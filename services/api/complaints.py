@@ -199,7 +199,7 @@ class ComplaintController(Controller):
         self, request: Req, case_id: FromPath[UUID], cases: NamedDependency[Cases]
     ) -> list[HistoryItem]:
         roles = roles_on(request.user, await readable_case(cases, request.user, case_id))
-        recorded = await cases.history(request.user.tenant_id, case_id)
+        recorded = await cases.recorded(request.user.tenant_id, case_id)
         policy = load_policy(recorded[0][1].policy)  # the policy the case was filed under
         return [history_item(r.seq, r.recorded_at, event, policy, roles) for r, event in recorded]
 

@@ -99,6 +99,7 @@ class OriginatingReportController(Controller):
         the general department to send to the originating bank within 3 days of handling;
         what the policy restricts (B9) withheld from readers it does not name."""
         tenant = await caller_tenant(directory, request.user)
-        roles = roles_on(request.user, await readable_case(cases, request.user, case_id))
-        pack = await originating_report(cases, tenant, case_id, roles)
+        case = await readable_case(cases, request.user, case_id)
+        roles = roles_on(request.user, case)
+        pack = await originating_report(cases, tenant, case, roles)
         return report_out(tenant.name, pack, roles)

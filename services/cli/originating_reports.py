@@ -40,7 +40,8 @@ async def originating_report_cmd(
         tenant = await runtime.directory.get(await known_tenant(runtime, args.tenant))
         if tenant is None:
             raise OperatorError(f"no tenant {args.tenant}")
-        pack = await originating_report(runtime.cases, tenant, args.case, roles=None)
+        case = await runtime.cases.get(tenant.id, args.case)
+        pack = await originating_report(runtime.cases, tenant, case, roles=None)
     finally:
         await runtime.close()
     # the operator holds the database, and so every field: nothing is withheld

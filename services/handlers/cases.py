@@ -139,6 +139,10 @@ class Cases:
     async def history(self, tenant_id: UUID, case_id: UUID) -> list[tuple[RecordedEvent, Any]]:
         """Each recorded event of the case with the domain event it decodes to."""
         await self.get(tenant_id, case_id)  # 404 unless the tenant's case
+        return await self.recorded(tenant_id, case_id)
+
+    async def recorded(self, tenant_id: UUID, case_id: UUID) -> list[tuple[RecordedEvent, Any]]:
+        """``history`` of a case the caller has loaded already (and so knows is there)."""
         recorded = await self.ledger.originator_events(tenant_id, case_id)
         decode = self.repository.mapper.decode
         return [(r, decode(tenant_id, r.stored)) for r in recorded]

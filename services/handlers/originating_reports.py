@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
 from domain.complaint import Complaint
 from domain.errors import Refused
@@ -32,17 +31,16 @@ class ReportPack:
 
 
 async def originating_report(
-    cases: Cases, tenant: Tenant, case_id: UUID, roles: Iterable[str] | None
+    cases: Cases, tenant: Tenant, case: Complaint, roles: Iterable[str] | None
 ) -> ReportPack:
-    """One of ``tenant``'s cases as its pack: NotFound for another tenant's, or where the
-    case's procedure sends none (every policy but the bank's); Refused (B13) for a role the
-    policy does not let read it. ``roles`` None is the operator at the command line."""
-    case = await cases.get(tenant.id, case_id)
+    """One of ``tenant``'s cases, as loaded, as its pack: NotFound where the case's
+    procedure sends none (every policy but the bank's); Refused (B13) for a role the policy
+    does not let read it. ``roles`` None is the operator at the command line."""
     policy = load_policy(case.policy)
     readers = getattr(policy, "originating_report_roles", None)
     if not readers:
-        raise NotFound("originating-bank report of complaint", case_id)
+        raise NotFound("originating-bank report of complaint", case.id)
     if roles is not None and not readers & set(roles):
         raise Refused("B13", f"the originating bank's report is read by {sorted(readers)}")
-    history = await cases.history(tenant.id, case_id)
+    history = await cases.recorded(tenant.id, case.id)
     return ReportPack(case, history, policy, await cases.ledger.head(tenant.id))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -131,6 +131,26 @@ def check_payroll_reader(tenant: Tenant, roles: Iterable[str] | None) -> None:
 # --- the reports ---------------------------------------------------------------------------
 
 Progress = Callable[[str], None]
+Query = Callable[..., Awaitable[Any]]  # (conn, tenant_id, start, end, units) -> rows
+
+
+async def read(
+    views: ViewReads,
+    tenant: Tenant,
+    period: Period,
+    units: list[str] | None,
+    query: Query,
+    progress: Progress,
+) -> Any:
+    """``query`` over the tenant's views for the period's days in its time zone."""
+    start, end = period.bounds(tenant.timezone)
+    async with views.reading(tenant.id) as conn:
+        progress("reading the views")
+        return await query(conn, tenant.id, start, end, units)
+
+
+def heading(period: Period, units: list[str] | None) -> dict[str, Any]:
+    return {"from": period.first, "to": period.last, "units": units}
 
 
 async def period_report(
@@ -140,12 +160,9 @@ async def period_report(
     units: list[str] | None,
     progress: Progress = lambda step: None,
 ) -> Report:
-    start, end = period.bounds(tenant.timezone)
-    async with views.reading(tenant.id) as conn:
-        progress("reading the views")
-        body = await reports.period(conn, tenant.id, start, end, units)
+    figures = await read(views, tenant, period, units, reports.period, progress)
     progress("writing the sheets")
-    body = {"from": period.first, "to": period.last, "units": units, **body}
+    body = heading(period, units) | figures
     return Report("period", period, units, body, period_sheets(body))
 
 
@@ -203,16 +220,12 @@ async def penalty_report(
     units: list[str] | None,
     progress: Progress = lambda step: None,
 ) -> Report:
-    start, end = period.bounds(tenant.timezone)
-    async with views.reading(tenant.id) as conn:
-        progress("reading the penalties")
-        rows = await reports.penalty_sheet(conn, tenant.id, start, end, units)
+    rows = await read(views, tenant, period, units, reports.penalty_sheet, progress)
     progress("totalling per person")
     names = {p.person_id: p.name for p in tenant.people.values()}
     entries = [penalty_entry(row, names) for row in rows]
     people = person_totals(entries)
-    body = {"from": period.first, "to": period.last, "units": units}
-    body |= {"penalties": entries, "people": people}
+    body = heading(period, units) | {"penalties": entries, "people": people}
     sheets = [
         Sheet("penalties", PENALTY_COLUMNS, [sheet_row(e, PENALTY_COLUMNS) for e in entries]),
         Sheet("per_person", TOTAL_COLUMNS, [sheet_row(p, TOTAL_COLUMNS) for p in people]),

@@ -42,10 +42,6 @@ MAX_PHONE = 30
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PHONE = r"^[0-9+\- ]*[0-9][0-9+\- ]*$"
 LIMITER = "public_intake_limiter"  # the app's state: one limiter per application
-# The complainant files the case, as an actor of their own. Filing is not among the actions
-# a policy lets the complainant role take on a case (C4: those are on a case that exists), so
-# the filer is the complainant's person without that role.
-FILER = c.Actor(c.COMPLAINANT.person, frozenset())
 
 # what the form's consent box says is recorded, and why (the page shows it in its language)
 CONSENT = {
@@ -211,7 +207,7 @@ async def file_public(
     once = IdempotentRequest(
         tenant.id, uuid5(tenant.id, "public"), None, fingerprint("POST", "/public", body)
     )
-    answer = await cases.file_new(tenant, command, FILER, once)
+    answer = await cases.file_new(tenant, command, c.COMPLAINANT, once)
     written = answer.body
     assert isinstance(written, Written)
     # the link is found through the case list: answer once it holds the case, so the link

@@ -78,7 +78,7 @@ async def current_status(
 ) -> StatusOut:
     """The status from the case and its history; after the complainant's own write, from the
     case as it is now."""
-    history = [event for _, event in await cases.history(tenant.id, case.id)]
+    history = [event for _, event in await cases.recorded(tenant.id, case.id)]
     now = await cases.get(tenant.id, case.id) if written else case
     return status_of(tenant, now, history, lang)
 
