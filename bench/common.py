@@ -15,8 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from services.engines import RELAY, EngineUrls, bus_login, engines, free_port
-from services.runtime import app_role_url
-from services.settings import Settings
+from services.runtime import role_url
+from services.settings import WORKER_ROLE, Settings
 from services.store.migrate import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +85,12 @@ def with_database(url: str, name: str) -> str:
 
 def app_url(owner_url: str) -> str:
     """The application role's URL: the product never connects as the owner."""
-    return app_role_url(owner_url, None)
+    return role_url(owner_url, None)
+
+
+def worker_url(owner_url: str) -> str:
+    """The workers' role (projection runner, relay): it follows every tenant's ledger."""
+    return role_url(owner_url, None, WORKER_ROLE)
 
 
 @contextmanager

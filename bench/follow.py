@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import contextlib
 import dataclasses
 import json
 import subprocess
@@ -48,13 +47,18 @@ from bench.follower import TABLES as FOLLOWER_TABLES
 from bench.profile import recording
 from bench.server import running_server
 from projections.runner import VIEWS
+from services.bus.consumers import role_subscription
+from services.bus.stream_config import ROOT as SUBJECT_ROOT
+from services.bus.stream_config import STREAM, ensure_stream
 from services.engines import free_port
 from services.store.ledger import Ledger
 
 TENANTS = 16
 POLL_S = 0.005
 WARM_UP_S = 2.0  # the first commands of a phase meet cold caches and pools: not counted
-RAW_STREAM = "BENCHRAW"
+# The limit's messages go through the product's own stream (its settings, its disk) on a
+# subject no tenant has, so the bus's users need no permission the product does not have.
+RAW_SUBJECT = f"{SUBJECT_ROOT}.bench-raw.x"
 
 LOOK = """
 SELECT 'p' AS who, tenant_id, min(seq) AS seq FROM projection_tracking
@@ -129,7 +133,7 @@ async def publish_raw(js: Any, rate: float, seconds: float) -> None:
         delay = start + n / rate - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        await js.publish("benchraw.x", repr(time.monotonic()).encode(), stream=RAW_STREAM)
+        await js.publish(RAW_SUBJECT, repr(time.monotonic()).encode(), stream=STREAM)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -260,13 +264,7 @@ async def phase(
 
 
 async def bench_follow(ctx: Context) -> list[Row]:
-    try:
-        from services.bus.consumers import role_subscription
-        from services.bus.stream_config import ensure_stream, stream_config
-    except ImportError:
-        relay = False
-    else:
-        relay = True
+    relay = True
     heavy = Load("direct", 100.0, 5.0) if ctx.quick else Load("direct", 500.0, 30.0)
     light = Load("http", 50.0, 4.0) if ctx.quick else Load("http", 50.0, 10.0)
     async with ctx.database("follow") as url:
@@ -289,14 +287,10 @@ async def bench_follow(ctx: Context) -> list[Row]:
         try:
             with running_server(url, ctx.urls.nats_url, port, ctx.work_dir / "data", log) as srv:
                 subs: list[Any] = []
+                await ensure_stream(js)
                 if relay:
-                    await ensure_stream(js)
                     subs = [await role_subscription(js, t.id, FAN_OUT_ROLE) for t in tenants]
-                raw = dataclasses.replace(stream_config(), name=RAW_STREAM, subjects=["benchraw.>"])
-                with contextlib.suppress(Exception):
-                    await js.delete_stream(RAW_STREAM)
-                await js.add_stream(raw)
-                raw_sub = await js.pull_subscribe("benchraw.>", durable="bench", stream=RAW_STREAM)
+                raw_sub = await js.pull_subscribe(RAW_SUBJECT, durable="bench-raw", stream=STREAM)
                 results = {}
                 for name, load in (("heavy", heavy), ("light", light)):
                     results[name] = await phase(
@@ -307,7 +301,6 @@ async def bench_follow(ctx: Context) -> list[Row]:
                         # the worker follows the ledger (views, relay); the API answers
                         with recording(srv.worker.pid, name, load.seconds):
                             await phase(ctx, port, url, tenants, load, js, subs, raw_sub, owner)
-                await js.delete_stream(RAW_STREAM)
         finally:
             follower.terminate()
             follower.wait(timeout=10)

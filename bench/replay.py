@@ -19,7 +19,7 @@ from uuid import UUID
 
 import asyncpg
 
-from bench.common import Context, Row, app_url
+from bench.common import Context, Row, worker_url
 from bench.fill import append_all, cloned_events, new_tenant, template_cases
 from domain.complaint import Complaint
 from projections.runner import EVENTS_AFTER, REBUILD_JOBS, ProjectionRunner, set_tenant
@@ -66,7 +66,7 @@ async def best_rate(runs: int, work: Callable[[], Awaitable[int]]) -> tuple[floa
 async def bench_replay(ctx: Context) -> list[Row]:
     tenants, events_each = (4, 2_500) if ctx.quick else (8, 12_500)
     async with ctx.database("replay") as url:
-        pool = await asyncpg.create_pool(app_url(url), min_size=1, max_size=4)
+        pool = await asyncpg.create_pool(worker_url(url), min_size=1, max_size=4)
         try:
             started = time.perf_counter()
             cases = await fill(pool, tenants, events_each)

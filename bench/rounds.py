@@ -18,7 +18,7 @@ from uuid import UUID
 
 import asyncpg
 
-from bench.common import Context, Row, app_url
+from bench.common import Context, Row, worker_url
 from bench.fill import append_all, cloned_events, new_tenant, template_cases
 from projections.runner import ProjectionRunner
 from services.store.codec import envelope_decoder, make_mapper
@@ -31,7 +31,7 @@ EVENTS_EACH = 6  # a round's events for one tenant: a busy second's worth, not a
 async def bench_rounds(ctx: Context) -> list[Row]:
     repeats = 10 if ctx.quick else 40
     async with ctx.database("rounds") as url:
-        pool = await asyncpg.create_pool(app_url(url), min_size=2, max_size=4)
+        pool = await asyncpg.create_pool(worker_url(url), min_size=2, max_size=4)
         try:
             ledger = Ledger(pool)
             template, cases = template_cases(50)

@@ -34,7 +34,7 @@ from uuid import UUID
 
 import asyncpg
 
-from bench.common import Context, Row, app_url, percentile
+from bench.common import Context, Row, app_url, percentile, worker_url
 from bench.fill import ROLES, BenchTenant, append_all, cloned_events, new_tenant, template_cases
 from bench.load import HttpConnection
 from bench.server import running_server
@@ -132,9 +132,13 @@ class Scale:
         each = max(1, (total - have - newcomers * earlier) // spread)
         template_id, cases = self.template
         await append_all(Ledger(pool), first, cloned_events(cases, template_id, first, each))
-        runner = ProjectionRunner(pool, envelope_decoder(make_mapper()))
-        while await runner.catch_up(first):
-            pass
+        workers = await asyncpg.create_pool(worker_url(self.url), min_size=1, max_size=1)
+        try:
+            runner = ProjectionRunner(workers, envelope_decoder(make_mapper()))
+            while await runner.catch_up(first):
+                pass
+        finally:
+            await workers.close()
         head = (await Ledger(pool).head(first) or (0, b""))[0]
         others = [t.id for t in self.tenants[1:spread]]
         for tenant in others:
