@@ -52,11 +52,10 @@ from services.clock import Clock
 from services.handlers.cases import Cases, Written
 from services.handlers.directory import TenantDirectory
 from services.handlers.policies import load_policy
-from services.handlers.tracking import case_link, draw_tracking, earlier_answer, new_access
+from services.handlers.tracking import case_link, draw_unless_answered, new_access
 from services.handlers.views import ViewReads
 from services.settings import Settings
 from services.store.idempotency import Answer
-from services.store.ledger import Ledger
 
 Req = Request[Principal, Any, Any]
 
@@ -75,21 +74,19 @@ class ComplaintController(Controller):
         directory: NamedDependency[TenantDirectory],
         clock: NamedDependency[Clock],
         pool: NamedDependency[asyncpg.Pool],
-        ledger: NamedDependency[Ledger],
         settings: NamedDependency[Settings],
     ) -> Response[WrittenOut]:
         """201: the case, its tracking number and the complainant's secret ``link`` to hand
         over, told once (a retry with the same Idempotency-Key answers ``link`` null)."""
         tenant = await caller_tenant(directory, request.user)
         once = await idempotent(request)
-        earlier = await earlier_answer(ledger, once)
-        if earlier is not None:  # a retry: no second number drawn, no second link
-            return await filed_answer(cases, tenant, earlier, settings)
         received_at = data.received_at or clock.now()
         # the year a number is drawn for comes from the receipt: one outside the range the
         # case itself would refuse is refused before any number is drawn for it
         Complaint.check_received_at(received_at, clock.now())
-        tracking = await draw_tracking(pool, tenant, received_at)
+        tracking = await draw_unless_answered(pool, tenant, received_at, once)
+        if not isinstance(tracking, str):  # a retry: no second number drawn, no second link
+            return await filed_answer(cases, tenant, tracking, settings)
         token, access_sha256 = new_access()
         command = c.File(
             received_at=received_at,

@@ -12,12 +12,13 @@ from litestar.serialization import get_serializer
 from services.clock import rfc3339
 
 
-def utc_timestamps(response: Response) -> Response:
+async def utc_timestamps(response: Response) -> Response:
     """Every datetime an answer carries, in one form (docs/api.md, "Time"): RFC 3339 in UTC
     with all six fraction digits and ``Z``, so texts sort as the moments do and a
     ``recorded_at`` sent back as ``as_of`` names that very moment. msgspec writes datetimes
     itself and never asks Litestar's ``type_encoders``, so the content is put in that form
-    here, before it is encoded; bytes already encoded pass as they are."""
+    here, before it is encoded; bytes already encoded pass as they are. ``async`` because
+    Litestar runs a plain function hook on a worker thread: a thread hop on every answer."""
     if isinstance(response.content, dict | list | tuple | msgspec.Struct):
         plain = msgspec.to_builtins(
             response.content, builtin_types=(datetime,), enc_hook=get_serializer()

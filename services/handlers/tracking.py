@@ -17,16 +17,11 @@ import msgspec
 
 from domain.tenant import Tenant
 from services.store.idempotency import Answer, IdempotencyMismatch, IdempotentRequest
-from services.store.ledger import Ledger
-from services.store.tenant_rows import tenant_transaction
 
 PREFIXES = {"hospital": "HOSP", "bank": "BANK", "school": "SCHL"}
 
-DRAW = """
-INSERT INTO tracking_counters (tenant_id, year, last) VALUES ($1, $2, 1)
-ON CONFLICT (tenant_id, year) DO UPDATE SET last = tracking_counters.last + 1
-RETURNING last
-"""
+# One round trip: the answer kept for a retry's key, else the next number (migration 053).
+DRAW = "SELECT * FROM filing_number($1, $2, $3, $4)"
 
 
 def prefix_for(policy: str, slug: str) -> str:
@@ -51,23 +46,27 @@ def tracking_number(prefix: str, year: int, number: int) -> str:
 
 async def draw_tracking(pool: asyncpg.Pool, tenant: Tenant, received_at: datetime) -> str:
     """The tenant's next tracking number for the year ``received_at`` falls in."""
+    drawn = await draw_unless_answered(pool, tenant, received_at, None)
+    assert isinstance(drawn, str)
+    return drawn
+
+
+async def draw_unless_answered(
+    pool: asyncpg.Pool, tenant: Tenant, received_at: datetime, request: IdempotentRequest | None
+) -> str | Answer:
+    """The next tracking number; or, for a retry of an earlier request with this
+    Idempotency-Key, the answer kept for it and no number drawn (a refused filing's draw
+    leaves a gap). The look-up and the draw are one statement."""
     year = receipt_year(received_at, tenant.timezone)
-    async with tenant_transaction(pool, tenant.id) as conn:
-        number = await conn.fetchval(DRAW, tenant.id, year)
-    return tracking_number(prefix_for(tenant.policy, tenant.slug), year, number)
-
-
-async def earlier_answer(ledger: Ledger, request: IdempotentRequest) -> Answer | None:
-    """The kept answer to an earlier request with this Idempotency-Key (none without a key):
-    a retried filing is answered before a second number is drawn."""
-    if request.key is None:
-        return None
-    kept = await ledger.recall(request.tenant_id, request.scope_id, request.key)
-    if kept is None:
-        return None
-    if kept.request_sha256 != request.sha256:
-        raise IdempotencyMismatch(request.key)
-    return Answer(kept.status, msgspec.json.decode(kept.body))
+    key = request.key if request is not None else None
+    scope = request.scope_id if request is not None else None
+    row = await pool.fetchrow(DRAW, tenant.id, year, scope, key)
+    if row["number"] is None:
+        assert request is not None
+        if row["request_sha256"] != request.sha256:
+            raise IdempotencyMismatch(key)
+        return Answer(row["status"], msgspec.json.decode(row["body"]))
+    return tracking_number(prefix_for(tenant.policy, tenant.slug), year, row["number"])
 
 
 def new_access() -> tuple[str, str]:
