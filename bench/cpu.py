@@ -9,8 +9,10 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 TICK = os.sysconf("SC_CLK_TCK")
-# processes counted by what their command line names, beside the ones given by pid
-NAMED = {"postgres": ("postgres",), "nats": ("nats-server",)}
+# processes counted by their executable's name (``/proc/<pid>/comm``), beside the ones given
+# by pid. Not by command line: the API's and the worker's name a postgresql:// URL there,
+# and were counted as PostgreSQL too.
+NAMED = {"postgres": "postgres", "nats": "nats-server"}
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -23,15 +25,16 @@ def _snapshot(pids: Mapping[str, int]) -> dict[tuple[str, int], float]:
     for name, pid in pids.items():
         with suppress(OSError):
             seen[(name, pid)] = _cpu_seconds(pid)
+    given = set(pids.values())
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if not entry.name.isdigit() or int(entry.name) in given:
             continue
         try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            for name, needles in NAMED.items():
-                if any(n in command for n in needles):
+            executable = (entry / "comm").read_text().strip()
+            for name, comm in NAMED.items():
+                if executable == comm:
                     seen[(name, int(entry.name))] = _cpu_seconds(int(entry.name))
-        except (OSError, UnicodeDecodeError):
+        except OSError:
             continue
     return seen
 

@@ -93,6 +93,7 @@ async def bench_intake(ctx: Context) -> list[Row]:
         "product": [vars(r) | {"rps": r.rps} for r in product],
         "product_over_tenants": [vars(r) | {"rps": r.rps} for r in spread],
     }
+    filing_cpu = sum(per_request["product"].values())
     errors = best.errors + best_bare.errors
     note = f"{errors} errors" if errors else ""
     return [
@@ -102,8 +103,8 @@ async def bench_intake(ctx: Context) -> list[Row]:
             "req/s",
             best.rps,
             best_bare.rps,
-            ">= 0.5 of bare",
-            met=best.rps >= 0.5 * best_bare.rps and best.errors == 0,
+            ">= 0.4 of bare",
+            met=best.rps >= 0.4 * best_bare.rps and best.errors == 0,
             note=note,
         ),
         Row(
@@ -120,18 +121,19 @@ async def bench_intake(ctx: Context) -> list[Row]:
             "ms",
             best.p99_ms,
             best_bare.p99_ms,
-            "< 50 ms",
-            met=best.p99_ms < 50,
+            "<= 4x bare",
+            met=best.p99_ms <= 4 * best_bare.p99_ms,
             higher_is_better=False,
         ),
         Row(
             "1 intake",
-            "CPU a request, all processes",
+            "CPU a filing, all processes",
             "ms",
-            sum(per_request["product"].values()),
+            filing_cpu,
             sum(per_request["bare"].values()),
-            note="diagnostic; "
-            + ", ".join(f"{k} {v:.2f}" for k, v in sorted(per_request["product"].items())),
+            "<= 2 ms, PostgreSQL <= 1 ms",
+            met=filing_cpu <= 2 and per_request["product"].get("postgres", 0) <= 1,
+            note=", ".join(f"{k} {v:.2f}" for k, v in sorted(per_request["product"].items())),
             higher_is_better=False,
         ),
         Row(
