@@ -296,10 +296,11 @@ async def bench_follow(ctx: Context) -> list[Row]:
                     results[name] = await phase(
                         ctx, port, url, tenants, load, js, subs, raw_sub, owner
                     )
-                for name, load in (("lag", heavy), ("fanout", light)):
+                for name, load in (("lag", heavy), ("fanout", heavy)):
                     if name in ctx.profile:  # an extra, unmeasured run under py-spy
-                        # the worker follows the ledger (views, relay); the API answers
-                        with recording(srv.worker.pid, name, load.seconds):
+                        # the worker follows the ledger for the views, the relay for the bus
+                        followed = srv.worker if name == "lag" else srv.relay
+                        with recording(followed.pid, name, load.seconds):
                             await phase(ctx, port, url, tenants, load, js, subs, raw_sub, owner)
         finally:
             follower.terminate()

@@ -66,7 +66,7 @@ async def bench_intake(ctx: Context) -> list[Row]:
             bare: list[WrkResult] = []
             product: list[WrkResult] = []
             spread: list[WrkResult] = []
-            pids = {"api": server.api.pid, "worker": server.worker.pid}
+            pids = {"api": server.api.pid, "worker": server.worker.pid, "relay": server.relay.pid}
             cpu: dict[int, dict[str, float]] = {}  # by id of the round's result
             for _ in range(rounds):
                 for path, results in (("/bench/bare", bare), ("/v1/complaints", product)):

@@ -89,7 +89,14 @@ def main(argv: Sequence[str] | None = None) -> None:
 @dataclass(frozen=True)
 class Served:
     api: subprocess.Popen
-    worker: subprocess.Popen
+    worker: subprocess.Popen  # views, checkpoint signing, deadlines, webhooks, feedback
+    relay: subprocess.Popen  # the bus relay alone, as deploy/compose.yaml runs it
+
+
+# The relay in a process of its own (deploy/compose.yaml's ``relay``): notifications do not
+# wait behind the views' rounds when the ledger is busy (docs/performance.md, row 5).
+WORKER = ["worker", "--no-relay"]
+RELAY = ["worker", "--no-projections", "--no-checkpoints", "--no-watcher", "--no-webhooks"]
 
 
 @contextmanager
@@ -97,7 +104,8 @@ def running_server(
     database_url: str, nats_url: str, port: int, data_dir: Path, log: Path
 ) -> Iterator[Served]:
     """The server on core 0 (when there are two), up and answering ``/health``, and its
-    worker, which floats: in production it has a machine of its own or shares the API's."""
+    worker and relay, which float: in production they have a machine of their own or share
+    the API's."""
     data_dir.mkdir(parents=True, exist_ok=True)
     command = [
         *pin(SERVER_CORE),
@@ -116,17 +124,20 @@ def running_server(
         "COMPLAINTS_DATA_DIR": str(data_dir),
         "COMPLAINTS_PLATFORM_ADMIN_KEY": PLATFORM_KEY,
     }
-    worker_command = [sys.executable, "-m", "services.cli", "worker"]
+    cli = [sys.executable, "-m", "services.cli"]
     with open(log, "ab") as out:
         process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=out)
-        worker = subprocess.Popen(worker_command, cwd=ROOT, env=worker_env, stdout=out, stderr=out)
+        worker = subprocess.Popen([*cli, *WORKER], cwd=ROOT, env=worker_env, stdout=out, stderr=out)
+        relay_env = {**worker_env, "COMPLAINTS_SEND_FEEDBACK": "false"}
+        relay = subprocess.Popen([*cli, *RELAY], cwd=ROOT, env=relay_env, stdout=out, stderr=out)
+    children = (process, worker, relay)
     try:
         wait_healthy(process, port)
-        yield Served(process, worker)
+        yield Served(process, worker, relay)
     finally:
-        for child in (process, worker):
+        for child in children:
             child.send_signal(signal.SIGINT)
-        for child in (process, worker):
+        for child in children:
             try:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:

@@ -1,7 +1,8 @@
 """deploy/ against the code: the compose file names settings the service reads, commands it
 has, files that exist and secrets the example env file defines; the NATS configs load, fsync
 every write, and describe one three-node cluster that the services' NATS_URL reaches, whose
-users the services log in as (the worker as the relay, the APIs as readers).
+users the services log in as (the process that runs the relay as the relay, the APIs and the
+worker as readers).
 tests/e2e/test_scale_out.py runs these configs for real, on loopback."""
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def app_services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_the_app_services_run_real_commands_with_settings_the_code_reads(compose) -> None:
     read = set(re.findall(r'"((?:COMPLAINTS_|DATABASE_|NATS_)[A-Z_]+)"', SETTINGS.read_text()))
     services = app_services(compose)
-    assert {"migrate", "worker"} <= set(services) and len(services) >= 4
+    assert {"migrate", "worker", "relay"} <= set(services) and len(services) >= 5
     for name, service in services.items():
         command = service["command"]
         assert command[0] == "complaints", name
@@ -99,6 +100,10 @@ def test_every_node_takes_the_bus_users_and_each_process_logs_in_as_its_kind(com
     for name, service in app_services(compose).items():
         env, command = service["environment"], service["command"][1]
         if command in ("serve", "worker"):
-            user = RELAY if command == "worker" else READER  # the API processes run no relay
+            # only the process that runs the relay may publish; the APIs and the views'
+            # worker (--no-relay) read
+            runs_relay = command == "worker" and "--no-relay" not in service["command"]
+            assert runs_relay == (name == "relay"), name  # one kind of process publishes
+            user = RELAY if runs_relay else READER
             assert env["COMPLAINTS_NATS_USER"] == user, name
             assert env["COMPLAINTS_NATS_PASSWORD"] == f"${{{PASSWORD_VARIABLES[user]}}}", name
