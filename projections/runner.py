@@ -13,7 +13,7 @@ import asyncio
 import gc
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -246,7 +246,7 @@ class ProjectionRunner:
 
     async def rebuild_many(
         self,
-        tenant_ids: Sequence[UUID],
+        tenant_ids: Iterable[UUID],
         view_names: Sequence[str] | None = None,
         jobs: int = REBUILD_JOBS,
         done: Callable[[UUID, int, float], None] | None = None,

@@ -1,6 +1,6 @@
-"""``complaints projections rebuild [--tenant T] [--view V] [--jobs N]``: rebuild views from
-zero while the service keeps serving (each tenant's rebuild is one transaction; ``--jobs``
-tenants at a time)."""
+"""``complaints projections rebuild [--tenant T] [--view V] [--jobs N] [--processes P]``:
+rebuild views from zero while the service keeps serving (each tenant's rebuild is one
+transaction; ``--jobs`` tenants at a time in each of ``--processes`` processes)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from services.cli.errors import OK
 from services.cli.progress import progress
 from services.cli.session import known_tenant, open_runtime
 from services.engines import EngineUrls
-from services.settings import Settings
+from services.runtime import role_url
+from services.settings import WORKER_ROLE, Settings
+from services.workers.rebuild_processes import rebuild_in_processes
 
 
 def register(commands: Any) -> None:
@@ -33,6 +35,12 @@ def register(commands: Any) -> None:
         default=REBUILD_JOBS,
         help=f"tenants rebuilt at once, each in its own transaction (default {REBUILD_JOBS})",
     )
+    rebuild.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="processes sharing the tenants, each with --jobs tenants at a time (default 1)",
+    )
     rebuild.set_defaults(run=rebuild_views, needs_bus=False)
 
 
@@ -51,7 +59,18 @@ async def rebuild_views(args: argparse.Namespace, settings: Settings, urls: Engi
                 print(f"{tenant_id}: {applied} events in {took:.2f}s", flush=True)
                 shown.advance(task)
 
-            await runner.rebuild_many(tenants, args.view, args.jobs, done)
+            if args.processes > 1:
+                await rebuild_in_processes(
+                    role_url(urls.database_url, settings.worker_db_password, WORKER_ROLE),
+                    settings.key_path,
+                    tenants,
+                    args.view,
+                    args.jobs,
+                    args.processes,
+                    done,
+                )
+            else:
+                await runner.rebuild_many(tenants, args.view, args.jobs, done)
     finally:
         await runtime.close()
     return OK
