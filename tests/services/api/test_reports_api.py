@@ -61,6 +61,11 @@ def month_of(at: str) -> str:
     return datetime.fromisoformat(at).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
 
 
+def day_of(at: str) -> str:
+    """The tenant's calendar day of an instant: reports count days in China's time zone."""
+    return datetime.fromisoformat(at).astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+
 async def test_B6_the_penalty_sheet_of_a_month_is_the_fines_the_ledger_holds_with_the_correction(
     client: AsyncClient,
 ) -> None:

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from services.cli.errors import OperatorError
 from services.engines import EngineUrls
 from services.settings import Settings
-from tests.services.api.test_reports_api import held_accountable, month_of
+from tests.services.api.test_reports_api import day_of, held_accountable, month_of
 from tests.services.cli.cli_support import run
 
 
@@ -47,7 +47,7 @@ async def test_a_period_report_as_json_on_stdout_and_a_bad_month_refused(
 ) -> None:
     _, general, case, seq = await held_accountable(client)
     history = (await client.get(f"/v1/complaints/{case}/history", headers=general)).json()
-    day = history[-1]["recorded_at"][:10]
+    day = day_of(history[-1]["recorded_at"])
     tenant = (await client.get("/v1/tenant", headers=general)).json()["slug"]
     await client.get("/v1/stats", headers=general, params={"after_seq": seq})
 
