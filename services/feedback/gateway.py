@@ -10,20 +10,26 @@ The signing secret is shown once, when the gateway is set, and never stored: it 
 from the server's gateway key (``<data_dir>/feedback_gateway.key``, made on first use) and a
 nonce kept with the URL; the table keeps only the secret's SHA-256. Setting the gateway again
 makes a new nonce, and so a new secret.
+
+The URL is a request the service makes on the tenant's behalf, as a webhook is: the API admits
+it only past the webhooks' destination check (services/bus/destinations.py), and each send is
+given that check as ``pin``, so a name that resolves elsewhere later is refused too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import os
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import asyncpg
@@ -40,6 +46,18 @@ TIMEOUT_S = 10.0
 
 class GatewayUnavailable(Exception):
     """The gateway refused the message or could not be reached: try again later."""
+
+
+class PinnedUrl(Protocol):
+    """A URL rewritten to the address that was checked (services/bus/destinations.Pinned)."""
+
+    url: str
+    host_header: str
+    server_name: str
+
+
+# the URL -> where to send it; raises ValueError (ForbiddenDestination) for a refused one
+Pin = Callable[[str], Awaitable[PinnedUrl]]
 
 
 @dataclass(frozen=True)
@@ -116,14 +134,24 @@ class GatewayStore:
         )
 
 
-async def send_text(gateway: Gateway, payload: dict[str, Any], now: datetime) -> None:
-    """POST the message to the gateway, signed; raise GatewayUnavailable saying why not."""
+async def send_text(
+    gateway: Gateway, payload: dict[str, Any], now: datetime, pin: Pin | None = None
+) -> None:
+    """POST the message to the gateway, signed, to the address ``pin`` checked; raise
+    GatewayUnavailable saying why not."""
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     headers = signed_headers(gateway.secret, payload["delivery"], int(now.timestamp()), body)
+    url, extensions = gateway.url, dict[str, Any]()
     try:
         async with httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=False) as http:
-            response = await http.post(gateway.url, content=body, headers=headers)
-    except httpx.HTTPError as error:
+            if pin is not None:
+                pinned = await asyncio.wait_for(pin(gateway.url), TIMEOUT_S)
+                url, headers["host"] = pinned.url, pinned.host_header
+                extensions = {"sni_hostname": pinned.server_name}
+            response = await http.post(url, content=body, headers=headers, extensions=extensions)
+    except (httpx.HTTPError, TimeoutError) as error:
         raise GatewayUnavailable(f"{type(error).__name__}: {error}") from None
+    except ValueError as refused:  # the destination check's ForbiddenDestination
+        raise GatewayUnavailable(f"refused destination: {refused}") from None
     if not 200 <= response.status_code < 300:
         raise GatewayUnavailable(f"gateway answered {response.status_code}")

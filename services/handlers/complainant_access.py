@@ -1,10 +1,13 @@
 """How a complainant reaches their own case without a key: by the secret of its link, or by
-its tracking number and a one-time code e-mailed to the address they gave.
+its tracking number and a one-time code sent to the e-mail address they gave or, failing one,
+to their phone through the tenant's SMS gateway (the signed webhook feedback uses).
 
 Nothing here says whether a number exists: a code is asked for in the same way for any number,
-and only the case's own address receives it. A code is six digits, kept as a salted SHA-256
-for ten minutes and five tries; the right one gives an access token that opens the case for an
-hour like its link does, kept only as its SHA-256 (migration 051).
+and only the case's own address or phone receives it. Only when the tenant can send codes by
+neither channel (no SMTP server in the deployment, no gateway of its own) is asking refused,
+which depends on the tenant alone, never on the case. A code is six digits, kept as a salted
+SHA-256 for ten minutes and five tries; the right one gives an access token that opens the
+case for an hour like its link does, kept only as its SHA-256 (migration 051).
 """
 
 from __future__ import annotations
@@ -26,6 +29,14 @@ from domain.complaint import Complaint
 from domain.tenant import Tenant
 from projections.read import reading
 from services.clock import Clock
+from services.feedback.contact import contact
+from services.feedback.gateway import (
+    Gateway,
+    GatewayStore,
+    GatewayUnavailable,
+    Pin,
+    send_text,
+)
 from services.feedback.mail import MailUnavailable, send_mail
 from services.handlers.cases import Cases
 from services.handlers.tracking import access_hash
@@ -55,23 +66,26 @@ def code_hash(salt: bytes, code: str) -> bytes:
     return hashlib.sha256(salt + code.encode()).digest()
 
 
-def contact_email(complainant: dict[str, Any]) -> str | None:
-    """The address the complainant gave: ``email``, or the part of ``contact`` that is one
-    (staff intake's free text: "li@example.com / 138...")."""
-    email = complainant.get("email")
-    if isinstance(email, str) and "@" in email:
-        return email.strip()
-    contact = complainant.get("contact")
-    parts = contact.replace(",", "/").split("/") if isinstance(contact, str) else []
-    return next((part.strip() for part in parts if "@" in part), None)
+class NoCodeChannel(Exception):
+    """The tenant can send a code by neither e-mail nor SMS: asking for one is refused."""
 
 
 class ComplainantAccess:
-    def __init__(self, pool: asyncpg.Pool, cases: Cases, clock: Clock, settings: Settings) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        cases: Cases,
+        clock: Clock,
+        settings: Settings,
+        pin: Pin | None = None,
+    ) -> None:
+        """``pin``: the destination check each gateway call goes through (the webhooks')."""
         self.pool = pool
         self.cases = cases
         self.clock = clock
         self.settings = settings
+        self.gateways = GatewayStore(pool, settings)
+        self.pin = pin
 
     async def case_for(self, tenant: Tenant, token: str) -> Complaint | None:
         """The case ``token`` opens (its link's secret, or a live access token); None for any
@@ -102,17 +116,27 @@ class ComplainantAccess:
             )
 
     async def send_code(self, tenant: Tenant, tracking: str) -> None:
-        """A new code for the case numbered ``tracking``, e-mailed to its complainant; for a
-        number no case has, or a case without an address, nothing (and the caller cannot
-        tell). The mail goes out in the background; a mail server that is away loses this
-        code, and the complainant asks again."""
+        """A new code for the case numbered ``tracking``, sent to its complainant: by e-mail
+        to the address given, else to the phone through the tenant's gateway. For a number no
+        case has, or a case that neither channel reaches, nothing (and the caller cannot tell).
+        NoCodeChannel when the tenant has no channel at all, asked before the case is looked
+        for. The code goes out in the background; a server that is away loses it, and the
+        complainant asks again."""
+        async with tenant_transaction(self.pool, tenant.id) as conn:
+            gateway = await self.gateways.of(conn, tenant.id)
+        if not self.settings.smtp_host and gateway is None:
+            raise NoCodeChannel(tenant.slug)
         tracking = tracking.strip().upper()
         case_id = await self.case_id_by_tracking(tenant, tracking)
         if case_id is None:
             return
         case = await self.cases.get(tenant.id, case_id)
-        to = contact_email(case.complainant)
-        if to is None:
+        email, phone = contact(case.complainant or {})
+        if email and self.settings.smtp_host:
+            phone = None
+        elif phone and gateway is not None:
+            email = None
+        else:
             return
         code = f"{secrets.randbelow(10**6):06d}"
         salt = secrets.token_bytes(16)
@@ -132,18 +156,38 @@ class ComplainantAccess:
                 CODE_TRIES,
             )
         language = case.complainant.get("language") or tenant.language
-        subject, body = code_mail(tenant, language, tracking, code, now + CODE_TTL)
-        # sent after the answer: how long a mail server takes must not tell a number that
-        # exists from one that does not
-        sending = asyncio.create_task(self.mail(to, subject, body))
-        SENDING.add(sending)
-        sending.add_done_callback(SENDING.discard)
+        if email:
+            subject, body = code_mail(tenant, language, tracking, code, now + CODE_TTL)
+            sending = self.mail(email, subject, body)
+        else:
+            assert gateway is not None and phone is not None
+            payload = {
+                "tenant": tenant.slug,
+                "case_id": str(case.id),
+                "tracking": tracking,
+                "to_phone": phone,
+                "text": code_text(tenant, language, tracking, code, now + CODE_TTL),
+                "step": "code",
+                "delivery": f"code:{secrets.token_urlsafe(12)}",
+            }
+            sending = self.text(gateway, payload, now)
+        # sent after the answer: how long a server takes must not tell a number that exists
+        # from one that does not
+        task = asyncio.create_task(sending)
+        SENDING.add(task)
+        task.add_done_callback(SENDING.discard)
 
     async def mail(self, to: str, subject: str, body: str) -> None:
         try:
             await send_mail(self.settings, to, subject, body)
         except MailUnavailable as error:
             log.warning("complainant code not sent: %s", error)
+
+    async def text(self, gateway: Gateway, payload: dict[str, Any], now: datetime) -> None:
+        try:
+            await send_text(gateway, payload, now, pin=self.pin)
+        except GatewayUnavailable as error:
+            log.warning("complainant code not sent to the gateway: %s", error)
 
     async def verify(self, tenant: Tenant, tracking: str, code: str) -> Granted | None:
         """An access token for the case when ``code`` is its live code; a wrong one costs a
@@ -213,3 +257,11 @@ def code_mail(
         f"The code to follow complaint {tracking} is {code}, valid until {local}.\n"
         "If you did not ask for it, ignore this message.\n",
     )
+
+
+def code_text(tenant: Tenant, language: str, tracking: str, code: str, until: datetime) -> str:
+    """The code as a text message: one short line, signed with the tenant's name."""
+    local = until.astimezone(ZoneInfo(tenant.timezone)).strftime("%Y-%m-%d %H:%M")
+    if language.startswith("zh"):
+        return f"【{tenant.name}】您查询投诉 {tracking} 的验证码是 {code}，{local} 前有效。"
+    return f"{tenant.name}: the code to follow complaint {tracking} is {code}, valid until {local}."

@@ -31,7 +31,9 @@ NONCE_BYTES = 12
 # Who complained and how to reach them, what they and staff wrote about the case, the B9
 # features, who came from outside, the names staff give groups of cases, and policy texts
 # that quote them (a school's S6 notice names the journalist; a hospital's quotes the
-# authority's opinion); staff names too.
+# authority's opinion); staff names too. A satisfaction comment is the complainant's own
+# words, and a failed delivery's error quotes the mail server's reply, which names the
+# recipient's address.
 # Procedural reasons (escalate, hand on, close, reopen, pause, extend) stay in clear: they
 # explain the handling to an auditor, and staff are asked to keep identities out of them.
 PERSONAL: Mapping[str, Mapping[str, Any]] = {
@@ -50,6 +52,8 @@ PERSONAL: Mapping[str, Mapping[str, Any]] = {
     "Complaint.IdentifyingFeaturesNoted": {"features": {}},
     # a group's name is the tenant's free text ("Li's family", a ward and a date)
     "Complaint.LinkedToGroup": {"group": ERASED},
+    "Complaint.SatisfactionRecorded": {"comment": ERASED},
+    "Complaint.FeedbackDelivery": {"error": ERASED},
     "Tenant.PersonRegistered": {"name": ERASED},
 }
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,7 +41,9 @@ from projections.changes import Envelope
 from projections.follow import LedgerFollower
 from projections.runner import set_tenant
 from projections.tracking import lock_positions, move_positions, next_batches
+from services.bus.destinations import Destinations
 from services.clock import Clock
+from services.feedback.contact import contact
 from services.feedback.gateway import GatewayStore, GatewayUnavailable, send_text
 from services.feedback.mail import MailUnavailable, send_mail
 from services.feedback.templates import (
@@ -69,7 +70,6 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), ti
 EVERY = timedelta(hours=6)
 GIVE_UP_AFTER = timedelta(days=3)
 DB_FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
-PHONE = re.compile(r"\+?[0-9][0-9 \-]{5,19}")
 
 BEHIND = """
 SELECT h.tenant_id FROM ledger_heads h
@@ -101,17 +101,6 @@ def next_retry(first_at: datetime, attempt: int, now: datetime) -> datetime | No
     """When attempt ``attempt``'s failure is tried again; None: given up (3 days on)."""
     at = now + (BACKOFF[attempt - 1] if attempt <= len(BACKOFF) else EVERY)
     return at if at <= first_at + GIVE_UP_AFTER else None
-
-
-def contact(complainant: dict[str, Any]) -> tuple[str | None, str | None]:
-    """The complainant's e-mail address and phone, from the fields public intake gives or
-    the one contact staff intake takes."""
-    given = str(complainant.get("contact") or "").strip()
-    email = str(complainant.get("email") or "").strip() or (given if "@" in given else "")
-    phone = str(complainant.get("phone") or "").strip()
-    if not phone and PHONE.fullmatch(given):
-        phone = given
-    return email or None, phone or None
 
 
 @dataclass(frozen=True)
@@ -148,6 +137,7 @@ class FeedbackSender:
         self.retry_seconds = retry_seconds
         self.batch_size = batch_size
         self.gateways = GatewayStore(pool, settings)
+        self.destinations = Destinations(settings.webhook_allowed_networks)
         self.failures = 0
         self._follower = LedgerFollower(
             pool, self._behind, self._work, sweep_seconds, name="feedback sender"
@@ -163,6 +153,8 @@ class FeedbackSender:
         """Send what the tenant's ledger asks for since the sender's position; returns how
         many first attempts it recorded (0 if another sender holds the tenant)."""
         tenant = await self.directory.get(tenant_id)
+        if tenant is not None and tenant.offboarded_at is not None:
+            tenant = None  # its complainants' contacts are erased: nothing can be sent
         attempted = 0
         while True:
             async with self.pool.acquire() as conn:
@@ -236,7 +228,13 @@ class FeedbackSender:
                 case = await self.cases.get(tenant_id, case_id, conn=conn)
                 held = case.deliveries.get(delivery)
                 source = await conn.fetchrow(EVENT_AT, tenant_id, pending["source_seq"])
-                if tenant is None or held is None or held["state"] != "retrying" or source is None:
+                if (
+                    tenant is None
+                    or tenant.offboarded_at is not None  # its contacts are erased
+                    or held is None
+                    or held["state"] != "retrying"
+                    or source is None
+                ):
                     await conn.execute(DONE, tenant_id, case_id, delivery)
                     return 0
                 out = await self._compose(conn, tenant, case, self.decode(source), pending["step"])
@@ -331,7 +329,7 @@ class FeedbackSender:
                 gateway = await self.gateways.of(conn, tenant.id)
                 if gateway is None:
                     raise GatewayUnavailable("the tenant's gateway was removed")
-                await send_text(gateway, out.payload, now)
+                await send_text(gateway, out.payload, now, pin=self.destinations.resolve)
             sent, error = True, ""
         except (MailUnavailable, GatewayUnavailable) as failure:
             sent, error = False, str(failure)[:500]

@@ -1,10 +1,11 @@
 """The complainant's status page and API, by the case's secret link or a short-lived access
-token (tracking number plus a code e-mailed to them), and their own answers on it, each run
-through ``Cases.act`` as the complainant (C4).
+token (tracking number plus a code sent to their e-mail or phone), and their own answers on
+it, each run through ``Cases.act`` as the complainant (C4).
 
 What a status shows is status_view.py's. A token that opens nothing is a 404, the same
 whatever the reason (unknown tenant, unknown or ended token); asking for a code is a 202,
-the same whether or not the number exists.
+the same whether or not the number exists, or a 422 when the tenant can send codes by no
+channel at all, which says nothing of any case.
 """
 
 from __future__ import annotations
@@ -37,9 +38,10 @@ from services.api.public.status_view import (
 )
 from services.api.rate_limits import Limit, RateLimiter
 from services.api.schemas import NO_NUL
+from services.bus.destinations import Destinations
 from services.clock import Clock
 from services.handlers.cases import Cases
-from services.handlers.complainant_access import MAX_TRACKING, ComplainantAccess
+from services.handlers.complainant_access import MAX_TRACKING, ComplainantAccess, NoCodeChannel
 from services.handlers.directory import TenantDirectory
 from services.settings import Settings
 from services.store.idempotency import IdempotentRequest, fingerprint
@@ -245,7 +247,18 @@ async def follow_up_json(
 
 # --- by tracking number and a code -----------------------------------------------------
 
-SENT = "if this number exists, a code was sent to the e-mail address given with it"
+SENT = "if this number exists, a code was sent to the e-mail address or phone given with it"
+NO_CHANNEL = (
+    "this organisation sends codes neither by e-mail nor by SMS: use the link given when the "
+    "complaint was filed, or ask the organisation"
+)
+
+
+async def ask_code(gate: ComplainantAccess, tenant: Tenant, tracking: str) -> None:
+    try:
+        await gate.send_code(tenant, tracking)
+    except NoCodeChannel:
+        raise FieldError("tracking", NO_CHANNEL) from None
 
 
 def check_rate(limiter: RateLimiter, request: Request, tenant: Tenant, *more: str) -> None:
@@ -266,7 +279,7 @@ def check_rate(limiter: RateLimiter, request: Request, tenant: Tenant, *more: st
     status_code=202,
     tags=["complainant"],
     operation_id="requestComplainantCode",
-    summary="E-mail a one-time code for a tracking number",
+    summary="Send a one-time code for a tracking number by e-mail or SMS",
     responses={422: spec(422), 429: spec(429)},
 )
 async def track_json(
@@ -277,11 +290,12 @@ async def track_json(
     gate: NamedDependency[ComplainantAccess],
     code_limiter: NamedDependency[RateLimiter],
 ) -> Response[Accepted]:
-    """Always 202, whether or not the number exists."""
+    """202, whether or not the number exists; 422 (``tracking``) when the organisation has
+    no channel to send codes by, whatever the number."""
     tenant = await directory.get(tenant_id_for(slug))
     if tenant is not None and tenant.offboarded_at is None:
         check_rate(code_limiter, request, tenant, data.tracking.strip().upper())
-        await gate.send_code(tenant, data.tracking)
+        await ask_code(gate, tenant, data.tracking)
     return Response(Accepted(SENT), status_code=202)
 
 
@@ -496,7 +510,13 @@ async def track_form(
     lang = language(request, tenant)
     if tracking:
         check_rate(code_limiter, request, tenant, tracking.upper())
-        await gate.send_code(tenant, tracking)
+        try:
+            await gate.send_code(tenant, tracking)
+        except NoCodeChannel:
+            return render(
+                request, "track.html", lang, status_code=422, tenant_name=tenant.name,
+                slug=slug, tracking=tracking, no_channel=True,
+            )  # fmt: skip
     return render(
         request,
         "track.html",
@@ -569,7 +589,8 @@ def public_status() -> Router:
         pool: NamedDependency[asyncpg.Pool],
         clock: NamedDependency[Clock],
     ) -> ComplainantAccess:
-        return ComplainantAccess(pool, cases, clock, settings)
+        destinations = Destinations(settings.webhook_allowed_networks)
+        return ComplainantAccess(pool, cases, clock, settings, pin=destinations.resolve)
 
     return Router(
         path="/",

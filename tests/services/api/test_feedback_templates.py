@@ -3,13 +3,18 @@ administrators only, checked before they are kept, every version kept with who s
 
 from __future__ import annotations
 
+import copy
 import hashlib
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from uuid import UUID
 
 import asyncpg
 import httpx
 import pytest
 
+from services.api.app import create_app
+from services.runtime import Runtime
 from tests.services.support import TenantKeys, new_tenant, staff_key
 
 
@@ -102,3 +107,62 @@ async def test_the_gateway_secret_is_shown_once_and_never_stored(
         "/v1/tenant/feedback-gateway", headers=hospital.admin, json={"url": "ftp://x.example/"}
     )
     assert bad.status_code == 422 and "url" in bad.text
+
+
+@pytest.fixture
+async def public_only(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with no network allowed beyond public addresses, as production runs."""
+    strict = copy.copy(runtime)
+    strict.settings = replace(runtime.settings, webhook_allowed_networks=())
+    transport = httpx.ASGITransport(app=create_app(strict))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://127.0.0.1:8025/sms", "must reach a public address"),
+        ("http://[::ffff:10.0.0.7]/sms", "must reach a public address"),  # IPv4-mapped private
+        ("http://169.254.169.254/latest/meta-data/", "must reach a public address"),
+        ("http://localhost:8080/sms", "must reach a public address"),  # resolves to loopback
+        ("https://user:pw@sms.example/hook", "must not carry credentials"),
+    ],
+)
+async def test_a_gateway_to_what_only_the_service_reaches_is_refused_and_not_stored(
+    public_only: httpx.AsyncClient, owner: asyncpg.Connection, url: str, reason: str
+) -> None:
+    hospital = await new_tenant(public_only, "hospital@1")
+    put = await public_only.put(
+        "/v1/tenant/feedback-gateway", headers=hospital.admin, json={"url": url}
+    )
+    assert put.status_code == 422, put.text
+    assert put.headers["content-type"].startswith("application/problem+json")
+    [error] = put.json()["errors"]
+    assert error["field"] == "url" and error["reason"].startswith(reason)
+    shown = await public_only.get("/v1/tenant/feedback-gateway", headers=hospital.admin)
+    assert shown.status_code == 404
+    kept = "SELECT count(*) FROM feedback_gateways WHERE tenant_id = $1"
+    assert await owner.fetchval(kept, UUID(hospital.tenant_id)) == 0
+
+
+async def test_a_refused_gateway_leaves_the_one_set_before_and_allowed_networks_pass(
+    public_only: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    hospital = await new_tenant(public_only, "hospital@1")
+    public = "https://93.184.216.34/sms"
+    first = await public_only.put(
+        "/v1/tenant/feedback-gateway", headers=hospital.admin, json={"url": public}
+    )
+    assert first.status_code == 200, first.text
+    refused = await public_only.put(
+        "/v1/tenant/feedback-gateway", headers=hospital.admin, json={"url": "http://10.0.0.7/"}
+    )
+    assert refused.status_code == 422, refused.text
+    shown = await public_only.get("/v1/tenant/feedback-gateway", headers=hospital.admin)
+    assert shown.json()["url"] == public
+    # the operator's allowed networks (the session's settings allow loopback) let it in
+    loopback = await client.put(
+        "/v1/tenant/feedback-gateway", headers=hospital.admin, json={"url": "http://127.0.0.1:9/"}
+    )
+    assert loopback.status_code == 200, loopback.text

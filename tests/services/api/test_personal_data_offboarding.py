@@ -19,6 +19,7 @@ from services.audit.verify import verify_file
 from services.audit.what_if import recorded_what_if
 from services.handlers.policies import load_policy
 from services.runtime import Runtime
+from services.store.codec import envelope_decoder
 from services.store.data_keys import KeysDestroyed
 from tests.projections.support import caught_up
 from tests.services.store.test_personal_data_at_rest import NAME, PHONE, PLATFORM, file_case
@@ -154,3 +155,42 @@ async def test_a_groups_name_is_sealed_in_the_ledger_and_erased_everywhere_on_of
     for table in ("case_list", "case_timeline"):
         rows = await owner.fetch(f"SELECT * FROM {table} WHERE tenant_id = $1", tenant_id)
         assert rows and all(NAME not in str(dict(r)) for r in rows), table
+
+
+async def test_S10_a_satisfaction_comment_is_sealed_read_by_staff_and_erased_on_offboarding(
+    client: AsyncClient, runtime: Runtime, owner: asyncpg.Connection
+) -> None:
+    school = await new_tenant(client, "school@1")
+    tenant_id = UUID(school.tenant_id)
+    reception = await staff_key(client, school, "reception.liu", ["campus_reception"])
+    head = await staff_key(client, school, "head.zhang", ["department_head"])
+    body = complaint_body(category="campus/service/facilities/complaint", site="Nanming campus")
+    filed = await client.post("/v1/complaints", headers=reception, json=body)
+    assert filed.status_code == 201, filed.text
+    case = f"/v1/complaints/{filed.json()['id']}"
+    solution = {"authority": "department_head", "target": "solution", "opinion": "heater fixed"}
+    for key, action, step in [
+        (reception, "assign", {"person": "head.zhang", "slot": "department", "handling_days": 3}),
+        (head, "resolve", {"outcome": "heater replaced"}),
+        (head, "outcomes", solution),
+    ]:
+        done = await client.post(f"{case}/{action}", headers=key, json=step)
+        assert done.status_code == 200, (action, done.text)
+    comment = f"{NAME} says the room is still cold"
+    visit = {"score": 2, "stage": "follow-up", "comment": comment}
+    scored = await client.post(f"{case}/satisfaction", headers=reception, json=visit)
+    assert scored.status_code == 200, scored.text
+
+    rows = await owner.fetch(
+        "SELECT * FROM events WHERE tenant_id = $1 AND topic LIKE '%SatisfactionRecorded'",
+        tenant_id,
+    )
+    assert len(rows) == 1 and b"still cold" not in rows[0]["state"]
+    history = (await client.get(f"{case}/history", headers=reception)).json()
+    recorded = [h["data"] for h in history if h["event"] == "SatisfactionRecorded"]
+    assert [(d["score"], d["comment"]) for d in recorded] == [(2, comment)]
+
+    await offboarded(client, school)
+    assert (await runtime.ledger.verify(tenant_id)).ok
+    erased = envelope_decoder(runtime.repository.mapper)(rows[0]).data
+    assert (erased["score"], erased["stage"], erased["comment"]) == (2, "follow-up", ERASED)

@@ -5,11 +5,15 @@ answers recorded as theirs (C4, H5, H6, S10); nothing internal and no other case
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
+import hashlib
+import hmac
+import json
 import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from typing import Any
@@ -501,3 +505,115 @@ async def test_a_status_is_kept_by_no_cache_and_its_link_sent_to_no_one(
         assert answer.headers["cache-control"] == "no-store", path
         assert answer.headers["referrer-policy"] == "no-referrer", path
     assert "script-src" not in (await http.get(case.page)).headers["content-security-policy"]
+
+
+@dataclass
+class Gateway:
+    """A tenant's SMS gateway on loopback: keeps each signed request's headers and body."""
+
+    port: int
+    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode().split("\r\n")[1:]
+        headers = {k.lower(): v.strip() for k, _, v in (x.partition(":") for x in lines if x)}
+        body = await reader.readexactly(int(headers.get("content-length", "0")))
+        self.received.append((headers, body))
+        writer.write(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    async def next(self, before: int) -> tuple[dict[str, str], bytes]:
+        async with asyncio.timeout(10):
+            while len(self.received) <= before:
+                await asyncio.sleep(0.05)
+        return self.received[before]
+
+
+@pytest.fixture
+async def gateway() -> AsyncIterator[Gateway]:
+    receiver = Gateway(free_port())
+    server = await asyncio.start_server(receiver.handle, "127.0.0.1", receiver.port)
+    yield receiver
+    server.close()
+    await server.wait_closed()
+
+
+async def set_gateway(http: httpx.AsyncClient, tenant: TenantKeys, gateway: Gateway) -> str:
+    url = f"http://127.0.0.1:{gateway.port}/sms"
+    put = await http.put("/v1/tenant/feedback-gateway", headers=tenant.admin, json={"url": url})
+    assert put.status_code == 200, put.text
+    return put.json()["secret"]
+
+
+async def test_a_phone_only_complainant_gets_the_code_through_the_tenants_signed_gateway(
+    http: httpx.AsyncClient, runtime: Runtime, inbox: tuple[Inbox, int], gateway: Gateway
+) -> None:
+    tenant = await new_tenant(http, "hospital@1")
+    secret = await set_gateway(http, tenant, gateway)
+    phone = f"139{uuid.uuid4().int % 10**8:08d}"
+    filed = await http.post(
+        f"/public/{tenant.slug}/complaints",
+        json={"summary": "The night nurse never came", "name": "Li Wei", "phone": phone,
+              "consent": True, "language": "en"},
+    )  # fmt: skip
+    assert filed.status_code == 201, filed.text
+    tracking = filed.json()["tracking"]
+    await caught_up(runtime, tenant_id_for(tenant.slug))
+    track = f"/public/{tenant.slug}/track"
+
+    mails, calls = len(inbox[0].mails), len(gateway.received)
+    asked = await http.post(track, json={"tracking": tracking})
+    assert asked.status_code == 202, asked.text
+    unknown = await http.post(track, json={"tracking": "HOSP-1999-000001"})
+    assert (unknown.status_code, unknown.json()) == (202, asked.json())  # nothing told apart
+    headers, body = await gateway.next(calls)
+    message = json.loads(body)
+    assert (message["to_phone"], message["tracking"], message["step"]) == (phone, tracking, "code")
+    assert message["tenant"] == tenant.slug and message["delivery"] == headers["webhook-id"]
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    assert headers["webhook-signature"] == f"v1,{expected}"
+    found = re.search(r"is (\d{6}),", message["text"])
+    assert found, message["text"]
+    await asyncio.sleep(0.2)
+    assert len(gateway.received) == calls + 1  # the unknown number sent nothing
+    assert len(inbox[0].mails) == mails  # and no mail: there is no address
+
+    right = await http.post(f"{track}/verify", json={"tracking": tracking, "code": found[1]})
+    assert right.status_code == 200, right.text
+    opened = await http.get(f"/public/{tenant.slug}/api/cases/{right.json()['access_token']}")
+    assert opened.status_code == 200 and opened.json()["tracking"] == tracking
+
+
+async def test_with_no_channel_for_codes_asking_is_a_422_whatever_the_number(
+    client: httpx.AsyncClient, runtime: Runtime, gateway: Gateway
+) -> None:
+    """The session's app has no SMTP server: a tenant without a gateway sends codes by
+    nothing, which is told the same for a number that exists and one that does not."""
+    tenant = await new_tenant(client, "hospital@1")
+    case = await file_case(runtime, tenant)
+    track = f"/public/{tenant.slug}/track"
+    refused = [
+        await client.post(track, json={"tracking": number})
+        for number in (case.tracking, "HOSP-1999-000001")
+    ]
+    for answer in refused:
+        assert answer.status_code == 422, answer.text
+        assert answer.headers["content-type"].startswith("application/problem+json")
+    assert refused[0].json()["errors"] == refused[1].json()["errors"]
+    [error] = refused[0].json()["errors"]
+    assert error["field"] == "tracking" and "neither by e-mail nor by SMS" in error["reason"]
+    page = await client.post(
+        f"{track}/form", data={"tracking": case.tracking}, params={"lang": "en"}
+    )
+    assert page.status_code == 422 and "cannot send codes" in page.text
+
+    # with a gateway the tenant has a channel: an e-mail-only case is then a quiet 202
+    await set_gateway(client, tenant, gateway)
+    asked = await client.post(track, json={"tracking": case.tracking})
+    assert asked.status_code == 202, asked.text
+    await asyncio.sleep(0.2)
+    assert gateway.received == []  # the case gave no phone

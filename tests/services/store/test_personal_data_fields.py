@@ -15,7 +15,7 @@ from eventsourcing.persistence import StoredEvent
 from domain.acting import acting
 from domain.complaint import Complaint
 from domain.tenant import ERASED, Tenant
-from services.store.codec import make_mapper, tenant_of
+from services.store.codec import envelope_decoder, make_mapper, tenant_of
 from services.store.data_keys import KeyNotFound, KeysDestroyed
 from services.store.personal_data import MARK, PERSONAL, PersonalDataError
 
@@ -200,3 +200,49 @@ def test_every_declared_personal_field_is_a_field_of_its_event(event_name: str) 
     aggregate, _, name = event_name.partition(".")
     cls = getattr({"Complaint": Complaint, "Tenant": Tenant}[aggregate], name)
     assert set(PERSONAL[event_name]) <= set(cls.__dataclass_fields__)
+
+
+def satisfaction_and_failed_delivery() -> list[Any]:
+    """A follow-up comment in the complainant's words, and a failed mail whose error quotes
+    the server's reply, which names the address."""
+    case = filed()
+    with acting("reception.liu", AT):
+        case.record_satisfaction(score=2, stage="follow-up", comment="Li Wei: nobody came")
+        case.record_delivery(
+            delivery="7:reply", step="reply", channel="email", attempt=1, sent=False,
+            error="SMTPRecipientsRefused: {'li.wei@example.cn': (550, b'no such user')}",
+            retry_at=AT,
+        )  # fmt: skip
+    return case.collect_events()[1:]
+
+
+def test_a_satisfaction_comment_and_a_delivery_error_are_sealed_and_erased_with_the_keys() -> None:
+    keys = FakeKeys()
+    mapper = make_mapper(keys)
+    satisfaction, delivery = (mapper.encode(TENANT, e) for e in satisfaction_and_failed_delivery())
+    assert b"nobody came" not in satisfaction.state and b"li.wei" not in delivery.state
+    assert state_of(satisfaction)["score"] == 2 and state_of(delivery)["sent"] is False
+    assert mapper.decode(TENANT, satisfaction).comment == "Li Wei: nobody came"
+    assert "li.wei@example.cn" in mapper.decode(TENANT, delivery).error
+    keys.destroy(TENANT)
+    assert mapper.decode(TENANT, satisfaction).comment == ERASED
+    erased = mapper.decode(TENANT, delivery)
+    assert (erased.error, erased.step, erased.attempt) == (ERASED, "reply", 1)
+
+
+def test_a_comment_and_an_error_stored_in_clear_before_they_were_sealed_still_read() -> None:
+    keys = FakeKeys()
+    keyed = make_mapper(keys)
+    clear = [make_mapper().encode(TENANT, e) for e in satisfaction_and_failed_delivery()]
+    assert b"nobody came" in clear[0].state and b"li.wei" in clear[1].state
+    read = [keyed.decode(TENANT, stored) for stored in clear]
+    assert read[0].comment == "Li Wei: nobody came" and "li.wei" in read[1].error
+    envelope = envelope_decoder(keyed)
+    for stored in clear:  # the views' decoder too
+        row = {
+            "tenant_id": TENANT, "seq": 1, "recorded_at": AT, "topic": stored.topic,
+            "originator_id": stored.originator_id, "originator_version": stored.originator_version,
+            "state": stored.state,
+        }  # fmt: skip
+        data = envelope(row).data  # type: ignore[arg-type]
+        assert "nobody came" in data.get("comment", "") or "li.wei" in data.get("error", "")

@@ -23,15 +23,19 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
+from domain.complaint import Complaint
+from domain.tenant import ERASED
 from services.engines import free_port
 from services.runtime import Runtime
 from services.store.codec import envelope_decoder
 from services.workers.feedback import FeedbackSender
+from tests.conftest import PLATFORM_KEY
 from tests.fakes import FakeClock
 from tests.services.support import TenantKeys, complaint_body, new_tenant, staff_key
 
 BASE = "https://complaints.example"
 MAILBOX = "li.wei@example.cn"
+PLATFORM = {"Authorization": f"Bearer {PLATFORM_KEY}"}
 
 
 @dataclass
@@ -39,6 +43,15 @@ class Mailbox:
     """What the loopback SMTP server received."""
 
     messages: list[EmailMessage] = field(default_factory=list)
+    refusing: bool = False  # every recipient, naming the address as real servers do
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if self.refusing:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -395,3 +408,36 @@ async def test_a_phone_only_complainant_gets_the_reply_through_the_tenants_signe
     (shown,) = await deliveries(client, case["id"], spokesperson)
     assert (shown["channel"], shown["state"]) == ("gateway", "sent")
     assert smtp.mailbox.messages == []
+
+
+async def test_a_failed_deliverys_error_naming_the_address_is_sealed_and_erased_on_offboarding(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    sender: FeedbackSender,
+    smtp: Smtp,
+    owner: asyncpg.Connection,
+) -> None:
+    smtp.mailbox.refusing = True
+    hospital, case, staff = await replied_case(client)
+    assert await sender.catch_up(UUID(hospital.tenant_id)) == 1
+    (shown,) = await deliveries(client, case["id"], staff)
+    assert shown["state"] == "retrying" and MAILBOX in shown["error"]  # staff read it
+    (row,) = await owner.fetch(
+        "SELECT state FROM events WHERE tenant_id = $1 AND topic LIKE '%FeedbackDelivery'",
+        UUID(hospital.tenant_id),
+    )
+    assert MAILBOX.encode() not in row["state"] and b"Recipient address" not in row["state"]
+
+    offboarded = await client.post(
+        f"/v1/tenants/{hospital.tenant_id}/offboard", headers=PLATFORM, json={"reason": "left"}
+    )
+    assert offboarded.status_code == 200, offboarded.text
+    assert (await runtime.ledger.verify(UUID(hospital.tenant_id))).ok
+    erased = await runtime.repository.load(UUID(hospital.tenant_id), UUID(case["id"]), Complaint)
+    (held,) = erased.deliveries.values()
+    assert (held["error"], held["state"], held["attempts"]) == (ERASED, "retrying", 1)
+    # nothing can reach the erased contact: the retry is dropped, not tried for ever
+    sender.clock.advance(timedelta(minutes=2))  # type: ignore[attr-defined]
+    await sender.retry_due()  # other tests' leftovers may be tried too
+    pending = "SELECT count(*) FROM feedback_pending WHERE tenant_id = $1"
+    assert await owner.fetchval(pending, UUID(hospital.tenant_id)) == 0
