@@ -4,10 +4,15 @@ form built from GET /v1/complaints/{id}/actions, with its refusals in words."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from uuid import UUID
 
 import httpx
 from playwright.async_api import Request, expect
 
+from domain.commands import SYSTEM, RecordDelivery
+from services.runtime import Runtime
+from services.store.ledger import UnitOfWork
 from tests.e2e.console.support import Console, Hospital
 
 
@@ -39,6 +44,100 @@ async def test_the_case_shows_its_timeline_with_ledger_seqs_and_its_deadlines(
     await expect(evidence.locator(".due")).to_have_text(re.compile(r"剩余 \d+ 小时"))
     await expect(page.locator("#case-incidents")).to_contain_text("辱骂医务人员")
     await console.screenshot("case")
+
+
+async def recorded_deliveries(
+    runtime: Runtime, hospital: Hospital, case_id: str, *attempts: RecordDelivery
+) -> int:
+    """The attempts recorded on the case as the feedback sender records them (the system
+    actor, on the workers' pool); the seq of the last."""
+    assert runtime.worker_pool is not None
+    tenant = await runtime.directory.get(UUID(hospital.tenant.tenant_id))
+    assert tenant is not None
+    last = 0
+    async with runtime.worker_pool.acquire() as conn, conn.transaction():
+        for attempt in attempts:
+            case = await runtime.cases.get(tenant.id, UUID(case_id), conn=conn)
+            written = await runtime.cases.run(
+                UnitOfWork(conn), tenant, case, attempt, SYSTEM, runtime.clock.now()
+            )
+            last = written.seq
+    runtime.announcer.announce({tenant.id})
+    return last
+
+
+async def test_the_case_shows_its_tracking_number_and_each_message_delivery(
+    console: Console, hospital: Hospital, http: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    filed = await http.post(
+        "/v1/complaints",
+        headers=hospital.nurse,
+        json={
+            "summary": "Nobody called back about the bill",
+            "channel": "phone",
+            "complainant": {"name": "Li Wei", "contact": "li.wei@example.cn"},
+        },
+    )
+    assert filed.status_code == 201, filed.text
+    case_id, tracking = filed.json()["id"], filed.json()["tracking"]
+    filed_seq = filed.json()["seq"]
+    later = runtime.clock.now() + timedelta(minutes=30)
+    reply, closing, survey = (f"{filed_seq}:{step}" for step in ("reply", "closing", "follow-up"))
+    seq = await recorded_deliveries(
+        runtime,
+        hospital,
+        case_id,
+        RecordDelivery(reply, "reply", "email", 1, sent=False, error="451 later", retry_at=later),
+        RecordDelivery(reply, "reply", "email", 2, sent=True),
+        RecordDelivery(
+            closing, "closing", "email", 1, sent=False, error="421 busy", retry_at=later
+        ),
+        RecordDelivery(survey, "follow-up", "gateway", 9, sent=False, error="gateway said 500"),
+    )
+    await console.sign_in(hospital.doctor_key)
+    await console.open(f"/console/cases/{case_id}?after_seq={seq}")
+    page = console.page
+
+    await expect(page.locator("#case-tracking")).to_have_text(tracking)
+    rows = page.locator("#deliveries tbody tr")
+    await expect(rows).to_have_count(3)
+    replied = rows.and_(page.locator(f"[data-delivery='{reply}']"))
+    await expect(replied).to_have_attribute("data-state", "sent")
+    await expect(replied).to_contain_text("书面答复")
+    await expect(replied.locator(".delivery-state")).to_have_text("已发送")
+    await expect(replied).to_contain_text("尝试 2 次后发出")  # sent on its retry
+    retrying = rows.and_(page.locator(f"[data-delivery='{closing}']"))
+    await expect(retrying).to_have_attribute("data-state", "retrying")
+    await expect(retrying).to_contain_text("结案反馈")
+    await expect(retrying.locator(".delivery-state")).to_have_text("重试中")
+    await expect(retrying).to_contain_text("421 busy")
+    await expect(retrying).to_contain_text("下次重试")
+    failed = rows.and_(page.locator(f"[data-delivery='{survey}']"))
+    await expect(failed).to_have_attribute("data-state", "failed")
+    await expect(failed).to_contain_text("回访问卷")
+    await expect(failed).to_contain_text("短信/微信网关")
+    await expect(failed.locator(".delivery-state")).to_have_text("发送失败")
+    await expect(failed).to_contain_text("gateway said 500")
+    await expect(failed).not_to_contain_text("下次重试")
+    await console.screenshot("case-deliveries")
+
+    await page.click("#language-switch")
+
+    await expect(page.locator("#case-deliveries h2")).to_have_text("Messages to the complainant")
+    await expect(replied.locator(".delivery-state")).to_have_text("Sent")
+    await expect(failed.locator(".delivery-state")).to_have_text("Failed")
+    await expect(retrying.locator(".delivery-state")).to_have_text("Retrying")
+
+
+async def test_a_case_without_messages_to_the_complainant_shows_no_deliveries(
+    console: Console, hospital: Hospital, http: httpx.AsyncClient
+) -> None:
+    case_id = await hospital.file(http, "Parking ticket machine broken")
+    await console.sign_in(hospital.doctor_key)
+    await console.open(f"/console/cases/{case_id}")
+
+    await expect(console.page.locator("#case-tracking")).to_have_text(re.compile(r"^HOSP-"))
+    await expect(console.page.locator("#case-deliveries")).to_be_hidden()
 
 
 async def test_an_allowed_action_from_the_form_is_recorded_and_the_timeline_updates(

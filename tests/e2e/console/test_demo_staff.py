@@ -93,6 +93,7 @@ async def test_the_school_demo_key_takes_a_complaint_from_intake_to_closure_in_t
     await expect(offered).to_have_count(1)  # the procedure's categories are suggested
     await page.fill("#intake-category", "campus/service/facilities/complaint")
     await page.click("#intake-form button[type=submit]")
+    await page.click("#intake-open-case")  # past the tracking number and the link
     await page.wait_for_url("**/console/cases/**")
     await console.ready()
     await expect(page.locator("#case-deadlines tr[data-deadline=receipt_form]")).to_contain_text(

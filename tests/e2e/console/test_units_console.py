@@ -84,6 +84,7 @@ async def test_intake_files_the_case_in_the_unit_picked_and_the_case_page_names_
     await expect(page.locator("#intake-unit")).to_have_value("ortho")
     await fill_intake(console, "Cast put on too tight")
     await page.click("#intake-form button[type=submit]")
+    await page.click("#intake-open-case")  # past the tracking number and the link
 
     await page.wait_for_url("**/console/cases/**")
     await console.ready()

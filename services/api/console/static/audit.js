@@ -1,7 +1,7 @@
 // For auditors: the ledger's check (GET /v1/audit/verify, held to the signed checkpoints) in
 // words, and the ledger's export (GET /v1/audit/ledger) saved as a file.
 
-import { ApiError, alertBox, api, boot, byId, el, fill, formatMoment, goToSignIn, holds, localDate, now, state, t } from "./console.js";
+import { ApiError, alertBox, api, boot, byId, el, fill, formatMoment, goToSignIn, holds, languageHeaders, localDate, now, state, t } from "./console.js";
 
 const CHECKPOINTS_A_PAGE = 1000; // the API's largest page
 let verified = null; // {report, checkpoints, at}: kept to be told again in another language
@@ -115,7 +115,7 @@ async function fetchLedger(afterSeq) {
   const query = afterSeq ? `?after_seq=${encodeURIComponent(afterSeq)}` : "";
   let response;
   try {
-    response = await fetch(`/v1/audit/ledger${query}`, { headers: { Accept: "application/x-ndjson" }, credentials: "same-origin" });
+    response = await fetch(`/v1/audit/ledger${query}`, { headers: { Accept: "application/x-ndjson", ...languageHeaders() }, credentials: "same-origin" });
   } catch (err) {
     throw new ApiError(0, { detail: String(err) });
   }

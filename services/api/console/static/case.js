@@ -1,5 +1,6 @@
-// The case page: what the case is, its deadlines, handlers, incidents, restricted fields (as
-// the API gives them to this reader), the timeline with each step's ledger seq, and the
+// The case page: what the case is and its tracking number, its deadlines, handlers,
+// incidents, what became of each message to the complainant, restricted fields (as the API
+// gives them to this reader), the timeline with each step's ledger seq, and the
 // actions form built from GET /v1/complaints/{id}/actions; for auditors, who act on nothing,
 // a slider over the case's recorded steps instead of the form.
 
@@ -127,6 +128,8 @@ function renderCase(c = asOf ? asOf.view(complaint) : complaint) {
     el(
       "p",
       { class: "badges" },
+      // what the complainant quotes when they call about the case
+      c.tracking ? el("span", { class: "badge" }, t("case.tracking"), " ", el("span", { class: "tracking", id: "case-tracking" }, c.tracking)) : null,
       el("span", { class: `status status-${c.status}` }, label("status", c.status)),
       el("span", { class: "badge" }, t("case.level", { level: c.level }), c.rung ? ` · ${label("rung", c.rung)}` : ""),
       c.category ? el("span", { class: "badge" }, label("category", c.category)) : null,
@@ -149,6 +152,7 @@ function renderCase(c = asOf ? asOf.view(complaint) : complaint) {
   renderDeadlines(c);
   renderHandlers(c);
   renderIncidents(c);
+  renderDeliveries(c);
   renderRestricted(c);
   renderTimeline(c);
 }
@@ -239,6 +243,51 @@ function renderIncidents(c) {
       ),
     ),
   );
+}
+
+const DELIVERY_STEPS = { reply: "case.delivery_reply", closing: "case.delivery_closing", "follow-up": "case.delivery_follow_up" };
+const DELIVERY_CHANNELS = { email: "channel.email", gateway: "case.delivery_gateway" };
+const DELIVERY_STATES = { sent: "case.delivery_sent", retrying: "case.delivery_retrying", failed: "case.delivery_failed" };
+
+function word(keys, value) {
+  return keys[value] ? t(keys[value]) : humanize(value);
+}
+
+// Whether each message to the complainant (a written reply, the closing feedback, the
+// follow-up survey) went out: sent, still being retried, or given up, attempt by attempt.
+function renderDeliveries(c) {
+  const rows = c.deliveries ?? [];
+  const section = byId("case-deliveries");
+  section.hidden = rows.length === 0;
+  fill(
+    section,
+    el("h2", {}, t("case.deliveries")),
+    el(
+      "table",
+      { class: "deliveries", id: "deliveries" },
+      el("thead", {}, el("tr", {}, ["case.delivery_message", "case.delivery_state", "case.delivery_attempts", "case.delivery_detail"].map((k) => el("th", { scope: "col" }, t(k))))),
+      el(
+        "tbody",
+        {},
+        rows.map((d) =>
+          el(
+            "tr",
+            { dataset: { delivery: d.delivery, state: d.state } },
+            el("th", { scope: "row" }, word(DELIVERY_STEPS, d.step), el("span", { class: "muted" }, ` · ${word(DELIVERY_CHANNELS, d.channel)}`)),
+            el("td", { dataset: { label: t("case.delivery_state") } }, el("span", { class: `delivery-state delivery-${d.state}` }, word(DELIVERY_STATES, d.state))),
+            el("td", { dataset: { label: t("case.delivery_attempts") } }, String(d.attempts)),
+            el("td", { dataset: { label: t("case.delivery_detail") } }, deliveryDetail(d)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function deliveryDetail(d) {
+  if (d.state === "sent") return d.attempts > 1 ? t("case.delivery_sent_after", { attempts: d.attempts }) : "";
+  const next = d.state === "retrying" && d.retry_at ? t("case.delivery_next_try", { at: formatMoment(d.retry_at) }) : null;
+  return [d.error ? el("span", { class: "delivery-error" }, d.error) : null, d.error && next ? " · " : null, next];
 }
 
 // Restricted fields appear only as the API returns them: a reader without the roles gets

@@ -196,9 +196,15 @@ export class ApiError extends Error {
   }
 }
 
+// The language the person chose, so the API's problem documents come back in it rather
+// than in whatever the browser's own Accept-Language prefers.
+export function languageHeaders() {
+  return { "Accept-Language": state.lang };
+}
+
 // Every call rides on the session cookie; a write also sends the session's CSRF token.
 export async function api(method, path, { body, headers = {}, signInOn401 = true } = {}) {
-  const sent = { Accept: "application/json", ...headers };
+  const sent = { Accept: "application/json", ...languageHeaders(), ...headers };
   if (UNSAFE.has(method) && state.csrf) sent["X-CSRF-Token"] = state.csrf;
   if (body !== undefined) sent["Content-Type"] = "application/json";
   let response;

@@ -1,6 +1,6 @@
-// The dashboard of GET /v1/stats: cases per week and by status and level, SLA compliance per
-// deadline kind, time to respond and to resolve, cases per unit, escalations, satisfaction and
-// penalties; every figure counts only the cases the reader sees.
+// The dashboard of GET /v1/stats: cases per week and by status, category and level, SLA
+// compliance per deadline kind, time to respond and to resolve, cases per unit, escalations,
+// satisfaction and penalties; every figure counts only the cases the reader sees.
 
 import { api, boot, byId, el, fill, formatDuration, label, loadUnits, state, t, unitName } from "./console.js";
 import { barChart, stackedColumns } from "./charts.js";
@@ -86,6 +86,7 @@ function render() {
     }),
     barChart({ title: t("dashboard.times"), rows: times, format: formatDuration, head: [t("chart.item"), t("dashboard.duration")] }),
     barChart({ title: t("dashboard.by_status"), rows: all.map(([status, n]) => ({ label: label("status", status), value: n })) }),
+    byCategory(weeks),
     byUnit(),
     barChart({ title: t("dashboard.by_level"), rows: totals(weeks, "level").sort((a, b) => a[0] - b[0]).map(([level, n]) => ({ label: t("case.level", { level }), value: n })) }),
     barChart({ title: t("dashboard.escalations"), rows: stats.escalations_per_rung.map((row) => ({ label: row.rung ? label("rung", row.rung) : t("case.level", { level: row.to_level }), value: Number(row.escalations) })) }),
@@ -100,6 +101,17 @@ function render() {
       rows: stats.penalties.map((row) => ({ label: `${label("role", row.target_role)}${row.person ? ` · ${row.person}` : ""}`, value: Number(row.penalties), note: t("dashboard.fen", { yuan: (Number(row.amount_fen ?? 0) / 100).toFixed(2) }) })),
     }),
   );
+}
+
+// Every case received, by category, most first: the weeks' counts summed (they hold every
+// case, however long ago), the unclassified ones as such.
+function byCategory(weeks) {
+  const rows = totals(weeks, "category").sort((a, b) => b[1] - a[1] || String(a[0] ?? "").localeCompare(String(b[0] ?? "")));
+  return barChart({
+    title: t("dashboard.by_category"),
+    rows: rows.map(([category, n]) => ({ label: category ? label("category", category) : t("case.unclassified"), value: n })),
+    head: [t("dashboard.category"), t("dashboard.total")],
+  });
 }
 
 // Only where the tenant has units: elsewhere every case is the whole organisation's.

@@ -1,6 +1,8 @@
 // Intake: a new complaint as the desk takes it; filed once however often it is retried.
+// Once filed, the page tells the case's tracking number and the complainant's secret status
+// link, which the API gives only in this one answer, so staff can hand both over.
 
-import { ApiError, OnceSender, alertBox, api, boot, byId, el, fill, label, loadUnits, localToInstant, state, t, unitOptions } from "./console.js";
+import { ApiError, OnceSender, alertBox, api, boot, byId, el, fill, label, loadUnits, localToInstant, state, t, toast, unitOptions } from "./console.js";
 
 const sender = new OnceSender();
 let categories = [];
@@ -8,6 +10,9 @@ let categories = [];
 boot({
   async start() {
     byId("intake-form").addEventListener("submit", file);
+    byId("intake-another").addEventListener("click", fileAnother);
+    byId("intake-link-copy").addEventListener("click", copyLink);
+    byId("intake-link").addEventListener("focus", (event) => event.currentTarget.select());
     document.addEventListener("console:language", suggestCategories);
     document.addEventListener("console:language", () => offerUnits());
     const [mine] = await Promise.all([ownUnit(), loadCategories(), loadUnits()]);
@@ -75,7 +80,8 @@ async function file(event) {
   fill(result, el("p", { class: "muted" }, t("intake.filing")));
   try {
     const written = (await sender.send("POST", "/v1/complaints", body(form))).body;
-    location.assign(`/console/cases/${written.id}?after_seq=${written.seq}`);
+    fill(result);
+    showFiled(written);
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     fill(result, alertBox(err));
@@ -85,5 +91,42 @@ async function file(event) {
       if (slot) slot.textContent = problem.reason;
     }
     button.disabled = false;
+  }
+}
+
+// The filing's answer: its tracking number, and the link where the API still has it (a
+// retry of the same filing answers ``link`` null, since only the link's hash is kept).
+function showFiled(written) {
+  const form = byId("intake-form");
+  form.hidden = true;
+  byId("intake-tracking").textContent = written.tracking ?? "—";
+  const link = written.link ?? null;
+  byId("intake-link-block").hidden = link === null;
+  byId("intake-link").value = link ?? "";
+  byId("intake-link-gone").hidden = link !== null;
+  byId("intake-open-case").href = `/console/cases/${written.id}?after_seq=${written.seq}`;
+  byId("intake-filed").hidden = false;
+  byId("intake-filed-title").focus();
+}
+
+// The next complaint starts from an empty form; the last one's link is gone from the page.
+function fileAnother() {
+  const form = byId("intake-form");
+  form.reset();
+  byId("intake-link").value = "";
+  byId("intake-filed").hidden = true;
+  form.hidden = false;
+  form.querySelector("button[type=submit]").disabled = false;
+  byId("intake-summary").focus();
+}
+
+async function copyLink() {
+  const input = byId("intake-link");
+  input.select();
+  try {
+    await navigator.clipboard.writeText(input.value);
+    toast(t("intake.link_copied"), { tone: "ok", timeout: 3000 });
+  } catch {
+    // no clipboard here (an insecure origin, a refused permission): the text stays selected
   }
 }
