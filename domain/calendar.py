@@ -2,7 +2,9 @@
 
 Deadlines are counted in hours, calendar days or working days. A day-based deadline falls due
 at the end of its last day in the tenant's time zone, which is how procedures read
-"within 5 working days".
+"within 5 working days". The working hours of a working day (``working_hours``, 09:00 to
+17:00 by default) are the time a working-day deadline's warnings count in
+(domain/reminders.py); its due time stays the end of its last day.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 END_OF_DAY = time(23, 59, 59)
+WORKING_HOURS = (time(9), time(17))
 
 
 class Unit(StrEnum):
@@ -30,6 +33,12 @@ class WorkingCalendar:
     timezone: str = "Asia/Shanghai"
     extra_closures: frozenset[date] = field(default_factory=frozenset)
     extra_working_days: frozenset[date] = field(default_factory=frozenset)
+    working_hours: tuple[time, time] = WORKING_HOURS  # [opens, closes) on a working day
+
+    def __post_init__(self) -> None:
+        opens, closes = self.working_hours
+        if not opens < closes:
+            raise ValueError("a working day closes after it opens")
 
     @cached_property
     def zone(self) -> ZoneInfo:

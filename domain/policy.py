@@ -10,7 +10,7 @@ restricted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -199,11 +199,14 @@ def deadline(
 @dataclass(frozen=True)
 class PolicyOption:
     """A setting a policy declares and a tenant chooses (e.g. a regulator's clock on top of
-    its own procedure). Its type is the default's: ``bool``, ``int`` or ``str``."""
+    its own procedure). Its type is the default's: ``bool``, ``int``, ``str`` or ``list``;
+    ``check`` looks inside a value of that type (a list's items), raising
+    :class:`InvalidPolicyOption` naming where the value is wrong."""
 
-    default: bool | int | str
+    default: bool | int | str | list[Any]
     description: str
     rule: str = ""
+    check: Callable[[Any], None] | None = None
 
 
 class InvalidPolicyOption(DomainError):
@@ -224,6 +227,8 @@ def check_options(declared: Mapping[str, PolicyOption], given: Mapping[str, Any]
         # bool is an int in Python; neither stands in for the other here
         if type(value) is not wanted:
             raise InvalidPolicyOption(name, f"must be a {wanted.__name__}")
+        if option.check is not None:
+            option.check(value)
     return {name: given.get(name, option.default) for name, option in declared.items()}
 
 

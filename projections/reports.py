@@ -39,7 +39,7 @@ async def period(
     time, before the watcher saw them; missed, cancelled, running; the time they were
     paused), time to first response and to resolution
     (p50, p90), volumes by category, channel and level, satisfaction, reopen rate and
-    incidents: for the cases received in the period."""
+    incidents: for the cases received in the period; ``by_unit``, most of them per unit."""
     cases = Cases(tenant_id, start, end, units)
 
     async def rows(sql: str) -> list[dict[str, Any]]:
@@ -98,7 +98,45 @@ async def period(
             SELECT s.stage, count(*) AS responses, round(avg(s.score), 2)::float8 AS average
               FROM satisfaction s JOIN case_list c USING (tenant_id, case_id)
              WHERE {cases} GROUP BY 1 ORDER BY 1"""),
+        "by_unit": [
+            r | {"reopen_rate": round(r["reopened"] / r["cases"], 4)} for r in await rows(BY_UNIT)
+        ],
     }
+
+
+# Each unit's own cases (not those of the units below it; null: the tenant's root), counted
+# as the totals, the SLA and the durations above count the whole period's. The columns the
+# dashboard's by_unit has (projections/stats.py) are counted the same way.
+BY_UNIT = """
+    WITH cases AS (
+        SELECT c.*, EXISTS (
+                   SELECT 1 FROM case_timeline t WHERE t.tenant_id = c.tenant_id
+                      AND t.case_id = c.case_id AND t.event = 'Reopened') AS was_reopened,
+               (SELECT count(*) FROM case_timeline t
+                 WHERE t.tenant_id = c.tenant_id AND t.case_id = c.case_id
+                   AND t.event = 'IncidentReported') AS incident_count
+          FROM case_list c WHERE {cases}
+    ), sla AS (
+        SELECT c.unit_id, count(*) FILTER (WHERE d.state = 'met') AS met,
+               count(*) FILTER (WHERE d.state = 'met' AND d.ended_at > d.due_at) AS met_late,
+               count(*) FILTER (WHERE d.state = 'missed') AS missed
+          FROM deadlines d JOIN cases c USING (tenant_id, case_id) GROUP BY 1
+    )
+    SELECT c.unit_id AS unit, count(*) AS cases,
+           count(*) FILTER (WHERE c.status = 'open') AS open,
+           count(*) FILTER (WHERE c.status = 'resolved') AS resolved,
+           count(*) FILTER (WHERE c.status = 'closed') AS closed,
+           count(*) FILTER (WHERE c.was_reopened) AS reopened,
+           sum(c.incident_count)::bigint AS incidents,
+           coalesce(max(s.met), 0) AS met, coalesce(max(s.met_late), 0) AS met_late,
+           coalesce(max(s.missed), 0) AS missed,
+           round(max(s.met)::numeric / NULLIF(max(s.met) + max(s.missed), 0), 4) AS compliance,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.acknowledged_at - c.received_at)) AS first_response_p50_seconds,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM c.acknowledged_at - c.received_at)) AS first_response_p90_seconds,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.resolved_at - c.received_at)) AS resolution_p50_seconds,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM c.resolved_at - c.received_at)) AS resolution_p90_seconds
+      FROM cases c LEFT JOIN sla s ON s.unit_id IS NOT DISTINCT FROM c.unit_id
+     GROUP BY c.unit_id ORDER BY c.unit_id NULLS FIRST"""  # noqa: E501
 
 
 async def penalty_sheet(

@@ -20,6 +20,7 @@ from domain.policy import (
     CancelDeadlineEffect,
     Decision,
     EscalateTo,
+    InvalidPolicyOption,
     MeetDeadlineEffect,
     MissDeadlineEffect,
     Notify,
@@ -30,10 +31,38 @@ from domain.policy import (
     SetClassification,
     check_options,
 )
-from domain.reminders import DEFAULT_REMINDERS, Reminder
+from domain.reminders import (
+    DEFAULT_REMINDERS,
+    InvalidReminders,
+    Reminder,
+    reminder_options,
+    reminders_from,
+)
 from domain.restricted import UNRESTRICTED, RestrictionTable
 
 EMPTY: Mapping = MappingProxyType({})
+REMINDERS = "reminders"
+
+
+def check_reminders(value: Any) -> None:
+    try:
+        reminders_from(value)
+    except InvalidReminders as wrong:
+        raise InvalidPolicyOption(f"{REMINDERS}{wrong.where}", wrong.reason) from None
+
+
+# C3: every policy's warnings before a deadline, which a tenant may replace with its own
+REMINDERS_OPTION = PolicyOption(
+    default=reminder_options(DEFAULT_REMINDERS),
+    description="the warnings before every deadline, each {name, fraction} (a share of its "
+    "time gone, between 0 and 1) or {name, hours_before} (hours left), in the deadline's own "
+    "time: a working-day deadline counts the working hours of working days only",
+    rule="C3",
+    check=check_reminders,
+)
+OPTIONS_OF_EVERY_POLICY: Mapping[str, PolicyOption] = MappingProxyType(
+    {REMINDERS: REMINDERS_OPTION}
+)
 
 
 class UnknownCategory(InvalidTransition):
@@ -54,8 +83,9 @@ class BasePolicy:
     refusals: ClassVar[Mapping[str, tuple[str, str]]] = EMPTY
     # (rule ID, deadline, who holds it): read only by the generated docs, never by decisions
     documented_deadlines: ClassVar[tuple[tuple[str, str, str], ...]] = ()
-    # name -> option a tenant may set (``PUT /v1/tenant/policy-options``); none by default
-    declared_options: ClassVar[Mapping[str, PolicyOption]] = EMPTY
+    # name -> option a tenant may set (``PUT /v1/tenant/policy-options``): the reminders by
+    # default; a policy declaring more adds its own to OPTIONS_OF_EVERY_POLICY
+    declared_options: ClassVar[Mapping[str, PolicyOption]] = OPTIONS_OF_EVERY_POLICY
     # (event or the case's state, field) -> the roles that alone may read it; every read
     # path withholds it from other readers (domain/restricted.py). Nothing by default.
     restricted: ClassVar[RestrictionTable] = UNRESTRICTED
@@ -66,9 +96,10 @@ class BasePolicy:
     # The roles this procedure means per unit (domain/units.py): told of, seeing and acting
     # on the cases of the units where they are held. Every other role is the tenant's.
     unit_roles: ClassVar[frozenset[str]] = frozenset()
-    # C3: the warnings before every deadline (domain/reminders.py): half the time gone and
-    # one hour left, in the deadline's own time (working days count only working days)
-    reminders: ClassVar[tuple[Reminder, ...]] = DEFAULT_REMINDERS
+    # C3: the warnings before every deadline (domain/reminders.py) unless the tenant names
+    # its own: half the time gone and one hour left, in the deadline's own time (a
+    # working-day deadline counts only the working hours of working days)
+    default_reminders: ClassVar[tuple[Reminder, ...]] = DEFAULT_REMINDERS
     # C4, H6, S10: what the complainant does: file their complaint (public intake), and on
     # it accept or decline the answer they were given, add written materials, answer the
     # follow-up visit. Nothing else.
@@ -126,6 +157,11 @@ class BasePolicy:
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         self.options: Mapping[str, Any] = MappingProxyType(
             check_options(self.declared_options, options or {})
+        )
+        # the policy's own unless the tenant named some: the declared default is the base's
+        chosen = (options or {}).get(REMINDERS)
+        self.reminders: tuple[Reminder, ...] = (
+            self.default_reminders if chosen is None else reminders_from(chosen)
         )
 
     def with_options(self, options: Mapping[str, Any]) -> Self:

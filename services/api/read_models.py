@@ -18,7 +18,8 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 # PostgreSQL numeric: JSON carries it as a string, so no digit is lost to a float
 DECIMAL_TEXT = 'a decimal number, as a string ("0.9500", "20000")'
 DecimalText = Annotated[Decimal, Meta(extra_json_schema={"description": DECIMAL_TEXT})]
-OptionValue = bool | int | str  # a policy option's type is its default's (domain/policy.py)
+# a policy option's type is its default's (domain/policy.py)
+OptionValue = bool | int | str | list[Any]
 
 
 # --- GET /v1/complaints -------------------------------------------------------------------

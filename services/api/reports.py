@@ -5,6 +5,7 @@ the posts that correct fines, the administrator and auditors."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -13,6 +14,7 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency, Provide
+from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.response import Stream
 from msgspec import Struct
@@ -87,6 +89,28 @@ class ReportSatisfaction(Struct):
     average: float | None
 
 
+class ReportUnit(Struct):
+    """One unit's own cases (null: the tenant's root), not those of the units below it."""
+
+    unit: str | None
+    name: str
+    cases: int
+    open: int
+    resolved: int
+    closed: int
+    reopened: int
+    reopen_rate: float
+    incidents: int
+    met: int
+    met_late: int
+    missed: int
+    compliance: Decimal | None
+    first_response_p50_seconds: float | None
+    first_response_p90_seconds: float | None
+    resolution_p50_seconds: float | None
+    resolution_p90_seconds: float | None
+
+
 class PeriodReportOut(Struct):
     from_: date = msgspec.field(name="from")
     to: date
@@ -99,6 +123,7 @@ class PeriodReportOut(Struct):
     by_channel: list[ReportVolume]
     by_level: list[ReportVolume]
     satisfaction: list[ReportSatisfaction]
+    by_unit: list[ReportUnit]
 
 
 class PenaltyEntry(Struct):
@@ -159,6 +184,31 @@ async def caught_up_all(
 ) -> None:
     for view in REPORTED_VIEWS:
         await views.caught_up(view, tenant.id, after_seq, wait)
+
+
+PENALTY_BATCH = 500
+
+
+def penalty_json(body: dict[str, Any]) -> Iterator[bytes]:
+    """The ``PenaltySheetOut`` document, its penalties written a batch at a time: a month of
+    a large tenant's fines is never one string in memory."""
+    encode = msgspec.json.Encoder().encode
+    head = PenaltySheetOut(
+        from_=body["from"],
+        to=body["to"],
+        units=body["units"],
+        penalties=[],
+        people=[msgspec.convert(p, PersonTotal, from_attributes=True) for p in body["people"]],
+    )
+    # the head's own encoding with its empty list opened up for the rows
+    opening, closing = encode(head).split(b'"penalties":[]', 1)
+    yield opening + b'"penalties":['
+    entries = body["penalties"]
+    for start in range(0, len(entries), PENALTY_BATCH):
+        batch = entries[start : start + PENALTY_BATCH]
+        rows = b",".join(encode(msgspec.convert(e, PenaltyEntry)) for e in batch)
+        yield (b"," if start else b"") + rows
+    yield b"]" + closing
 
 
 def csv_file(report: Report) -> Stream:
@@ -224,7 +274,7 @@ class ReportController(Controller):
     async def period(self, period_report: NamedDependency[Report]) -> PeriodReportOut:
         """SLA compliance by rule and deadline kind, time to first response and to resolution
         (p50, p90), volumes by category, channel and level, satisfaction, reopen rate and
-        incidents, for the cases received from ``from`` to ``to``."""
+        incidents, for the cases received from ``from`` to ``to``, and per unit."""
         return msgspec.convert(period_report.body, PeriodReportOut, from_attributes=True)
 
     @get("/period.csv", operation_id="periodReportCsv", media_type=MEDIA_TYPES["csv"])
@@ -235,12 +285,17 @@ class ReportController(Controller):
     async def period_xlsx(self, period_report: NamedDependency[Report]) -> Response[bytes]:
         return xlsx_file(period_report)
 
-    @get("/penalties", operation_id="penaltySheet")
-    async def penalties(self, penalty_sheet: NamedDependency[Report]) -> PenaltySheetOut:
+    @get(
+        "/penalties",
+        operation_id="penaltySheet",
+        media_type=MEDIA_TYPES["json"],
+        responses={200: ResponseSpec(PenaltySheetOut, description="the month's penalty sheet")},
+    )
+    async def penalties(self, penalty_sheet: NamedDependency[Report]) -> Stream:
         """The month's penalty sheet for payroll (S8, S11, B6): every penalty and reversal
         recorded in the month, with its case, rule, amount and ledger seq, and the totals
-        per person."""
-        return msgspec.convert(penalty_sheet.body, PenaltySheetOut, from_attributes=True)
+        per person. Streamed, a batch of penalties at a time."""
+        return Stream(penalty_json(penalty_sheet.body), media_type=MEDIA_TYPES["json"])
 
     @get("/penalties.csv", operation_id="penaltySheetCsv", media_type=MEDIA_TYPES["csv"])
     async def penalties_csv(self, penalty_sheet: NamedDependency[Report]) -> Stream:

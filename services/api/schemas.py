@@ -115,7 +115,11 @@ class GroupResolve(Strict):
 
 class PolicyOptionsIn(Strict):
     options: Annotated[
-        dict[Annotated[str, Meta(min_length=1, max_length=64, pattern=NO_NUL)], bool | int | Short],
+        dict[
+            Annotated[str, Meta(min_length=1, max_length=64, pattern=NO_NUL)],
+            # a list's items are checked by the option itself (the reminders: domain/reminders.py)
+            bool | int | Short | Annotated[list[Any], Meta(max_length=50)],
+        ],
         Meta(max_length=50),
     ]
 

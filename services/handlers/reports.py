@@ -45,6 +45,11 @@ class InvalidPeriod(DomainError):
         self.reason = reason
 
 
+# The years a report may cover: the product's records start long after 1970, and the ends of
+# the calendar (year 1, year 9999) have no midnight after them in every time zone.
+YEARS = range(1970, 3000)
+
+
 @dataclass(frozen=True)
 class Period:
     """Whole days of the tenant's calendar, ``first`` to ``last`` inclusive."""
@@ -53,6 +58,9 @@ class Period:
     last: date
 
     def __post_init__(self) -> None:
+        for field, day in (("from", self.first), ("to", self.last)):
+            if day.year not in YEARS:
+                raise InvalidPeriod(field, f"a day from {YEARS.start} to {YEARS.stop - 1}")
         if self.last < self.first:
             raise InvalidPeriod("to", "must not be before from")
         if (self.last - self.first).days >= MAX_DAYS:
@@ -64,6 +72,8 @@ class Period:
             first = date.fromisoformat(f"{value}-01")
         except ValueError:
             raise InvalidPeriod("month", "a month as YYYY-MM") from None
+        if first.year not in YEARS:
+            raise InvalidPeriod("month", f"a month from {YEARS.start} to {YEARS.stop - 1}")
         following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
         return cls(first, following - timedelta(days=1))
 
@@ -162,6 +172,9 @@ async def period_report(
 ) -> Report:
     figures = await read(views, tenant, period, units, reports.period, progress)
     progress("writing the sheets")
+    for row in figures["by_unit"]:
+        held = tenant.units.get(row["unit"] or "")
+        row["name"] = held.name if held else ""  # "": the tenant's root
     body = heading(period, units) | figures
     return Report("period", period, units, body, period_sheets(body))
 
@@ -192,7 +205,15 @@ def period_sheets(body: dict[str, Any]) -> list[Sheet]:
             ("stage", "responses", "average"),
             [(r["stage"], r["responses"], r["average"]) for r in body["satisfaction"]],
         ),
+        Sheet("unit", UNIT_COLUMNS, [tuple(r[c] for c in UNIT_COLUMNS) for r in body["by_unit"]]),
     ]
+
+
+UNIT_COLUMNS = (
+    "unit", "name", "cases", "open", "resolved", "closed", "reopened", "reopen_rate",
+    "incidents", "met", "met_late", "missed", "compliance", "first_response_p50_seconds",
+    "first_response_p90_seconds", "resolution_p50_seconds", "resolution_p90_seconds",
+)  # fmt: skip
 
 
 PENALTY_COLUMNS = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from domain.policies.base import OPTIONS_OF_EVERY_POLICY
 from domain.policy import PolicyOption, Rung
 
 FIRST_RESPONDERS = ("branch_head", "lobby_manager", "security_guard")
@@ -173,6 +174,7 @@ DOCUMENTED_DEADLINES = (
 )
 DECLARED_OPTIONS: Mapping[str, PolicyOption] = MappingProxyType(
     {
+        **OPTIONS_OF_EVERY_POLICY,
         AT_ONCE_HOURS: PolicyOption(
             default=AT_ONCE_DEFAULT,
             description='the hours this bank reads the plan\'s "at once" (立即) as: the '

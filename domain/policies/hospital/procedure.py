@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from domain.policies.base import OPTIONS_OF_EVERY_POLICY
 from domain.policy import Notify, PolicyOption, Rung
 
 DEPARTMENT, MEDICAL_AFFAIRS, VICE_PRESIDENT, APPRAISAL, COURT, HEALTH_AUTHORITY = range(6)
@@ -229,6 +230,7 @@ DOCUMENTED_DEADLINES = (
 )
 DECLARED_OPTIONS: Mapping[str, PolicyOption] = MappingProxyType(
     {
+        **OPTIONS_OF_EVERY_POLICY,
         EVIDENCE_HOURS: PolicyOption(
             default=EVIDENCE_HOURS_DEFAULT,
             description="the hours security has to protect the scene and keep the evidence "
@@ -236,6 +238,6 @@ DECLARED_OPTIONS: Mapping[str, PolicyOption] = MappingProxyType(
             f"hospital's reading, {EVIDENCE_HOURS_RANGE.start} to "
             f"{EVIDENCE_HOURS_RANGE.stop - 1}",
             rule="H11",
-        )
+        ),
     }
 )

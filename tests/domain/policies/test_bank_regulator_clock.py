@@ -29,12 +29,15 @@ from domain.complaint import Complaint, DeadlineState
 from domain.errors import InvalidTransition, Refused
 from domain.handling import file_complaint
 from domain.policies.bank import AT_ONCE_HOURS, REGULATOR_CLOCK, REGULATOR_DECISION, BankPolicy
+from domain.policies.base import REMINDERS, REMINDERS_OPTION
 from domain.policy import InvalidPolicyOption, check_options
 
 pytestmark = pytest.mark.domain
 
 ON = {REGULATOR_CLOCK: True}
 WHY = "the card scheme's records take weeks to arrive"
+
+DEFAULT = REMINDERS_OPTION.default
 
 
 def end_of(year: int, month: int, day: int) -> datetime:
@@ -75,7 +78,7 @@ def test_BR1_a_decision_is_due_15_calendar_days_after_receipt() -> None:
 def test_BR1_the_options_in_force_are_recorded_on_the_case_at_filing() -> None:
     case = file()
     filed = named(drain(case), "Filed")[0]
-    assert filed.policy_options == {REGULATOR_CLOCK: True, AT_ONCE_HOURS: 1}
+    assert filed.policy_options == {REGULATOR_CLOCK: True, AT_ONCE_HOURS: 1, REMINDERS: DEFAULT}
     # later commands decide under the recorded options, whatever policy instance is passed
     extend(case)
     assert case.deadlines[REGULATOR_DECISION].extensions == 1
@@ -174,7 +177,11 @@ def test_C3_an_ended_deadline_cannot_be_extended() -> None:
 
 def test_BR1_options_are_checked_against_those_the_policy_declares() -> None:
     declared = BankPolicy.declared_options
-    assert check_options(declared, {}) == {REGULATOR_CLOCK: False, AT_ONCE_HOURS: 1}
+    assert check_options(declared, {}) == {
+        REGULATOR_CLOCK: False,
+        AT_ONCE_HOURS: 1,
+        REMINDERS: DEFAULT,  # every policy's (domain/reminders.py)
+    }
     with pytest.raises(InvalidPolicyOption) as unknown:
         check_options(declared, {"weekend_clock": True})
     assert unknown.value.name == "weekend_clock"

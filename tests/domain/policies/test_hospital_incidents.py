@@ -30,10 +30,13 @@ from domain import commands as c
 from domain.complaint import DeadlineState, Status
 from domain.errors import Refused
 from domain.handling import execute, file_complaint
+from domain.policies.base import REMINDERS, REMINDERS_OPTION
 from domain.policies.hospital import POLICE_ALERT, HospitalPolicy, UnknownIncidentKind
 from domain.policy import InvalidPolicyOption
 
 pytestmark = pytest.mark.domain
+
+DEFAULT = REMINDERS_OPTION.default
 
 
 def report(kind: str, police_called: bool = False) -> c.ReportIncident:
@@ -203,7 +206,7 @@ def test_H11_a_tenants_evidence_hours_set_the_deadline_of_its_cases() -> None:
 
     execute(case, report("assault"), NURSE, POLICY, later(1), CALENDAR)
 
-    assert case.policy_options == options
+    assert case.policy_options == options | {REMINDERS: DEFAULT}
     assert case.deadlines["evidence-1"].due_at == later(1) + timedelta(hours=6)
 
 

@@ -16,6 +16,10 @@ from tests.services.support import TenantKeys, complaint_body, new_tenant, staff
 TZ = ZoneInfo("Asia/Shanghai")
 RECEIVED = datetime(2024, 9, 27, 10, tzinfo=TZ)
 OPTIONS = "/v1/tenant/policy-options"
+# every policy declares its warnings before a deadline (domain/reminders.py)
+REMINDERS = {
+    "reminders": [{"name": "half-time", "fraction": 0.5}, {"name": "last-hour", "hours_before": 1}]
+}
 
 
 @pytest.fixture
@@ -52,7 +56,7 @@ async def test_BR1_the_tenant_admin_sets_only_options_the_policy_declares(
     shown = (await client.get(OPTIONS, headers=lobby)).json()
     assert shown["declared"]["regulator_clock"]["default"] is False
     assert shown["declared"]["regulator_clock"]["rule"] == "BR1"
-    assert shown["in_force"] == {"at_once_hours": 1, "regulator_clock": False}
+    assert shown["in_force"] == {"at_once_hours": 1, "regulator_clock": False} | REMINDERS
 
     forbidden = await client.put(
         OPTIONS, headers=lobby, json={"options": {"regulator_clock": True}}
@@ -70,7 +74,7 @@ async def test_BR1_the_tenant_admin_sets_only_options_the_policy_declares(
         OPTIONS, headers=bank.admin, json={"options": {"regulator_clock": True}}
     )
     assert switched.status_code == 200, switched.text
-    assert switched.json()["in_force"] == {"at_once_hours": 1, "regulator_clock": True}
+    assert switched.json()["in_force"] == {"at_once_hours": 1, "regulator_clock": True} | REMINDERS
     assert switched.json()["seq"] > 0
     tenant = (await client.get("/v1/tenant", headers=bank.admin)).json()
     assert tenant["policy_options"] == {"regulator_clock": True}
@@ -90,7 +94,14 @@ async def test_BR1_a_case_keeps_the_options_in_force_when_it_was_filed(
         end_of(10, 12),
     )
     history = (await client.get(f"/v1/complaints/{under_clock}/history", headers=lobby)).json()
-    assert history[0]["data"]["policy_options"] == {"at_once_hours": 1, "regulator_clock": True}
+    assert (
+        history[0]["data"]["policy_options"]
+        == {
+            "at_once_hours": 1,
+            "regulator_clock": True,
+        }
+        | REMINDERS
+    )
 
     off = await client.put(OPTIONS, headers=bank.admin, json={"options": {}})
     assert off.status_code == 200
@@ -125,9 +136,16 @@ async def test_B4_at_once_hours_out_of_range_is_refused_and_changes_nothing(
         assert wrong.json()["errors"][0]["field"] == "options.at_once_hours"
     assert (await client.get("/v1/tenant", headers=bank.admin)).json() == before
     shown = (await client.get(OPTIONS, headers=lobby)).json()
-    assert shown["in_force"] == {"at_once_hours": 2, "regulator_clock": False}
+    assert shown["in_force"] == {"at_once_hours": 2, "regulator_clock": False} | REMINDERS
 
     # filing still works, under the value that was kept
     case_id = await file(client, lobby)
     history = (await client.get(f"/v1/complaints/{case_id}/history", headers=lobby)).json()
-    assert history[0]["data"]["policy_options"] == {"at_once_hours": 2, "regulator_clock": False}
+    assert (
+        history[0]["data"]["policy_options"]
+        == {
+            "at_once_hours": 2,
+            "regulator_clock": False,
+        }
+        | REMINDERS
+    )

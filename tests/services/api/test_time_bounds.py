@@ -82,3 +82,22 @@ async def test_a_body_nested_too_deeply_is_a_400_not_a_500(client: AsyncClient) 
     )
     assert answer.status_code == 400
     assert answer.json()["errors"] == [{"field": "body", "reason": "nested too deeply"}]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/v1/reports/penalties", {"month": "9999-12"}, "month"),
+        ("/v1/reports/penalties", {"month": "0001-01"}, "month"),
+        ("/v1/reports/period", {"from": "9999-12-31", "to": "9999-12-31"}, "from"),
+        ("/v1/reports/period", {"from": "0001-01-01", "to": "0001-01-01"}, "from"),
+        ("/v1/reports/period", {"from": "2026-01-01", "to": "9999-12-31"}, "to"),
+    ],
+)
+async def test_a_report_at_the_ends_of_the_calendar_is_a_422_naming_the_field_not_a_500(
+    client: AsyncClient, path: str, params: dict[str, str], field: str
+) -> None:
+    school = await new_tenant(client)
+    answer = await client.get(path, headers=school.admin, params=params)
+    assert answer.status_code == 422, answer.text
+    assert field in answer.text
