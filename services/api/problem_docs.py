@@ -69,10 +69,10 @@ READS = (400, 401, 403, 404, 422, 429, 500, 503)
 WRITES = (*READS, 409, 413, 415)
 
 
-def spec(status: int) -> ResponseSpec:
+def spec(status: int, description: str | None = None) -> ResponseSpec:
     return ResponseSpec(
         data_container=Problem,
-        description=DESCRIPTIONS[status],
+        description=description or DESCRIPTIONS[status],
         media_type=PROBLEM_JSON,
         generate_examples=False,
     )
@@ -123,6 +123,10 @@ CONTENT_LANGUAGE = header(
 ETAG = header("The case's version as a strong entity-tag: send it back as If-Match", '"3"')
 VIEW_SEQ = header("The ledger position the view answered from (with ?after_seq=)", "42")
 LOCATION = header("Where the new case lives", "/v1/complaints/6f1c0d5e-...")
+LINK = header(
+    "The next page (RFC 8288), absent on the last: follow it or pass next_cursor as ?cursor=",
+    '</v1/complaints?limit=50&cursor=eyJ...>; rel="next"',
+)
 IDEMPOTENCY_KEY = request_header(
     "Idempotency-Key", "1-200 characters: a retry with the same key gets the first answer"
 )
@@ -134,9 +138,15 @@ IF_NONE_MATCH = request_header("If-None-Match", "The case's ETag: 304 while it i
 
 def with_headers(handler: HTTPRouteHandler) -> type[Operation]:
     """An Operation that declares the headers the API relies on for this route: the
-    Idempotency-Key and If-Match it takes, the ETag, Location, Retry-After, X-View-Seq and
-    X-Request-ID it answers (Litestar documents only headers in a handler's signature)."""
+    Idempotency-Key and If-Match it takes, the ETag, Location, Link, Retry-After, X-View-Seq
+    and X-Request-ID it answers (Litestar documents only headers in a handler's signature).
+
+    Every POST takes Idempotency-Key; a PUT or PATCH only where the route says
+    ``idempotent=True`` (it writes through ``write_once``). A route that answers Location
+    for something other than a case names where it points: ``location="/v1/units/{unit_id}"``."""
     writes = not handler.http_methods <= {"GET", "HEAD"}
+    idempotent = bool(handler.opt.get("idempotent"))
+    location: str | None = handler.opt.get("location")
     takes_if_match = bool(handler.opt.get("takes_if_match"))
     shows_case = bool(handler.opt.get("answers_etag"))
     creates_case = bool(handler.opt.get("creates_case"))
@@ -149,7 +159,7 @@ def with_headers(handler: HTTPRouteHandler) -> type[Operation]:
             if needs_no_key:
                 self.security = []  # not the document's default Bearer scheme
             added = []
-            if writes and handler.http_methods & {"POST"}:
+            if writes and (handler.http_methods & {"POST"} or idempotent):
                 added.append(IDEMPOTENCY_KEY)
             if takes_if_match:
                 added.append(IF_MATCH)
@@ -182,6 +192,10 @@ def with_headers(handler: HTTPRouteHandler) -> type[Operation]:
                         headers["ETag"] = ETAG
                     if creates_case and status == "201":
                         headers["Location"] = LOCATION
+                    elif location is not None and status == "201":
+                        headers["Location"] = header("Where the new resource lives", location)
+                    if any(getattr(p, "name", None) == "cursor" for p in self.parameters):
+                        headers["Link"] = LINK
                     if any(getattr(p, "name", None) == "after_seq" for p in self.parameters):
                         headers["X-View-Seq"] = VIEW_SEQ
                 response.headers = headers

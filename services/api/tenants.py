@@ -102,7 +102,12 @@ class TenantController(Controller):
             done.tenant_id, done.offboarded_at, done.seq, True, done.notifications_purged
         )
 
-    @put("/tenants/{tenant_id:uuid}/calendar", guards=[platform_admin], operation_id="moveCalendar")
+    @put(
+        "/tenants/{tenant_id:uuid}/calendar",
+        guards=[platform_admin],
+        operation_id="moveCalendar",
+        idempotent=True,
+    )
     async def move_calendar(
         self,
         request: Req,
@@ -168,7 +173,12 @@ class TenantController(Controller):
     ) -> PolicyOptionsOut:
         return policy_options_out(await caller_tenant(directory, request.user))
 
-    @put("/tenant/policy-options", guards=[tenant_admin], operation_id="setPolicyOptions")
+    @put(
+        "/tenant/policy-options",
+        guards=[tenant_admin],
+        operation_id="setPolicyOptions",
+        idempotent=True,
+    )
     async def set_policy_options(
         self,
         request: Req,

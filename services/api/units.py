@@ -47,7 +47,13 @@ class UnitController(Controller):
         tenant = await caller_tenant(directory, request.user)
         return unit_item(tenant, unit_in_path(tenant, unit_id))
 
-    @post("/units", guards=[tenant_admin], operation_id="addUnit", status_code=201)
+    @post(
+        "/units",
+        guards=[tenant_admin],
+        operation_id="addUnit",
+        status_code=201,
+        location="/v1/units/{unit_id}",
+    )
     async def add_unit(
         self,
         request: Req,
@@ -73,7 +79,9 @@ class UnitController(Controller):
         location = {"Location": f"/v1/units/{data.unit_id}"}
         return await write_once(request, ledger, work, headers=location)
 
-    @patch("/units/{unit_id:str}", guards=[tenant_admin], operation_id="changeUnit")
+    @patch(
+        "/units/{unit_id:str}", guards=[tenant_admin], operation_id="changeUnit", idempotent=True
+    )
     async def change_unit(
         self,
         request: Req,
@@ -136,6 +144,7 @@ class UnitController(Controller):
         "/people/{person_id:str}/units/{unit_id:str}",
         guards=[tenant_admin],
         operation_id="placePerson",
+        idempotent=True,
     )
     async def place_person(
         self,

@@ -30,6 +30,7 @@ from services.api.paging import (
     text,
     uuid,
 )
+from services.api.problem_docs import spec
 from services.api.read_models import Dashboard, dashboard_out
 from services.api.request_context import HTTP_METRICS
 from services.audit.checkpoints import Checkpoints
@@ -181,6 +182,11 @@ class ViewController(Controller):
     exclude_from_auth=True,
     tags=["health"],
     media_type="text/plain; version=0.0.4",
+    # may_scrape's refusals: no API key is involved, so not the usual 401/403 words
+    responses={
+        401: spec(401, "COMPLAINTS_METRICS_KEY is set and the Bearer token is not it"),
+        403: spec(403, "No COMPLAINTS_METRICS_KEY is set and the scrape came from another host"),
+    },
 )
 async def metrics(
     request: Request,

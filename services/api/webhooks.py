@@ -67,6 +67,11 @@ class DeliveryPage(Struct, kw_only=True):
     next_cursor: str | None
 
 
+class WebhookDeactivated(Struct, kw_only=True):
+    webhook_id: UUID
+    active: bool  # always false: it is sent nothing more
+
+
 class WebhookController(Controller):
     path = "/v1/webhooks"
     guards = [tenant_admin]
@@ -112,10 +117,10 @@ class WebhookController(Controller):
     @post("/{webhook_id:uuid}/deactivate", operation_id="deactivateWebhook", status_code=200)
     async def deactivate(
         self, request: Req, webhook_id: FromPath[UUID], webhooks: NamedDependency[WebhookStore]
-    ) -> dict[str, Any]:
+    ) -> WebhookDeactivated:
         if not await webhooks.deactivate(request.user.tenant_id, webhook_id):
             raise NotFound("webhook", webhook_id)
-        return {"webhook_id": webhook_id, "active": False}
+        return WebhookDeactivated(webhook_id=webhook_id, active=False)
 
     @get("/{webhook_id:uuid}/deliveries", operation_id="listWebhookDeliveries")
     async def deliveries(
