@@ -4,6 +4,8 @@ From the top down, each importing only those below it (``make lint`` checks it):
 ``cli`` (the ``complaints`` command) -> ``api`` (everything Litestar) -> ``workers`` (what
 follows the ledger and the clock) -> ``runtime`` (the composition root) -> ``handlers``,
 ``audit``, ``bus`` (use cases, the auditor's tools, NATS; independent of each other) ->
-``store`` (the write side on asyncpg and eventsourcing) -> ``engines`` -> ``settings``,
-``clock``, ``logs`` (leaves) -> ``projections`` -> ``domain``.
+``feedback`` (messages to complainants) -> ``store`` (the write side on asyncpg and
+eventsourcing) -> ``engines`` -> ``settings``, ``clock``, ``logs``, ``metrics``,
+``tracing``, ``standard_webhooks`` (leaves, independent of each other) -> ``projections``
+-> ``domain``.
 """

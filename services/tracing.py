@@ -4,7 +4,8 @@ Off, nothing is installed: no tracer provider, no instrumentation, and every hel
 answers at once with nothing (no span, no header, no extra query). On, the process has one
 provider that exports its spans in batches:
 
-- the API's requests are server spans that join the caller's trace (W3C ``traceparent``);
+- the API's requests are server spans that join the caller's trace (W3C ``traceparent``;
+  the Litestar plugin is services/api/tracing_plugin.py);
 - asyncpg's queries are child spans of whatever span is current; a query outside any trace
   (a follower's sweep, a LISTEN) is not recorded, or the sweeps would bury the requests;
 - an append records the current ``traceparent`` with its events (table ``event_traces``,
@@ -26,8 +27,6 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 TRACEPARENT = "traceparent"
-# Requests not worth a trace each: probes and scrapes arrive every few seconds.
-UNTRACED_PATHS = ["^/health$", "^/ready$", "^/metrics$"]
 
 _provider: Any = None  # opentelemetry.sdk.trace.TracerProvider while installed
 _tracer: Any = None
@@ -35,6 +34,12 @@ _tracer: Any = None
 
 def enabled() -> bool:
     return _provider is not None
+
+
+def provider() -> Any:
+    """The installed ``TracerProvider``, None when off (the API's request spans use it,
+    services/api/tracing_plugin.py)."""
+    return _provider
 
 
 def install(endpoint: str | None, exporter: Any = None) -> Any:
@@ -106,57 +111,6 @@ def _sampler() -> Any:
             return "NoLoneQueries"
 
     return NoLoneQueries()
-
-
-def litestar_plugins() -> list[Any]:
-    """The Litestar plugin that traces requests, when tracing is on; none when off."""
-    if _provider is None:
-        return []
-    from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
-
-    return [
-        OpenTelemetryPlugin(
-            OpenTelemetryConfig(
-                tracer_provider=_provider,
-                exclude=UNTRACED_PATHS,
-                # a span per ASGI message would outnumber the queries
-                exclude_spans=["receive", "send"],
-                scope_span_details_extractor=_span_details,
-                server_request_hook_handler=_withhold_url,
-            )
-        )
-    ]
-
-
-def _span_details(scope: Any) -> tuple[str, dict[str, Any]]:
-    # The method only, until the route is known (``name_request_span``): a path holds ids
-    # and a group's name, which is the tenant's free text.
-    return str(scope.get("method", "")) or "request", {}
-
-
-# What the instrumentation copies from the URL: the path holds ids and a group's name, the
-# query a search's words (?q=), which the access log leaves out for the same reason.
-URL_ATTRIBUTES = ("http.url", "url.full", "http.target", "url.path", "url.query")
-
-
-def _withhold_url(span: Any, scope: Any) -> None:
-    if span.is_recording():
-        found = getattr(span, "attributes", None) or {}
-        span.set_attributes({key: "" for key in URL_ATTRIBUTES if key in found})
-
-
-async def name_request_span(message: Any, scope: Any) -> None:
-    """``before_send``: name the request's span by its route's template, as the access log
-    names the request."""
-    if _provider is None or message["type"] != "http.response.start":
-        return
-    from opentelemetry import trace
-
-    template = scope.get("path_template")
-    span = trace.get_current_span()
-    if template and span.is_recording():
-        span.update_name(f"{scope['method']} {template}")
-        span.set_attributes({"http.route": template, "http.target": template})
 
 
 def current_traceparent() -> str | None:

@@ -39,6 +39,7 @@ from services.api.stream import stream
 from services.api.tenants import TenantController
 from services.api.time_travel import TimeTravelController
 from services.api.timestamps import utc_timestamps
+from services.api.tracing_plugin import litestar_plugins, name_request_span
 from services.api.units import UnitController
 from services.api.views import ViewController, metrics
 from services.api.webhooks import WebhookController
@@ -108,9 +109,9 @@ def create_app(runtime: Runtime) -> Litestar:
         # outside the routes: a preflight is answered before authentication
         cors_config=cors_config(runtime.settings),
         before_request=require_json,
-        before_send=[stamp_and_log, *([tracing.name_request_span] if traced else [])],
+        before_send=[stamp_and_log, *([name_request_span] if traced else [])],
         after_request=utc_timestamps,  # every answer's datetimes in one form
-        plugins=[ProblemResponses(), *tracing.litestar_plugins()],
+        plugins=[ProblemResponses(), *litestar_plugins()],
         exception_handlers=HANDLERS,
         lifespan=[lifespan],
         state=State({"runtime": runtime, HTTP_METRICS: HttpMetrics()}),

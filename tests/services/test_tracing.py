@@ -1,6 +1,6 @@
-"""Tracing (services/tracing.py): a request joins its caller's trace, its queries are child
-spans, and the trace goes on to the bus messages and webhooks the request caused; with the
-setting unset, nothing of it happens."""
+"""Tracing (services/tracing.py; the API's request spans, services/api/tracing_plugin.py): a
+request joins its caller's trace, its queries are child spans, and the trace goes on to the
+bus messages and webhooks the request caused; with the setting unset, nothing of it happens."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from opentelemetry.trace import SpanKind
 
 from services import tracing
 from services.api.app import create_app
+from services.api.tracing_plugin import litestar_plugins
 from services.engines import EngineUrls
 from services.runtime import Runtime
 from services.settings import Settings
@@ -220,6 +221,7 @@ async def test_unset_there_is_no_provider_no_span_and_no_traceparent(
     client: httpx.AsyncClient, runtime: Runtime, bus: nats.NATS, owner: asyncpg.Connection
 ) -> None:
     assert runtime.settings.tracing_endpoint is None and not tracing.enabled()
+    assert tracing.provider() is None and litestar_plugins() == []
     app = create_app(runtime)
     assert not any(isinstance(p, OpenTelemetryPlugin) for p in app.plugins)
     assert not hasattr(asyncpg.connection.Connection.fetch, "__wrapped__")  # not instrumented

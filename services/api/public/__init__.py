@@ -9,3 +9,9 @@ or other cases.
 
 Imports ``services.api``'s shared parts; nothing imports it but ``app.py``.
 """
+
+from services.api.public.intake import file_complaint_publicly, intake_form, intake_page
+from services.api.public.pages import style
+from services.api.public.status import public_status
+
+__all__ = ["file_complaint_publicly", "intake_form", "intake_page", "public_status", "style"]
