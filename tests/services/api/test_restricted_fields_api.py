@@ -123,6 +123,22 @@ async def test_B9_a_replay_shows_the_features_to_readers_only(
         assert SENTINEL not in replayed.text
 
 
+async def test_B9_the_originating_bank_pack_withholds_the_features_from_the_general_department(
+    client: AsyncClient, noted: NotedCase
+) -> None:
+    """B13's pack goes outside the bank; it is read by the general department, whom B9 does
+    not name, so the features stay withheld there as on every other path."""
+    url = f"/v1/complaints/{noted.case_id}/originating-bank-report"
+    pack = await client.get(url, headers=noted.keys["general.chen"])
+    assert pack.status_code == 200, pack.text
+    noted_step = next(s for s in pack.json()["history"] if s["event"] == "IdentifyingFeaturesNoted")
+    assert noted_step["data"]["features"] == {} and noted_step["withheld"] == ["features"]
+    assert SENTINEL not in pack.text
+    shown = await client.get(url, headers=noted.keys["president.zhou"])
+    assert shown.status_code == 200, shown.text
+    assert SENTINEL in shown.text  # leadership reads the pack whole
+
+
 async def test_B9_lists_inbox_deadlines_and_stats_never_carry_the_features(
     client: AsyncClient, noted: NotedCase
 ) -> None:
