@@ -88,6 +88,19 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "提醒 {reminder}：时限 {kind} 截止于 {due_at:%Y-%m-%d %H:%M} UTC（{rule}）",
     ),
     "MovedToUnit": ("{by} moved it to unit {unit_id}", "{by} 将其移交至单位 {unit_id}"),
+    # not the error: it may quote the complainant's address
+    "FeedbackDelivery": (
+        "{step_en} to the complainant by {via_en}: {sent_en} (attempt {attempt})",
+        "通过{via_zh}向投诉人发送{step_zh}：{sent_zh}（第 {attempt} 次）",
+    ),
+}
+# a delivery's step and channel (services/feedback), as the console names them
+DELIVERY_WORDS = {
+    "reply": ("written reply", "书面答复"),
+    "closing": ("closing feedback", "结案反馈"),
+    "follow-up": ("follow-up survey", "回访问卷"),
+    "email": ("e-mail", "电子邮件"),
+    "gateway": ("the SMS/WeChat gateway", "短信/微信网关"),
 }
 
 
@@ -97,7 +110,10 @@ class _Lenient(dict):
 
 
 # values render() works out rather than takes from the event
-DERIVED = frozenset({"roles", "accepted_en", "accepted_zh", "amount_yuan"})
+DERIVED = frozenset(
+    {"roles", "accepted_en", "accepted_zh", "amount_yuan"}
+    | {"step_en", "step_zh", "via_en", "via_zh", "sent_en", "sent_zh"}
+)
 _FIELDS: dict[str, frozenset[str]] = {}  # event name -> the fields its texts name
 
 
@@ -153,6 +169,12 @@ def render_with_defaults(en: str, zh: str, data: Mapping[str, Any]) -> tuple[str
         values["accepted_zh"] = "接受" if data["accepted"] else "不接受"
     if "amount_fen" in data:
         values["amount_yuan"] = f"{data['amount_fen'] / 100:g}"
+    if "sent" in data:
+        values["sent_en"] = "sent" if data["sent"] else "failed"
+        values["sent_zh"] = "已发送" if data["sent"] else "发送失败"
+        for field, code in (("step", data.get("step")), ("via", data.get("channel"))):
+            said_en, said_zh = DELIVERY_WORDS.get(str(code), (str(code), str(code)))
+            values[f"{field}_en"], values[f"{field}_zh"] = said_en, said_zh
     chinese = _Lenient(in_chinese(values))
     if "roles" in data:
         values["roles"] = ", ".join(data["roles"])

@@ -51,3 +51,16 @@ def test_the_chinese_timeline_names_the_policys_codes_in_chinese_words() -> None
 def test_a_code_no_policy_words_shows_as_written_in_both_languages() -> None:
     text = render("Escalated", {"by": "x", "rung": "board_of_trustees", "rule": "P1"})
     assert text == ("x escalated it to board_of_trustees (P1)", "x 上报至 board_of_trustees（P1）")
+
+
+def test_a_delivery_to_the_complainant_reads_as_words_without_its_error() -> None:
+    failed = {"step": "reply", "channel": "email", "attempt": 2, "sent": False}
+    text = render("FeedbackDelivery", {**failed, "error": "550 li@example.cn unknown"})
+    assert text == (
+        "written reply to the complainant by e-mail: failed (attempt 2)",
+        "通过电子邮件向投诉人发送书面答复：发送失败（第 2 次）",
+    )
+    sent = render(
+        "FeedbackDelivery", {**failed, "step": "follow-up", "channel": "gateway", "sent": True}
+    )
+    assert sent[1] == "通过短信/微信网关向投诉人发送回访问卷：已发送（第 2 次）"
