@@ -28,6 +28,7 @@ from domain.tenant import ERASED
 from services.engines import free_port
 from services.runtime import Runtime
 from services.store.codec import envelope_decoder
+from services.workers.feedback import VIEW as FEEDBACK_VIEW
 from services.workers.feedback import FeedbackSender
 from tests.conftest import PLATFORM_KEY
 from tests.fakes import FakeClock
@@ -312,8 +313,18 @@ async def test_no_smtp_server_configured_is_recorded_retrying_with_the_reason(
     assert smtp.mailbox.messages == []
 
 
+# Every other tenant's position at its head, as for a sender that has been following them all
+# along: the shared runtime sends no feedback, so a sender started late in the session would
+# first walk every earlier test's ledger, and the one tenant under test would wait behind it.
+ALL_ALONG = """
+INSERT INTO projection_tracking (view, tenant_id, seq)
+SELECT $1, tenant_id, seq FROM ledger_heads WHERE tenant_id <> $2
+ON CONFLICT (view, tenant_id) DO UPDATE SET seq = GREATEST(projection_tracking.seq, EXCLUDED.seq)
+"""
+
+
 async def test_a_tenants_own_template_is_used_in_place_of_the_default(
-    client: httpx.AsyncClient, sender: FeedbackSender, smtp: Smtp
+    client: httpx.AsyncClient, sender: FeedbackSender, smtp: Smtp, owner: asyncpg.Connection
 ) -> None:
     hospital = await new_tenant(client, "hospital@1")
     spokesperson = await staff_key(client, hospital, "press.qian", ["spokesperson"])
@@ -327,6 +338,7 @@ async def test_a_tenants_own_template_is_used_in_place_of_the_default(
     )
     assert own.status_code == 200, own.text
     case = await file_case(client, spokesperson)
+    await owner.execute(ALL_ALONG, FEEDBACK_VIEW, UUID(hospital.tenant_id))
     running = asyncio.create_task(sender.run())  # following the ledger, as the worker does
     try:
         answered = await post(client, case["id"], "written-replies", spokesperson, text="已整改")
