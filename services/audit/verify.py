@@ -23,6 +23,11 @@ from services.audit.format import NotALedgerRow, decode_line
 from services.clock import rfc3339
 
 Locate = Callable[[int], int | None]
+# Told the seq reached every this many rows and once at the end, for a progress display:
+# often enough to move a bar, rare enough to cost nothing beside the hashing.
+PROGRESS_EVERY = 1000
+# How much of the file's tail is read back at a time to find its last row
+TAIL_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -59,9 +64,38 @@ def verify_file(
     path: Path,
     checkpoints: Sequence[Checkpoint] = (),
     public_key: Ed25519PublicKey | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> Verdict:
     with path.open("rb") as lines:
-        return verify_lines(lines, checkpoints, public_key, locate=lambda seq: _line_of(path, seq))
+        return verify_lines(
+            lines,
+            checkpoints,
+            public_key,
+            locate=lambda seq: _line_of(path, seq),
+            on_progress=on_progress,
+        )
+
+
+def last_seq(path: Path) -> int | None:
+    """The seq the file's last row claims, read from its tail: what a verify is heading for
+    (None when that row does not decode, the verify itself saying why, or from a pipe)."""
+    with path.open("rb") as file:
+        if not file.seekable():
+            return None
+        end = file.seek(0, 2)
+        tail = b""
+        while end > 0:
+            start = max(end - TAIL_CHUNK, 0)
+            file.seek(start)
+            tail = file.read(end - start) + tail
+            end = start
+            lines = tail.strip().rsplit(b"\n", 1)
+            if len(lines) == 2 or start == 0:  # the last line whole
+                try:
+                    return decode_line(lines[-1]).seq if lines[-1] else None
+                except NotALedgerRow:
+                    return None
+    return None
 
 
 def verify_lines(
@@ -69,7 +103,10 @@ def verify_lines(
     checkpoints: Sequence[Checkpoint] = (),
     public_key: Ed25519PublicKey | None = None,
     locate: Locate | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> Verdict:
+    """The verdict on ``lines``; ``on_progress`` is told the seq verified up to every
+    ``PROGRESS_EVERY`` rows and once when the file is read to its end."""
     _check_signatures(checkpoints, public_key)
     walk: ChainWalk | None = None
     tenant_id: UUID | None = None
@@ -97,6 +134,10 @@ def verify_lines(
         signed = vouched.get(row.seq)
         if signed is not None and signed.hash != row.hash:
             return _bad(walk, tenant_id, rows, row.seq, _differs(signed))
+        if on_progress is not None and rows % PROGRESS_EVERY == 0:
+            on_progress(walk.seq)
+    if on_progress is not None and walk is not None:
+        on_progress(walk.seq)
     if walk is None:  # an empty file: every checkpoint given vouches for rows it lacks
         return _tail(ChainWalk(), None, 0, {c.seq: c for c in checkpoints})
     return _tail(walk, tenant_id, rows, vouched)

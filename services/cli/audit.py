@@ -19,7 +19,7 @@ from uuid import UUID
 
 from services.audit.checkpoint_keys import load_public_key
 from services.audit.export import ndjson_lines
-from services.audit.verify import CheckpointError, read_checkpoints, verify_file
+from services.audit.verify import CheckpointError, last_seq, read_checkpoints, verify_file
 from services.audit.what_if import recorded_what_if
 from services.cli.errors import FAILED, OK, OperatorError
 from services.cli.progress import progress
@@ -61,8 +61,15 @@ def audit_verify(args: argparse.Namespace) -> int:
         checkpoints = read_checkpoints(args.checkpoints) if args.checkpoints else []
         key = load_public_key(args.public_key.read_bytes()) if args.public_key else None
         with progress() as shown:
-            shown.add_task(f"verifying {args.file}", total=None)
-            verdict = verify_file(args.file, checkpoints, key)
+            # seqs verified of the file's head; a file continuing from a checkpoint starts
+            # its bar part way along
+            task = shown.add_task(f"verifying {args.file}", total=last_seq(args.file))
+            verdict = verify_file(
+                args.file,
+                checkpoints,
+                key,
+                on_progress=lambda seq: shown.update(task, completed=seq),
+            )
     except (CheckpointError, OSError, ValueError) as error:
         raise OperatorError(str(error)) from None
     if not verdict.ok:
