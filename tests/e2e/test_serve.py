@@ -1,12 +1,15 @@
 """``complaints serve --demo`` as a newcomer runs it: engines, demo tenants, a working curl, the
-console's address and a staff key for each tenant that signs in to it."""
+console's address and a staff key for each tenant that signs in to it; and ``serve`` told to
+stop with a request in flight, which it finishes before it goes."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,7 +19,8 @@ from pathlib import Path
 
 import httpx
 
-from services.engines import free_port
+from services.engines import EngineUrls, free_port
+from tests.e2e.served import PLATFORM_KEY, fresh_database, served
 
 
 def test_serve_demo_prints_keys_the_console_and_a_curl_line_that_files_a_complaint(
@@ -74,6 +78,80 @@ def test_serve_demo_prints_keys_the_console_and_a_curl_line_that_files_a_complai
             server.wait(timeout=30)
     # engines stop with the service: nothing listens any more
     assert not re.search(r"\bpostgres\b.*" + re.escape(str(tmp_path)), ps())
+
+
+async def test_sigterm_lets_a_request_in_flight_finish_and_refuses_new_connections(
+    engine_urls: EngineUrls, tmp_path: Path
+) -> None:
+    async with fresh_database(engine_urls.database_url, "drain") as database_url:
+        with served(database_url, engine_urls.nats_url, tmp_path) as server:
+            assert server.process is not None
+            port = int(server.env["COMPLAINTS_PORT"])
+            body = json.dumps(
+                {
+                    "slug": "drained-hospital",
+                    "name": "Drained Hospital",
+                    "policy": "hospital@1",
+                    "admin": {"person_id": "admin", "name": "Admin"},
+                }
+            ).encode()
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as held:
+                # a client slow with its body: "100 Continue" says the request is with the
+                # app, which waits for the body, when SIGTERM comes
+                held.sendall(
+                    b"POST /v1/tenants HTTP/1.1\r\n"
+                    + f"Host: 127.0.0.1:{port}\r\n".encode()
+                    + f"Authorization: Bearer {PLATFORM_KEY}\r\n".encode()
+                    + b"Content-Type: application/json\r\n"
+                    + f"Content-Length: {len(body)}\r\n".encode()
+                    + b"Expect: 100-continue\r\n\r\n"
+                )
+                assert read_until(held, b"\r\n\r\n").startswith(b"HTTP/1.1 100 ")
+                server.process.send_signal(signal.SIGTERM)
+                wait_for_refusal(port, timeout=1)
+                held.sendall(body)
+                head, answer = http_answer(held)
+                assert held.recv(1) == b""  # and the last on its connection
+            assert head.startswith(b"HTTP/1.1 201 "), head
+            created = json.loads(answer)  # whole: as long as its Content-Length says
+            assert created["tenant_id"] and created["key"]
+            # stopped, not killed: uvicorn raises the signal it caught again once done
+            assert server.process.wait(timeout=10) in (0, -signal.SIGTERM)
+        log = server.log.read_text()
+        assert "timeout graceful shutdown exceeded" not in log, log[-4000:]
+
+
+def read_until(conn: socket.socket, end: bytes) -> bytes:
+    got = b""
+    while end not in got:
+        part = conn.recv(4096)
+        assert part, f"the server closed the connection after {got!r}"
+        got += part
+    return got
+
+
+def wait_for_refusal(port: int, timeout: float) -> None:
+    """Until a new connection to ``port`` is refused: the server stopped listening."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except ConnectionRefusedError:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"port {port} still takes connections {timeout}s after SIGTERM")
+
+
+def http_answer(conn: socket.socket) -> tuple[bytes, bytes]:
+    """The response's head, and its body read to the length the head gives."""
+    got = read_until(conn, b"\r\n\r\n")
+    head, body = got.split(b"\r\n\r\n", 1)
+    length = int(re.search(rb"(?im)^content-length:\s*(\d+)", head).group(1))
+    while len(body) < length:
+        part = conn.recv(65536)
+        assert part, f"cut after {len(body)} of {length} bytes"
+        body += part
+    return head, body
 
 
 def admin_key(curl: str) -> str:
