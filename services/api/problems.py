@@ -435,6 +435,14 @@ def with_request_id(
 HANDLERS = {kind: with_request_id(handler) for kind, handler in _HANDLERS.items()}
 
 
+def status_for(request: Request, exc: Exception) -> int:
+    """The status the problem document for ``exc`` carries, for an answer that is no
+    problem document (a complainant's HTML page): one table of statuses for both. The most
+    specific handler wins, as Litestar picks it (by the exception's MRO)."""
+    handler = next(_HANDLERS[kind] for kind in type(exc).__mro__ if kind in _HANDLERS)
+    return handler(request, exc).status_code
+
+
 def language_of(request: Request) -> str:
     """English, unless the request's Accept-Language prefers Chinese."""
     return best_language(request.headers.get("accept-language", ""), default=ENGLISH)

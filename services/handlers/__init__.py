@@ -5,8 +5,11 @@ belongs to (``KeyAuthenticator``), tenants by id (``TenantDirectory``), policies
 reads of the views with read-your-writes (``ViewReads``), and browser sessions opened with
 a key (``Sessions``).
 
-May import store, the leaves, projections and domain; no Litestar, no NATS (what a use case
-needs of the bus it is handed, e.g. ``DataKeys``' purge).
+May import feedback (what ``ComplainantAccess`` sends the complainant: codes by mail or the
+tenant's gateway), store, the leaves (settings, clock, logs, metrics, tracing,
+standard_webhooks), projections and domain, as pyproject.toml's layers contract allows; no
+Litestar, no NATS (what a use case needs of the bus it is handed, e.g. ``DataKeys``' purge),
+nothing of audit or bus beside it, and nothing of engines, which it has no use for.
 """
 
 from services.handlers.api_keys import KeyAuthenticator, Principal, new_key, parse_key

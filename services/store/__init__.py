@@ -4,7 +4,9 @@ fields and their data keys, snapshots of long aggregates, idempotent answers, sc
 migrations.
 
 May import projections (the envelope the views read), domain and the leaves (settings, clock,
-logs); no Litestar, no NATS, nothing else of services.
+logs, metrics, tracing, standard_webhooks: the ledger keeps each append's trace); no
+Litestar, no NATS, nothing else of services (nor engines, which the layers contract would
+allow but the store has no use for).
 """
 
 from services.store.codec import TenantMapper, envelope_decoder, make_mapper

@@ -23,10 +23,10 @@ from msgspec import Meta, Struct
 
 from domain import commands as c
 from domain.complaint import Complaint
-from domain.errors import DomainError, Refused
+from domain.errors import DomainError
 from domain.tenant import Tenant, tenant_id_for
 from services.api.problem_docs import spec
-from services.api.problems import FieldError
+from services.api.problems import FieldError, status_for
 from services.api.public.pages import LANGUAGES, page_language, render
 from services.api.public.status_view import (
     FOLLOW_UP,
@@ -428,24 +428,12 @@ async def answer_page(
     try:
         command = form_command(kind, form)
         await as_complainant(request, cases, tenant, case, command)
-    except FieldError as error:
+    except (FieldError, DomainError) as error:
+        # the status the API's JSON answer gives the same error (services/api/problems.py):
+        # a refusal 403, a bad field 422, a state that allows no such answer 409
+        status = status_for(request, error)
         return await page(
-            request, slug, token, cases, directory, gate, error=str(error), status_code=422
-        )
-    except Refused as refused:
-        return await page(
-            request,
-            slug,
-            token,
-            cases,
-            directory,
-            gate,
-            error=f"{refused.rule}: {refused.message}",
-            status_code=403,
-        )
-    except DomainError as error:
-        return await page(
-            request, slug, token, cases, directory, gate, error=str(error), status_code=409
+            request, slug, token, cases, directory, gate, error=str(error), status_code=status
         )
     return await page(request, slug, token, cases, directory, gate, message=words(DONE[kind], zh))
 

@@ -617,3 +617,18 @@ async def test_with_no_channel_for_codes_asking_is_a_422_whatever_the_number(
     assert asked.status_code == 202, asked.text
     await asyncio.sleep(0.2)
     assert gateway.received == []  # the case gave no phone
+
+
+async def test_an_answer_the_cases_state_allows_not_is_a_409_on_the_page_as_in_the_api(
+    http: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    tenant = await new_tenant(http, "school@1")
+    reception = await staff(http, tenant, ["campus_reception"])
+    case = await file_case(runtime, tenant, category="campus/service/facilities/complaint")
+    await act(http, reception, case, "resolve", {"outcome": "We will fix the heating"})
+    await act(http, reception, case, "close", {"reason": "We fixed the heating in room 3"})
+    api = await http.post(f"{case.api}/materials", json={"description": "a photo"})
+    assert api.status_code == 409 and api.json()["type"].endswith("/state"), api.text
+    page = await http.post(f"{case.page}/materials", data={"description": "a photo"})
+    assert page.status_code == 409 and page.headers["content-type"].startswith("text/html")
+    assert "a closed case accepts only reopen" in page.text
