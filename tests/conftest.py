@@ -7,6 +7,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -62,19 +63,26 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
 
 
-@pytest.fixture(scope="session")
-async def database_url(engine_urls: EngineUrls) -> AsyncIterator[str]:
-    """A fresh, migrated database for this test session, dropped afterwards."""
-    name = f"complaints_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(engine_urls.database_url)
+@asynccontextmanager
+async def fresh_database(server_url: str, prefix: str) -> AsyncIterator[str]:
+    """A new, migrated database on the server of ``server_url``, dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(server_url)
     await admin.execute(f'CREATE DATABASE "{name}"')
-    url = with_database(engine_urls.database_url, name)
+    url = with_database(server_url, name)
     try:
         await migrate(url)
         yield url
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url(engine_urls: EngineUrls) -> AsyncIterator[str]:
+    """A fresh, migrated database for this test session, dropped afterwards."""
+    async with fresh_database(engine_urls.database_url, "complaints_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

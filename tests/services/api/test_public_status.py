@@ -13,7 +13,7 @@ import json
 import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from typing import Any
@@ -35,6 +35,7 @@ from services.runtime import Runtime
 from services.store.idempotency import IdempotentRequest
 from tests.fakes import FakeClock
 from tests.projections.support import caught_up
+from tests.services.gateway_support import Gateway, listening_gateway
 from tests.services.support import TenantKeys, new_tenant, staff_key
 
 NOTE = "internal: the surgeon on duty was Dr Secret-Wang"
@@ -507,37 +508,10 @@ async def test_a_status_is_kept_by_no_cache_and_its_link_sent_to_no_one(
     assert "script-src" not in (await http.get(case.page)).headers["content-security-policy"]
 
 
-@dataclass
-class Gateway:
-    """A tenant's SMS gateway on loopback: keeps each signed request's headers and body."""
-
-    port: int
-    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head.decode().split("\r\n")[1:]
-        headers = {k.lower(): v.strip() for k, _, v in (x.partition(":") for x in lines if x)}
-        body = await reader.readexactly(int(headers.get("content-length", "0")))
-        self.received.append((headers, body))
-        writer.write(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        await writer.drain()
-        writer.close()
-
-    async def next(self, before: int) -> tuple[dict[str, str], bytes]:
-        async with asyncio.timeout(10):
-            while len(self.received) <= before:
-                await asyncio.sleep(0.05)
-        return self.received[before]
-
-
 @pytest.fixture
 async def gateway() -> AsyncIterator[Gateway]:
-    receiver = Gateway(free_port())
-    server = await asyncio.start_server(receiver.handle, "127.0.0.1", receiver.port)
-    yield receiver
-    server.close()
-    await server.wait_closed()
+    async with listening_gateway() as receiver:
+        yield receiver
 
 
 async def set_gateway(http: httpx.AsyncClient, tenant: TenantKeys, gateway: Gateway) -> str:

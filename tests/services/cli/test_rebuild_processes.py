@@ -15,9 +15,8 @@ from eventsourcing.persistence import StoredEvent
 from services.engines import EngineUrls
 from services.runtime import Runtime
 from services.settings import Settings
-from services.store.migrate import migrate
 from services.workers import in_process_workers
-from tests.conftest import with_database
+from tests.conftest import fresh_database
 from tests.fakes import FakeClock
 from tests.projections.support import caught_up, fingerprint, hospital_with_cases
 from tests.services.cli.cli_support import cli_env, closed_nats_url, complaints
@@ -28,16 +27,8 @@ async def own_database(engine_urls: EngineUrls) -> AsyncIterator[str]:
     """A database of the test's own: a rebuild of every tenant must not meet the tenants
     other tests leave behind, some of which hold events no code can read (on purpose, as
     the last test below does)."""
-    name = f"complaints_rebuild_{uuid4().hex[:12]}"
-    admin = await asyncpg.connect(engine_urls.database_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = with_database(engine_urls.database_url, name)
-    try:
-        await migrate(url)
+    async with fresh_database(engine_urls.database_url, "complaints_rebuild") as url:
         yield url
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 @pytest.fixture

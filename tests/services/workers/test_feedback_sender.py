@@ -32,6 +32,7 @@ from services.workers.feedback import VIEW as FEEDBACK_VIEW
 from services.workers.feedback import FeedbackSender
 from tests.conftest import PLATFORM_KEY
 from tests.fakes import FakeClock
+from tests.services.gateway_support import listening_gateway
 from tests.services.support import TenantKeys, complaint_body, new_tenant, staff_key
 
 BASE = "https://complaints.example"
@@ -366,47 +367,22 @@ async def test_a_complainant_with_only_a_phone_and_no_gateway_gets_nothing(
     assert await delivery_events(owner, school) == 0
 
 
-@dataclass
-class Receiver:
-    """A tenant's SMS gateway on loopback: keeps each request's headers and body."""
-
-    port: int
-    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head.decode().split("\r\n")[1:]
-        headers = {k.lower(): v.strip() for k, _, v in (x.partition(":") for x in lines if x)}
-        body = await reader.readexactly(int(headers.get("content-length", "0")))
-        self.received.append((headers, body))
-        writer.write(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        await writer.drain()
-        writer.close()
-
-
 async def test_a_phone_only_complainant_gets_the_reply_through_the_tenants_signed_gateway(
     client: httpx.AsyncClient, sender: FeedbackSender, smtp: Smtp
 ) -> None:
-    receiver = Receiver(free_port())
-    server = await asyncio.start_server(receiver.handle, "127.0.0.1", receiver.port)
     hospital = await new_tenant(client, "hospital@1")
     spokesperson = await staff_key(client, hospital, "press.qian", ["spokesperson"])
-    configured = await client.put(
-        "/v1/tenant/feedback-gateway",
-        headers=hospital.admin,
-        json={"url": f"http://127.0.0.1:{receiver.port}/sms"},
-    )
-    assert configured.status_code == 200, configured.text
-    secret = configured.json()["secret"]
-    filed = await client.post("/v1/complaints", headers=spokesperson, json=complaint_body())
-    case = filed.json()
-    answered = await post(client, case["id"], "written-replies", spokesperson, text="已整改")
-    assert answered.status_code == 200, answered.text
-    try:
+    async with listening_gateway() as receiver:
+        configured = await client.put(
+            "/v1/tenant/feedback-gateway", headers=hospital.admin, json={"url": receiver.url}
+        )
+        assert configured.status_code == 200, configured.text
+        secret = configured.json()["secret"]
+        filed = await client.post("/v1/complaints", headers=spokesperson, json=complaint_body())
+        case = filed.json()
+        answered = await post(client, case["id"], "written-replies", spokesperson, text="已整改")
+        assert answered.status_code == 200, answered.text
         assert await sender.catch_up(UUID(hospital.tenant_id)) == 1
-    finally:
-        server.close()
-        await server.wait_closed()
 
     ((headers, body),) = receiver.received
     message = json.loads(body)
