@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -14,7 +15,7 @@ from zoneinfo import available_timezones
 import holidays
 from eventsourcing.domain import Aggregate, event
 
-from domain.calendar import WorkingCalendar
+from domain.calendar import WORKING_HOURS, WorkingCalendar
 from domain.errors import DomainError
 from domain.units import (
     OrgUnit,
@@ -31,6 +32,8 @@ ADMIN_ROLE = "admin"
 # What a personal field reads as once its tenant's keys are destroyed (offboarding).
 ERASED = "[erased]"
 TENANT_NAMESPACE = uuid5(NAMESPACE_URL, "complaints:tenant")
+HH_MM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+SHORTEST_DAY = timedelta(hours=1)
 
 
 def tenant_id_for(slug: str) -> UUID:
@@ -93,6 +96,7 @@ class Tenant(Aggregate):
         self.keys: dict[str, ApiKey] = {}
         self.extra_closures: list[date] = []
         self.extra_working_days: list[date] = []
+        self.working_hours: tuple[time, time] = WORKING_HOURS
         # Options of the bound policy the tenant chose (checked against the policy's
         # declared ones by the caller, which can load the policy); new cases record them.
         self.policy_options: dict[str, Any] = {}
@@ -133,6 +137,7 @@ class Tenant(Aggregate):
             timezone=self.timezone,
             extra_closures=frozenset(self.extra_closures),
             extra_working_days=frozenset(self.extra_working_days),
+            working_hours=self.working_hours,
         )
 
     def check_roles_held(self, person_id: str, roles: tuple[str, ...]) -> None:
@@ -308,16 +313,41 @@ class Tenant(Aggregate):
         key = self.keys[key_id]
         self.keys[key_id] = ApiKey(key.key_id, key.person_id, key.roles, key.secret_sha256, True)
 
-    def move_calendar(self, *, country: str, timezone: str, by: str, at: datetime) -> None:
-        """Count working days in another country's holidays, or the day in another zone.
-        Deadlines already started keep their due dates; new ones count the new way."""
+    def move_calendar(
+        self,
+        *,
+        country: str,
+        timezone: str,
+        by: str,
+        at: datetime,
+        opens: str = "09:00",
+        closes: str = "17:00",
+    ) -> None:
+        """Count working days in another country's holidays, the day in another zone, or a
+        working day's warnings in other hours (``opens`` to ``closes``, HH:MM local time).
+        Deadlines already started keep their due dates and warnings; new ones count the new
+        way."""
         check_calendar(country, timezone)
-        self._move_calendar(country=country, timezone=timezone, by=by, at=at)
+        check_working_hours(opens, closes)
+        self._move_calendar(
+            country=country, timezone=timezone, opens=opens, closes=closes, by=by, at=at
+        )
 
     @event("CalendarMoved")
-    def _move_calendar(self, *, country: str, timezone: str, by: str, at: datetime) -> None:
+    def _move_calendar(
+        self,
+        *,
+        country: str,
+        timezone: str,
+        by: str,
+        at: datetime,
+        # absent from the events recorded while every tenant kept 09:00 to 17:00
+        opens: str = "09:00",
+        closes: str = "17:00",
+    ) -> None:
         self.country = country
         self.timezone = timezone
+        self.working_hours = (time.fromisoformat(opens), time.fromisoformat(closes))
 
     @event("CalendarAdjusted")
     def adjust_calendar(
@@ -364,6 +394,26 @@ def check_calendar(country: str, timezone: str) -> None:
         raise UnknownCalendar("country", f"no holiday calendar for country {country!r}")
     if timezone not in zones:
         raise UnknownCalendar("timezone", f"{timezone!r} is not an IANA time zone")
+
+
+def check_working_hours(opens: str, closes: str) -> None:
+    """Whole minutes of the local day, opening before closing and at least an hour apart
+    (the policies' last-hour warning then fits in one working day): a working-day
+    deadline's warnings count in them."""
+    for field, value in (("opens", opens), ("closes", closes)):
+        if not isinstance(value, str) or not HH_MM.fullmatch(value):
+            reason = "a time of day as HH:MM, 00:00 to 23:59"
+            raise UnknownCalendar(f"working_hours.{field}", reason)
+    start, end = (datetime.combine(date.min, time.fromisoformat(t)) for t in (opens, closes))
+    if end <= start:
+        raise UnknownCalendar("working_hours.closes", f"must be after opens ({opens})")
+    if end - start < SHORTEST_DAY:
+        reason = f"must be at least one hour after opens ({opens})"
+        raise UnknownCalendar("working_hours.closes", reason)
+
+
+def hh_mm(moment: time) -> str:
+    return moment.strftime("%H:%M")
 
 
 class UnknownCalendar(DomainError):

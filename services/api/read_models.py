@@ -149,6 +149,13 @@ class TenantKey(Struct):
     revoked: bool
 
 
+class WorkingHours(Struct):
+    """A working day's hours, HH:MM in the tenant's time zone."""
+
+    opens: str
+    closes: str
+
+
 class TenantOut(Struct):
     id: UUID
     slug: str
@@ -156,6 +163,7 @@ class TenantOut(Struct):
     policy: str
     country: str
     timezone: str
+    working_hours: WorkingHours
     language: str
     policy_options: dict[str, OptionValue]
     people: list[TenantPerson]

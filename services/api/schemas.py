@@ -9,6 +9,7 @@ from uuid import UUID
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from domain.units import KINDS, UNIT_ID
+from services.api.read_models import WorkingHours
 
 # PostgreSQL text cannot hold U+0000: refused at the door, not by a view that then stalls
 NO_NUL = r"^[^\x00]*$"
@@ -133,15 +134,27 @@ class KeyOut(Struct):
     seq: int
 
 
+# a working day's hours, HH:MM local time; the form is checked by domain/tenant.py
+ClockTime = Annotated[str, Meta(min_length=1, max_length=8, examples=["08:30"])]
+
+
+class WorkingHoursIn(Strict):
+    opens: ClockTime
+    closes: ClockTime
+
+
 class CalendarIn(Strict):
     country: Country
     timezone: TimeZone
+    # the hours a working-day deadline's warnings count in; none given, 09:00 to 17:00
+    working_hours: WorkingHoursIn | None = None
 
 
 class CalendarOut(Struct):
     tenant_id: UUID
     country: str
     timezone: str
+    working_hours: WorkingHours
     seq: int
 
 

@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody
 from msgspec import UNSET, structs
 
 from domain.policy import check_options
-from domain.tenant import ADMIN_ROLE, Tenant
+from domain.tenant import ADMIN_ROLE, Tenant, hh_mm
 from services.api.auth import Principal, platform_admin, tenant_admin, tenant_member
 from services.api.deps import caller_tenant, write_once
 from services.api.problems import FieldError
@@ -24,6 +24,7 @@ from services.api.read_models import (
     TenantKey,
     TenantOut,
     TenantPerson,
+    WorkingHours,
 )
 from services.api.schemas import (
     CalendarIn,
@@ -36,6 +37,7 @@ from services.api.schemas import (
     PersonIn,
     PolicyOptionsIn,
     TenantCreate,
+    WorkingHoursIn,
 )
 from services.clock import Clock
 from services.handlers.directory import TenantDirectory
@@ -117,14 +119,24 @@ class TenantController(Controller):
         ledger: NamedDependency[Ledger],
         clock: NamedDependency[Clock],
     ) -> Response[CalendarOut]:
-        """Where the tenant counts working days (its country's holidays) and days (its time
-        zone). Deadlines already running keep their due dates; new ones count the new way."""
+        """Where the tenant counts working days (its country's holidays), days (its time
+        zone) and the working hours of a working day (``working_hours``, 09:00 to 17:00 when
+        not given), which a working-day deadline's warnings count in. Deadlines already
+        running keep their due dates and warnings; new ones count the new way."""
+        hours = data.working_hours or WorkingHoursIn(opens="09:00", closes="17:00")
 
         async def work(uow: UnitOfWork) -> Answer:
             seq = await tenancy.move_calendar(
-                uow, tenant_id, data.country, data.timezone, request.user.person, clock.now()
+                uow,
+                tenant_id,
+                data.country,
+                data.timezone,
+                request.user.person,
+                clock.now(),
+                working_hours=(hours.opens, hours.closes),
             )
-            return Answer(200, CalendarOut(tenant_id, data.country, data.timezone, seq))
+            shown = WorkingHours(hours.opens, hours.closes)
+            return Answer(200, CalendarOut(tenant_id, data.country, data.timezone, shown, seq))
 
         return await write_once(request, ledger, work)
 
@@ -151,6 +163,7 @@ class TenantController(Controller):
             policy=tenant.policy,
             country=tenant.country,
             timezone=tenant.timezone,
+            working_hours=working_hours_out(tenant),
             language=tenant.language,
             policy_options=tenant.policy_options,
             people=[
@@ -277,6 +290,11 @@ def issued_key(issued: IssuedKey) -> Answer:
     """The key for the caller; for a retry of the request, the same answer without it."""
     told = KeyOut(issued.tenant_id, issued.key_id, issued.key, issued.seq)
     return Answer(201, told, kept=KeyOut(issued.tenant_id, issued.key_id, None, issued.seq))
+
+
+def working_hours_out(tenant: Tenant) -> WorkingHours:
+    opens, closes = tenant.working_hours
+    return WorkingHours(hh_mm(opens), hh_mm(closes))
 
 
 def keys_out(tenant: Tenant) -> list[TenantKey]:

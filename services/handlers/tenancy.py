@@ -204,14 +204,25 @@ class Tenancy:
         return await self.save(uow, tenant)
 
     async def move_calendar(
-        self, uow: UnitOfWork, tenant_id: UUID, country: str, timezone: str, by: str, now: datetime
+        self,
+        uow: UnitOfWork,
+        tenant_id: UUID,
+        country: str,
+        timezone: str,
+        by: str,
+        now: datetime,
+        working_hours: tuple[str, str] = ("09:00", "17:00"),
     ) -> int:
-        """The platform administrator corrects where a tenant counts its working days."""
+        """The platform administrator corrects where a tenant counts its working days, and
+        the hours of its working day (opens, closes; HH:MM local time)."""
         try:
             tenant = await self.fresh(tenant_id, uow)
         except NotFound:
             raise NotFound("tenant", tenant_id) from None
-        tenant.move_calendar(country=country, timezone=timezone, by=by, at=now)
+        opens, closes = working_hours
+        tenant.move_calendar(
+            country=country, timezone=timezone, opens=opens, closes=closes, by=by, at=now
+        )
         return await self.save(uow, tenant)
 
     def valid_roles(self, tenant: Tenant) -> frozenset[str]:

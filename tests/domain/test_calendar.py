@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from domain.calendar import Unit, WorkingCalendar
 from domain.policy import deadline
-from domain.tenant import Tenant
+from domain.tenant import Tenant, UnknownCalendar
 
 pytestmark = pytest.mark.domain
 
@@ -132,6 +132,72 @@ def test_C3_a_tenants_calendar_carries_its_adjustments() -> None:
         extra_closures=[date(2026, 3, 4)], extra_working_days=[], by="root", at=at(2026, 1, 2)
     )
     assert tenant.calendar.due(at(2026, 3, 2, 10), 3, Unit.WORKING_DAYS) == end_of(2026, 3, 6)
+
+
+def school() -> Tenant:
+    return Tenant.create(
+        slug="school",
+        name="A training school",
+        country="CN",
+        timezone="Asia/Shanghai",
+        language="zh",
+        policy="school@1",
+        by="root",
+        at=at(2026, 1, 1),
+    )
+
+
+def test_C3_a_tenants_calendar_carries_its_working_hours_and_old_events_mean_nine_to_five() -> None:
+    tenant = school()
+    assert tenant.calendar.working_hours == (time(9), time(17))
+    tenant.move_calendar(
+        country="CN",
+        timezone="Asia/Shanghai",
+        opens="08:00",
+        closes="17:30",
+        by="root",
+        at=at(2026, 1, 2),
+    )
+    assert tenant.calendar.working_hours == (time(8), time(17, 30))
+
+    events = tenant.collect_events()
+    moved = events[-1]
+    assert (moved.opens, moved.closes) == ("08:00", "17:30")
+    # a CalendarMoved recorded before a tenant had its own hours carries neither field
+    del moved.__dict__["opens"], moved.__dict__["closes"]
+    replayed = None
+    for recorded in events:
+        replayed = recorded.mutate(replayed)
+    assert isinstance(replayed, Tenant)
+    assert replayed.calendar.working_hours == (time(9), time(17))
+
+
+@pytest.mark.parametrize(
+    ("opens", "closes", "field"),
+    [
+        ("8:00", "17:00", "working_hours.opens"),
+        ("08:00:30", "17:00", "working_hours.opens"),
+        ("08:00", "24:00", "working_hours.closes"),
+        ("17:00", "09:00", "working_hours.closes"),
+        ("09:00", "09:00", "working_hours.closes"),
+        ("09:00", "09:59", "working_hours.closes"),
+    ],
+)
+def test_C3_working_hours_are_whole_minutes_opening_at_least_an_hour_before_closing(
+    opens: str, closes: str, field: str
+) -> None:
+    tenant = school()
+    with pytest.raises(UnknownCalendar) as refused:
+        tenant.move_calendar(
+            country="CN",
+            timezone="Asia/Shanghai",
+            opens=opens,
+            closes=closes,
+            by="root",
+            at=at(2026, 1, 2),
+        )
+    assert refused.value.field == field
+    assert tenant.version == 1 and tenant.calendar.working_hours == (time(9), time(17))
 
 
 # --- hours and calendar days -----------------------------------------------------------------

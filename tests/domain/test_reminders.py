@@ -18,7 +18,8 @@ from domain.handling import execute, file_complaint
 from domain.policies.bank import BankPolicy
 from domain.policies.school import SchoolPolicy
 from domain.policy import InvalidPolicyOption, configured
-from domain.reminders import DEFAULT_REMINDERS, LAST_HOUR, Reminder, schedule
+from domain.reminders import DEFAULT_REMINDERS, LAST_HOUR, Reminder, Schedule, schedule
+from domain.tenant import Tenant
 
 pytestmark = pytest.mark.domain
 
@@ -83,6 +84,31 @@ def test_C3_the_working_hours_are_the_calendars() -> None:
     assert last["at"] == local(2026, 11, 23, 8, 30)
     with pytest.raises(ValueError):
         WorkingCalendar(working_hours=(time(17), time(9)))
+
+
+def test_C3_a_tenants_own_working_hours_place_its_last_working_hour() -> None:
+    clinic = Tenant.create(
+        slug="clinic",
+        name="A clinic's office",
+        country="CN",
+        timezone="Asia/Shanghai",
+        language="zh",
+        policy="hospital@1",
+        by="root",
+        at=local(2026, 11, 1),
+    )
+    clinic.move_calendar(
+        country="CN", timezone="Asia/Shanghai", opens="08:00", closes="12:00", by="root", at=FRIDAY
+    )
+    calendar = clinic.calendar
+    due = calendar.due(FRIDAY, 3, Unit.WORKING_DAYS)  # Wednesday 25 November, end of day
+
+    half, last = Schedule(DEFAULT_REMINDERS, calendar).of(FRIDAY, due, Unit.WORKING_DAYS)
+
+    # the office closes at noon: its last working hour starts at 11:00, not 16:00
+    assert (last["name"], last["at"]) == ("last-hour", local(2026, 11, 25, 11))
+    # Friday 10:00 to 12:00, then 4 hours each Monday to Wednesday: 7 of 14 on Tuesday, 09:00
+    assert (half["name"], half["at"]) == ("half-time", local(2026, 11, 24, 9))
 
 
 def test_C3_an_hours_deadline_counts_every_hour() -> None:
