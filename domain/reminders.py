@@ -58,8 +58,11 @@ class InvalidReminders(ValueError):
 
 
 def _number(value: Any) -> bool:
-    # bool is an int in Python, and JSON's true is no number of hours
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    # bool is an int in Python, and JSON's true is no number of hours; an int is never
+    # made a float here (one too large for a float would raise), the range checks refuse it
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
 def reminders_from(value: Any) -> tuple[Reminder, ...]:

@@ -23,6 +23,7 @@ from domain.tenant import Tenant
 from services.api.auth import Principal, tenant_member
 from services.api.deps import caller_tenant
 from services.api.problems import FieldError
+from services.api.timestamps import plain_in_utc
 from services.api.views import AfterSeq, Wait
 from services.handlers.directory import TenantDirectory
 from services.handlers.reports import (
@@ -192,7 +193,11 @@ PENALTY_BATCH = 500
 def penalty_json(body: dict[str, Any]) -> Iterator[bytes]:
     """The ``PenaltySheetOut`` document, its penalties written a batch at a time: a month of
     a large tenant's fines is never one string in memory."""
-    encode = msgspec.json.Encoder().encode
+    encoder = msgspec.json.Encoder()
+
+    def encode(value: msgspec.Struct) -> bytes:
+        return encoder.encode(plain_in_utc(value))  # as every other answer's datetimes
+
     head = PenaltySheetOut(
         from_=body["from"],
         to=body["to"],

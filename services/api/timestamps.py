@@ -20,11 +20,15 @@ async def utc_timestamps(response: Response) -> Response:
     here, before it is encoded; bytes already encoded pass as they are. ``async`` because
     Litestar runs a plain function hook on a worker thread: a thread hop on every answer."""
     if isinstance(response.content, dict | list | tuple | msgspec.Struct):
-        plain = msgspec.to_builtins(
-            response.content, builtin_types=(datetime,), enc_hook=get_serializer()
-        )
-        response.content = in_utc(plain)
+        response.content = plain_in_utc(response.content)
     return response
+
+
+def plain_in_utc(content: Any) -> Any:
+    """``content`` as plain values with its datetimes in the answers' one form; for a body
+    encoded by its route (a stream), which the hook above never sees."""
+    plain = msgspec.to_builtins(content, builtin_types=(datetime,), enc_hook=get_serializer())
+    return in_utc(plain)
 
 
 def in_utc(value: Any) -> Any:

@@ -18,6 +18,7 @@ from httpx import AsyncClient
 from openpyxl import load_workbook
 
 from services.api.reports import PENALTY_BATCH, PenaltySheetOut, penalty_json
+from services.api.timestamps import plain_in_utc
 from services.runtime import Runtime
 from services.workers.start import watcher_for
 from tests.fakes import FakeClock
@@ -199,5 +200,7 @@ def test_the_penalty_sheet_is_written_a_batch_at_a_time_as_the_same_document() -
     assert len(chunks) == 5  # the head, three batches, the tail
     written = json.loads(b"".join(chunks))
     whole = msgspec.convert(body, PenaltySheetOut, from_attributes=True)
-    assert written == json.loads(msgspec.json.encode(whole))
+    # the document the hook would have answered: its datetimes in the answers' one form
+    assert written == json.loads(msgspec.json.encode(plain_in_utc(whole)))
+    assert written["penalties"][0]["at"] == "2026-11-03T01:00:00.000000Z"
     assert [row["seq"] for row in written["penalties"]] == list(range(PENALTY_BATCH * 2 + 1))

@@ -60,6 +60,9 @@ async def test_C3_the_policys_warnings_are_in_force_until_the_tenant_names_its_o
         ),
         ([{"name": "late", "fraction": 0.5, "at": "17:00"}], "options.reminders[0].at"),
         ([7], "options.reminders[0]"),
+        # an integer too large for a float is no number of hours either, and no 500
+        ([{"name": "late", "hours_before": 10**400}], "options.reminders[0].hours_before"),
+        ([{"name": "late", "fraction": 10**400}], "options.reminders[0].fraction"),
         ("half-time", "options.reminders"),
     ],
 )

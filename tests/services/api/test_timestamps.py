@@ -13,6 +13,7 @@ from httpx import AsyncClient
 
 from services.runtime import Runtime
 from tests.fakes import FakeClock
+from tests.services.api.test_reports_api import held_accountable
 from tests.services.support import complaint_body, new_tenant
 
 FORM = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
@@ -108,3 +109,18 @@ async def test_a_session_answers_its_expiry_utc_with_z(client: AsyncClient) -> N
     assert signed_in.status_code == 201, signed_in.text
     found = all_in_one_form(signed_in.json())
     assert {".expires_at", ".idle_expires_at"} <= set(found)
+
+
+async def test_the_streamed_penalty_sheet_answers_its_moments_in_the_same_form(
+    client: AsyncClient, fixed_clock: FakeClock
+) -> None:
+    """The sheet is encoded a batch at a time by its route, past the hook that puts every
+    other answer's datetimes in one form; its moments must come out the same. A whole
+    second (no microseconds) is where the two forms differ."""
+    fixed_clock.set(datetime(2026, 11, 3, 10, 0, tzinfo=BEIJING))
+    _, general, _, seq = await held_accountable(client)
+    params = {"month": "2026-11", "after_seq": seq}
+    sheet = await client.get("/v1/reports/penalties", headers=general, params=params)
+    assert sheet.status_code == 200, sheet.text
+    found = all_in_one_form(sheet.json())
+    assert found and all(where.startswith(".penalties[") for where in found), found
