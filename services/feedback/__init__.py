@@ -16,7 +16,7 @@ from services.feedback.gateway import (
     PinnedUrl,
     send_text,
 )
-from services.feedback.mail import MailUnavailable, send_mail
+from services.feedback.mail import MailUnavailable, failure_kind, send_mail
 from services.feedback.templates import (
     LANGUAGES,
     PLACEHOLDERS,
@@ -49,6 +49,7 @@ __all__ = [
     "check",
     "contact",
     "default_template",
+    "failure_kind",
     "language_of",
     "render",
     "send_mail",

@@ -16,6 +16,12 @@ class MailUnavailable(Exception):
     """No SMTP server is configured, or it refused or could not be reached: try again later."""
 
 
+def failure_kind(reason: str) -> str:
+    """A failed delivery's reason without what the server said, which may quote the
+    recipient's address: what a log may carry (the whole reason is sealed on the case)."""
+    return reason.partition(":")[0]
+
+
 def message(settings: Settings, to: str, subject: str, body: str) -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = settings.smtp_from

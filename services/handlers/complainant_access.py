@@ -37,7 +37,7 @@ from services.feedback.gateway import (
     Pin,
     send_text,
 )
-from services.feedback.mail import MailUnavailable, send_mail
+from services.feedback.mail import MailUnavailable, failure_kind, send_mail
 from services.handlers.cases import Cases
 from services.handlers.tracking import access_hash
 from services.settings import Settings
@@ -181,13 +181,13 @@ class ComplainantAccess:
         try:
             await send_mail(self.settings, to, subject, body)
         except MailUnavailable as error:
-            log.warning("complainant code not sent: %s", error)
+            log.warning("complainant code not sent: %s", failure_kind(str(error)))
 
     async def text(self, gateway: Gateway, payload: dict[str, Any], now: datetime) -> None:
         try:
             await send_text(gateway, payload, now, pin=self.pin)
         except GatewayUnavailable as error:
-            log.warning("complainant code not sent to the gateway: %s", error)
+            log.warning("complainant code not sent to the gateway: %s", failure_kind(str(error)))
 
     async def verify(self, tenant: Tenant, tracking: str, code: str) -> Granted | None:
         """An access token for the case when ``code`` is its live code; a wrong one costs a

@@ -45,7 +45,7 @@ from services.bus.destinations import Destinations
 from services.clock import Clock
 from services.feedback.contact import contact
 from services.feedback.gateway import GatewayStore, GatewayUnavailable, send_text
-from services.feedback.mail import MailUnavailable, send_mail
+from services.feedback.mail import MailUnavailable, failure_kind, send_mail
 from services.feedback.templates import (
     Rendered,
     TemplateStore,
@@ -352,7 +352,7 @@ class FeedbackSender:
                 out.delivery,
                 case_id,
                 attempt,
-                error,
+                failure_kind(error),
             )
         return True
 

@@ -11,6 +11,7 @@ import email.policy
 import hashlib
 import hmac
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -404,12 +405,15 @@ async def test_a_failed_deliverys_error_naming_the_address_is_sealed_and_erased_
     sender: FeedbackSender,
     smtp: Smtp,
     owner: asyncpg.Connection,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     smtp.mailbox.refusing = True
     hospital, case, staff = await replied_case(client)
-    assert await sender.catch_up(UUID(hospital.tenant_id)) == 1
+    with caplog.at_level(logging.WARNING, logger="services.workers.feedback"):
+        assert await sender.catch_up(UUID(hospital.tenant_id)) == 1
     (shown,) = await deliveries(client, case["id"], staff)
     assert shown["state"] == "retrying" and MAILBOX in shown["error"]  # staff read it
+    assert "SMTPRecipientsRefused" in caplog.text and MAILBOX not in caplog.text  # the log not
     (row,) = await owner.fetch(
         "SELECT state FROM events WHERE tenant_id = $1 AND topic LIKE '%FeedbackDelivery'",
         UUID(hospital.tenant_id),
