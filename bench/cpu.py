@@ -10,8 +10,8 @@ from pathlib import Path
 
 TICK = os.sysconf("SC_CLK_TCK")
 # processes counted by their executable's name (``/proc/<pid>/comm``), beside the ones given
-# by pid. Not by command line: the API's and the worker's name a postgresql:// URL there,
-# and were counted as PostgreSQL too.
+# by pid. Not by command line: a process given a postgresql:// URL there (as the bench's API
+# once was) would be counted as PostgreSQL too.
 NAMED = {"postgres": "postgres", "nats": "nats-server"}
 
 

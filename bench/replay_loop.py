@@ -97,12 +97,16 @@ def server(
         sys.executable,
         "-m",
         "bench.server",
-        f"--database-url={database_url}",
-        f"--nats-url={nats_url}",
         f"--port={port}",
         f"--data-dir={data_dir}",
     ]
-    environment = {**os.environ, **env, "PYTHONPATH": str(code)}
+    environment = {
+        **os.environ,
+        **env,
+        "PYTHONPATH": str(code),
+        "DATABASE_URL": database_url,  # not on the command line: it carries the password
+        "NATS_URL": nats_url,
+    }
     log = open(data_dir / f"server-{port}.log", "ab")  # noqa: SIM115
     process = subprocess.Popen(command, cwd=code, env=environment, stdout=log, stderr=log)
     try:

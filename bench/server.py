@@ -79,11 +79,16 @@ async def serve(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.server")
-    parser.add_argument("--database-url", required=True, help="the owner's URL")
-    parser.add_argument("--nats-url", required=True)
+    # the URLs come from the environment, as for the service: on a command line the embedded
+    # engine's password would be in every process listing while the bench runs
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument("--nats-url", default=os.environ.get("NATS_URL"))
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--data-dir", required=True)
-    asyncio.run(serve(parser.parse_args(argv)))
+    args = parser.parse_args(argv)
+    if not args.database_url or not args.nats_url:
+        parser.error("DATABASE_URL and NATS_URL (the owner's database URL, the bus URL)")
+    asyncio.run(serve(args))
 
 
 @dataclass(frozen=True)
@@ -112,8 +117,6 @@ def running_server(
         sys.executable,
         "-m",
         "bench.server",
-        f"--database-url={database_url}",
-        f"--nats-url={nats_url}",
         f"--port={port}",
         f"--data-dir={data_dir}",
     ]
@@ -126,7 +129,7 @@ def running_server(
     }
     cli = [sys.executable, "-m", "services.cli"]
     with open(log, "ab") as out:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=out)
+        process = subprocess.Popen(command, cwd=ROOT, env=worker_env, stdout=out, stderr=out)
         worker = subprocess.Popen([*cli, *WORKER], cwd=ROOT, env=worker_env, stdout=out, stderr=out)
         relay_env = {**worker_env, "COMPLAINTS_SEND_FEEDBACK": "false"}
         relay = subprocess.Popen([*cli, *RELAY], cwd=ROOT, env=relay_env, stdout=out, stderr=out)
