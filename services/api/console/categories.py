@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar import Request, get
 from litestar.di import NamedDependency
 
@@ -12,6 +13,11 @@ from services.api.auth import Principal, tenant_member
 from services.api.deps import caller_tenant
 from services.handlers.directory import TenantDirectory
 from services.handlers.policies import load_policy
+
+
+class Categories(msgspec.Struct, frozen=True):
+    policy: str  # the procedure's reference, e.g. hospital@1
+    categories: list[str]  # its category ids, sorted
 
 
 @get(
@@ -23,7 +29,7 @@ from services.handlers.policies import load_policy
 )
 async def categories(
     request: Request[Principal, Any, Any], directory: NamedDependency[TenantDirectory]
-) -> dict[str, Any]:
+) -> Categories:
     tenant = await caller_tenant(directory, request.user)
     known = getattr(load_policy(tenant.policy), "categories", {})  # a plug-in may list none
-    return {"policy": tenant.policy, "categories": sorted(known)}
+    return Categories(policy=tenant.policy, categories=sorted(known))

@@ -178,6 +178,17 @@ async def test_health_readiness_and_a_deactivation_answer_typed_objects(
     }
 
 
+async def test_the_consoles_own_lookups_answer_typed_objects(client: AsyncClient) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    paths = document["paths"]
+    lookups = {
+        "/console/categories": {"policy", "categories"},
+        "/console/working-days": {"timezone", "working_days"},
+    }
+    for path, fields in lookups.items():
+        assert set(answer_schema(document, paths[path]["get"], "200")["properties"]) == fields
+
+
 async def test_routes_that_need_no_key_say_so(client: AsyncClient) -> None:
     document = (await client.get("/schema/openapi.json")).json()
     assert document["security"] == [{"apiKey": []}]
