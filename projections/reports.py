@@ -28,6 +28,19 @@ class Cases:
             self.where += f" AND c.unit_id = ANY(${len(self.args)}::text[])"
 
 
+# What the period's totals and each unit's row count of their cases (reopened: once or more)
+CASE_COUNTS = """count(*) AS cases,
+           count(*) FILTER (WHERE c.status = 'open') AS open,
+           count(*) FILTER (WHERE c.status = 'resolved') AS resolved,
+           count(*) FILTER (WHERE c.status = 'closed') AS closed,
+           count(*) FILTER (WHERE EXISTS (
+               SELECT 1 FROM case_timeline t WHERE t.tenant_id = c.tenant_id
+                  AND t.case_id = c.case_id AND t.event = 'Reopened')) AS reopened,
+           coalesce(sum((SELECT count(*) FROM case_timeline t
+               WHERE t.tenant_id = c.tenant_id AND t.case_id = c.case_id
+                 AND t.event = 'IncidentReported')), 0)::bigint AS incidents"""
+
+
 async def period(
     conn: asyncpg.Connection,
     tenant_id: UUID,
@@ -53,21 +66,7 @@ async def period(
     volume = """
         SELECT {column} AS value, count(*) AS cases FROM case_list c
          WHERE {cases} GROUP BY 1 ORDER BY 2 DESC, 1"""
-    totals = (
-        await rows("""
-        SELECT count(*) AS cases,
-               count(*) FILTER (WHERE c.status = 'open') AS open,
-               count(*) FILTER (WHERE c.status = 'resolved') AS resolved,
-               count(*) FILTER (WHERE c.status = 'closed') AS closed,
-               count(*) FILTER (WHERE EXISTS (
-                   SELECT 1 FROM case_timeline t WHERE t.tenant_id = c.tenant_id
-                      AND t.case_id = c.case_id AND t.event = 'Reopened')) AS reopened,
-               coalesce(sum((SELECT count(*) FROM case_timeline t
-                   WHERE t.tenant_id = c.tenant_id AND t.case_id = c.case_id
-                     AND t.event = 'IncidentReported')), 0)::bigint AS incidents
-          FROM case_list c
-         WHERE {cases}""")
-    )[0]
+    totals = (await rows(f"SELECT {CASE_COUNTS} FROM case_list c WHERE {{cases}}"))[0]
     totals["reopen_rate"] = (
         round(totals["reopened"] / totals["cases"], 4) if totals["cases"] else None
     )
@@ -107,27 +106,15 @@ async def period(
 # Each unit's own cases (not those of the units below it; null: the tenant's root), counted
 # as the totals, the SLA and the durations above count the whole period's. The columns the
 # dashboard's by_unit has (projections/stats.py) are counted the same way.
-BY_UNIT = """
-    WITH cases AS (
-        SELECT c.*, EXISTS (
-                   SELECT 1 FROM case_timeline t WHERE t.tenant_id = c.tenant_id
-                      AND t.case_id = c.case_id AND t.event = 'Reopened') AS was_reopened,
-               (SELECT count(*) FROM case_timeline t
-                 WHERE t.tenant_id = c.tenant_id AND t.case_id = c.case_id
-                   AND t.event = 'IncidentReported') AS incident_count
-          FROM case_list c WHERE {cases}
-    ), sla AS (
+BY_UNIT = f"""
+    WITH sla AS (
         SELECT c.unit_id, count(*) FILTER (WHERE d.state = 'met') AS met,
                count(*) FILTER (WHERE d.state = 'met' AND d.ended_at > d.due_at) AS met_late,
                count(*) FILTER (WHERE d.state = 'missed') AS missed
-          FROM deadlines d JOIN cases c USING (tenant_id, case_id) GROUP BY 1
+          FROM deadlines d JOIN case_list c USING (tenant_id, case_id)
+         WHERE {{cases}} GROUP BY 1
     )
-    SELECT c.unit_id AS unit, count(*) AS cases,
-           count(*) FILTER (WHERE c.status = 'open') AS open,
-           count(*) FILTER (WHERE c.status = 'resolved') AS resolved,
-           count(*) FILTER (WHERE c.status = 'closed') AS closed,
-           count(*) FILTER (WHERE c.was_reopened) AS reopened,
-           sum(c.incident_count)::bigint AS incidents,
+    SELECT c.unit_id AS unit, {CASE_COUNTS},
            coalesce(max(s.met), 0) AS met, coalesce(max(s.met_late), 0) AS met_late,
            coalesce(max(s.missed), 0) AS missed,
            round(max(s.met)::numeric / NULLIF(max(s.met) + max(s.missed), 0), 4) AS compliance,
@@ -135,7 +122,8 @@ BY_UNIT = """
            percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM c.acknowledged_at - c.received_at)) AS first_response_p90_seconds,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.resolved_at - c.received_at)) AS resolution_p50_seconds,
            percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM c.resolved_at - c.received_at)) AS resolution_p90_seconds
-      FROM cases c LEFT JOIN sla s ON s.unit_id IS NOT DISTINCT FROM c.unit_id
+      FROM case_list c LEFT JOIN sla s ON s.unit_id IS NOT DISTINCT FROM c.unit_id
+     WHERE {{cases}}
      GROUP BY c.unit_id ORDER BY c.unit_id NULLS FIRST"""  # noqa: E501
 
 
