@@ -36,6 +36,15 @@ HH_MM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 SHORTEST_DAY = timedelta(hours=1)
 
 
+def hh_mm(moment: time) -> str:
+    return moment.strftime("%H:%M")
+
+
+# a working day's hours as the calendar's events and the API write them, unless the tenant
+# set its own
+DEFAULT_OPENS, DEFAULT_CLOSES = (hh_mm(moment) for moment in WORKING_HOURS)
+
+
 def tenant_id_for(slug: str) -> UUID:
     """Deterministic: creating the same tenant twice is a conflict, not a second tenant."""
     return uuid5(TENANT_NAMESPACE, slug)
@@ -320,8 +329,8 @@ class Tenant(Aggregate):
         timezone: str,
         by: str,
         at: datetime,
-        opens: str = "09:00",
-        closes: str = "17:00",
+        opens: str = DEFAULT_OPENS,
+        closes: str = DEFAULT_CLOSES,
     ) -> None:
         """Count working days in another country's holidays, the day in another zone, or a
         working day's warnings in other hours (``opens`` to ``closes``, HH:MM local time).
@@ -342,8 +351,8 @@ class Tenant(Aggregate):
         by: str,
         at: datetime,
         # absent from the events recorded while every tenant kept 09:00 to 17:00
-        opens: str = "09:00",
-        closes: str = "17:00",
+        opens: str = DEFAULT_OPENS,
+        closes: str = DEFAULT_CLOSES,
     ) -> None:
         self.country = country
         self.timezone = timezone
@@ -410,10 +419,6 @@ def check_working_hours(opens: str, closes: str) -> None:
     if end - start < SHORTEST_DAY:
         reason = f"must be at least one hour after opens ({opens})"
         raise UnknownCalendar("working_hours.closes", reason)
-
-
-def hh_mm(moment: time) -> str:
-    return moment.strftime("%H:%M")
 
 
 class UnknownCalendar(DomainError):

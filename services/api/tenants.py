@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody
 from msgspec import UNSET, structs
 
 from domain.policy import check_options
-from domain.tenant import ADMIN_ROLE, Tenant, hh_mm
+from domain.tenant import ADMIN_ROLE, DEFAULT_CLOSES, DEFAULT_OPENS, Tenant, hh_mm
 from services.api.auth import Principal, platform_admin, tenant_admin, tenant_member
 from services.api.deps import caller_tenant, write_once
 from services.api.problems import FieldError
@@ -123,7 +123,7 @@ class TenantController(Controller):
         zone) and the working hours of a working day (``working_hours``, 09:00 to 17:00 when
         not given), which a working-day deadline's warnings count in. Deadlines already
         running keep their due dates and warnings; new ones count the new way."""
-        hours = data.working_hours or WorkingHoursIn(opens="09:00", closes="17:00")
+        hours = data.working_hours or WorkingHoursIn(opens=DEFAULT_OPENS, closes=DEFAULT_CLOSES)
 
         async def work(uow: UnitOfWork) -> Answer:
             seq = await tenancy.move_calendar(

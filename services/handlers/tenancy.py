@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.policy import check_options, configured
-from domain.tenant import ADMIN_ROLE, Tenant, tenant_id_for
+from domain.tenant import ADMIN_ROLE, DEFAULT_CLOSES, DEFAULT_OPENS, Tenant, tenant_id_for
 from domain.units import InvalidUnit, OrgUnit, UnknownUnit
 from services.handlers.api_keys import new_key
 from services.handlers.policies import load_policy
@@ -211,7 +211,7 @@ class Tenancy:
         timezone: str,
         by: str,
         now: datetime,
-        working_hours: tuple[str, str] = ("09:00", "17:00"),
+        working_hours: tuple[str, str] = (DEFAULT_OPENS, DEFAULT_CLOSES),
     ) -> int:
         """The platform administrator corrects where a tenant counts its working days, and
         the hours of its working day (opens, closes; HH:MM local time)."""
