@@ -134,21 +134,19 @@ class GatewayStore:
         )
 
 
-async def send_text(
-    gateway: Gateway, payload: dict[str, Any], now: datetime, pin: Pin | None = None
-) -> None:
+async def send_text(gateway: Gateway, payload: dict[str, Any], now: datetime, pin: Pin) -> None:
     """POST the message to the gateway, signed, to the address ``pin`` checked; raise
     GatewayUnavailable saying why not."""
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     headers = signed_headers(gateway.secret, payload["delivery"], int(now.timestamp()), body)
-    url, extensions = gateway.url, dict[str, Any]()
     try:
         async with httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=False) as http:
-            if pin is not None:
-                pinned = await asyncio.wait_for(pin(gateway.url), TIMEOUT_S)
-                url, headers["host"] = pinned.url, pinned.host_header
-                extensions = {"sni_hostname": pinned.server_name}
-            response = await http.post(url, content=body, headers=headers, extensions=extensions)
+            pinned = await asyncio.wait_for(pin(gateway.url), TIMEOUT_S)
+            headers["host"] = pinned.host_header
+            extensions = {"sni_hostname": pinned.server_name}
+            response = await http.post(
+                pinned.url, content=body, headers=headers, extensions=extensions
+            )
     except (httpx.HTTPError, TimeoutError) as error:
         raise GatewayUnavailable(f"{type(error).__name__}: {error}") from None
     except ValueError as refused:  # the destination check's ForbiddenDestination

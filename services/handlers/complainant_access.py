@@ -77,7 +77,7 @@ class ComplainantAccess:
         cases: Cases,
         clock: Clock,
         settings: Settings,
-        pin: Pin | None = None,
+        pin: Pin,
     ) -> None:
         """``pin``: the destination check each gateway call goes through (the webhooks')."""
         self.pool = pool
