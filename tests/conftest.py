@@ -4,10 +4,12 @@ database per test session, and the application over an in-process HTTP client.""
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -127,6 +129,17 @@ async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
         transport=transport, base_url="http://testserver", timeout=30
     ) as test_client:
         yield test_client
+
+
+@pytest.fixture
+async def public_only(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over the session's runtime with no network allowed beyond public addresses,
+    as production runs (the session's own lets the tests' receivers on loopback through)."""
+    strict = copy.copy(runtime)
+    strict.settings = replace(runtime.settings, webhook_allowed_networks=())
+    transport = httpx.ASGITransport(app=create_app(strict))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

@@ -117,23 +117,6 @@ def test_C3_a_tenant_may_work_a_public_holiday_or_close_on_a_make_up_day() -> No
     assert calendar.due(at(2026, 9, 30, 17), 4, Unit.WORKING_DAYS) == end_of(2026, 10, 12)
 
 
-def test_C3_a_tenants_calendar_carries_its_adjustments() -> None:
-    tenant = Tenant.create(
-        slug="school",
-        name="A training school",
-        country="CN",
-        timezone="Asia/Shanghai",
-        language="zh",
-        policy="school@1",
-        by="root",
-        at=at(2026, 1, 1),
-    )
-    tenant.adjust_calendar(
-        extra_closures=[date(2026, 3, 4)], extra_working_days=[], by="root", at=at(2026, 1, 2)
-    )
-    assert tenant.calendar.due(at(2026, 3, 2, 10), 3, Unit.WORKING_DAYS) == end_of(2026, 3, 6)
-
-
 def school() -> Tenant:
     return Tenant.create(
         slug="school",
@@ -145,6 +128,14 @@ def school() -> Tenant:
         by="root",
         at=at(2026, 1, 1),
     )
+
+
+def test_C3_a_tenants_calendar_carries_its_adjustments() -> None:
+    tenant = school()
+    tenant.adjust_calendar(
+        extra_closures=[date(2026, 3, 4)], extra_working_days=[], by="root", at=at(2026, 1, 2)
+    )
+    assert tenant.calendar.due(at(2026, 3, 2, 10), 3, Unit.WORKING_DAYS) == end_of(2026, 3, 6)
 
 
 def test_C3_a_tenants_calendar_carries_its_working_hours_and_old_events_mean_nine_to_five() -> None:

@@ -3,18 +3,13 @@ administrators only, checked before they are kept, every version kept with who s
 
 from __future__ import annotations
 
-import copy
 import hashlib
-from collections.abc import AsyncIterator
-from dataclasses import replace
 from uuid import UUID
 
 import asyncpg
 import httpx
 import pytest
 
-from services.api.app import create_app
-from services.runtime import Runtime
 from tests.services.support import TenantKeys, new_tenant, staff_key
 
 
@@ -107,16 +102,6 @@ async def test_the_gateway_secret_is_shown_once_and_never_stored(
         "/v1/tenant/feedback-gateway", headers=hospital.admin, json={"url": "ftp://x.example/"}
     )
     assert bad.status_code == 422 and "url" in bad.text
-
-
-@pytest.fixture
-async def public_only(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    """The app with no network allowed beyond public addresses, as production runs."""
-    strict = copy.copy(runtime)
-    strict.settings = replace(runtime.settings, webhook_allowed_networks=())
-    transport = httpx.ASGITransport(app=create_app(strict))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
 
 
 @pytest.mark.parametrize(

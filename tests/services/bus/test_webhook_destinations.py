@@ -5,11 +5,9 @@ resolves to then; the delivery log names what went wrong by its kind, never an a
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
@@ -17,7 +15,6 @@ import asyncpg
 import httpx
 import pytest
 
-from services.api.app import create_app
 from services.bus.destinations import Destinations, Resolver
 from services.bus.signing import HEADER
 from services.bus.stream_config import ensure_stream, message_id, subject
@@ -39,16 +36,6 @@ REFUSED_AT_REGISTRATION = [
     ("http://localhost:8080/hooks", PUBLIC_ONLY),  # a name that resolves to loopback
     ("http://user:pw@example.com/", NO_CREDENTIALS),
 ]
-
-
-@pytest.fixture
-async def public_only(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    """The app over the session's runtime with no network allowed, as production runs."""
-    strict = copy.copy(runtime)
-    strict.settings = replace(runtime.settings, webhook_allowed_networks=())
-    transport = httpx.ASGITransport(app=create_app(strict))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
 
 
 @pytest.mark.parametrize(("url", "reason"), REFUSED_AT_REGISTRATION)
